@@ -1,0 +1,200 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Data;
+using Whistle.Delivery;
+using Whistle.Geo;
+using Whistle.Identity;
+using Whistle.Platform;
+using Whistle.Reports;
+using Whistle.Verification;
+
+namespace Whistle.Alerts;
+
+public sealed record CircleDto(double? Lat, double? Lon, double? RadiusMeters)
+{
+    public const double MinRadius = 50, MaxRadius = 50_000;
+
+    public void Validate(Problems p, string field)
+    {
+        p.Require(Lat is not null && Lon is not null, field, "A circle needs lat, lon and radiusMeters.");
+        p.LatLon(Lat, Lon, field + ".");
+        p.Require(RadiusMeters is >= MinRadius and <= MaxRadius, field + ".radiusMeters", $"The radius must be between {MinRadius} and {MaxRadius} metres.");
+    }
+}
+
+public sealed record AlertRequest(
+    Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services)
+    {
+        var zones = services.GetRequiredService<ZoneRegistry>().Current;
+        var max = services.GetRequiredService<IOptions<WhistleOptions>>().Value.Alerts.MaxExpiryMinutes;
+        p.Require(Circle is not null || Zones is { Length: > 0 }, "area", "Give the alert an area: a circle, zones, or both.");
+        Circle?.Validate(p, "circle");
+        foreach (var z in Zones ?? []) p.Require(zones.Exists(z), "zones", $"Unknown zone {z}.");
+        p.Require(SightingId is not null || Drill == true, "sightingId", "An alert is sent from a confirmed sighting; only a drill may go without one.");
+        p.Require(ExpiresInMinutes is null || (ExpiresInMinutes >= 5 && ExpiresInMinutes <= max), "expiresInMinutes", $"Between 5 and {max} minutes.");
+        p.MaxLength(Place, 120, "place");
+    }
+}
+
+public sealed record CancelRequest(CancelReason? Reason) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services) =>
+        p.Require(Reason is not null, "reason", "Say why: all_clear or false_alarm.");
+}
+
+public sealed record UpdateRequest(string? Place, Activity? Activity, int? ExpiresInMinutes) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services)
+    {
+        p.MaxLength(Place, 120, "place");
+        p.Require(ExpiresInMinutes is null or >= 5 and <= 24 * 60, "expiresInMinutes", "Between 5 and 1440 minutes.");
+    }
+}
+
+public sealed record DeliveryCounts(int Pending, int Sent, int Failed, int Dead);
+
+public sealed record AlertView(
+    Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
+    CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
+    int Recipients, DeliveryCounts Deliveries, Dictionary<string, string> Messages);
+
+public static class AlertsApi
+{
+    public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/alerts").WithTags("Alerts").WithValidation();
+        group.MapGet("/active", ActiveAsync).AllowAnonymous();
+
+        var staff = group.MapGroup("").RequireAuthorization(Policies.Dispatch);
+        staff.MapPost("/", CreateAsync);
+        staff.MapGet("/{id:guid}", GetAsync);
+        staff.MapPost("/{id:guid}/update", UpdateAsync);
+        staff.MapPost("/{id:guid}/cancel", CancelAsync);
+        return group;
+    }
+
+    private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> CreateAsync(
+        AlertRequest req, WhistleDb db, PublishAlert publish, ZoneRegistry zones, TimeProvider time,
+        IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+    {
+        Sighting? sighting = null;
+        if (req.SightingId is { } sid)
+        {
+            sighting = await db.Sightings.FindAsync([sid], ct);
+            if (sighting is null) return TypedResults.NotFound();
+            if (sighting.State != SightingState.Confirmed && req.Drill != true)
+                return Problem.Conflict($"The sighting is {Names.Of(sighting.State)}; only a confirmed sighting can be alerted. Verify it first, or send a drill.");
+        }
+        var now = time.GetUtcNow();
+        var catalog = zones.Current;
+        var alert = new Alert
+        {
+            Kind = AlertKind.Alert,
+            SightingId = sighting?.Id,
+            Drill = req.Drill == true,
+            Activity = req.Activity ?? sighting?.Activity ?? Activity.Other,
+            CircleLat = req.Circle?.Lat,
+            CircleLon = req.Circle?.Lon,
+            CircleRadiusMeters = req.Circle?.RadiusMeters,
+            Zones = string.Join(',', (req.Zones ?? []).Distinct().Order()),
+            SentAt = now,
+            ExpiresAt = now.AddMinutes(req.ExpiresInMinutes ?? options.Value.Alerts.DefaultExpiryMinutes),
+            SentBy = user.Identity?.Name ?? "",
+        };
+        var origin = sighting?.Location ?? alert.Area.Centre(catalog);
+        (alert.OriginLat, alert.OriginLon) = (origin.Lat, origin.Lon);
+        // The public place is coarse: the dispatcher's words, else the neighbourhood, never a doorstep.
+        alert.Place = req.Place ?? catalog.ZoneAt(origin)?.Name ?? sighting?.PlaceText ?? "the alert area";
+        await publish.SendAsync(alert, sighting?.LastReportAt ?? now, ct);
+        return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
+    }
+
+    public sealed record AlertCreated(Guid Id, int Recipients);
+
+    private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(Guid id, WhistleDb db, TimeProvider time, CancellationToken ct)
+    {
+        var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (alert is null) return TypedResults.NotFound();
+        var counts = await db.Deliveries.Where(d => d.AlertId == id).GroupBy(d => d.State)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        int C(DeliveryState s) => counts.GetValueOrDefault(s);
+        return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
+            alert.SightingId, alert.Drill, alert.Activity, alert.Place,
+            alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,
+            Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
+            alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
+            new DeliveryCounts(C(DeliveryState.Pending), C(DeliveryState.Sent), C(DeliveryState.Failed), C(DeliveryState.Dead)),
+            alert.Messages));
+    }
+
+    private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(
+        Guid id, UpdateRequest req, WhistleDb db, PublishAlert publish, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var original = await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (original is null) return TypedResults.NotFound();
+        if (original.Kind != AlertKind.Alert || original.StateAt(time.GetUtcNow()) != "active")
+            return Problem.Conflict("Only an active alert can be updated.");
+        if (req.Place is not null) original.Place = req.Place;
+        if (req.Activity is { } a) original.Activity = a;
+        if (req.ExpiresInMinutes is { } m) original.ExpiresAt = time.GetUtcNow().AddMinutes(m);
+        var update = await publish.FollowUpAsync(original, AlertKind.Update, null, user.Identity?.Name ?? "", ct);
+        return TypedResults.Created($"/api/v1/alerts/{update.Id}", new AlertCreated(update.Id, update.Recipients));
+    }
+
+    private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> CancelAsync(
+        Guid id, CancelRequest req, WhistleDb db, PublishAlert publish, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var original = await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (original is null) return TypedResults.NotFound();
+        if (original.Kind != AlertKind.Alert || original.CancelledAt is not null)
+            return Problem.Conflict("This alert is already cancelled, or is itself an update or a cancel.");
+        var actor = user.Identity?.Name ?? "";
+        var cancel = await publish.FollowUpAsync(original, AlertKind.Cancel, req.Reason, actor, ct);
+
+        // The sighting follows the alert: a false alarm is recorded as one, an all-clear resolves it.
+        if (original.SightingId is { } sid && await db.Sightings.FindAsync([sid], ct) is { } sighting)
+        {
+            var to = req.Reason == CancelReason.FalseAlarm ? SightingState.FalseAlarm : SightingState.Resolved;
+            if (Sighting.CanMove(sighting.State, to))
+            {
+                db.SightingTransitions.Add(sighting.MoveTo(to, actor, $"alert cancelled: {Names.Of(req.Reason!.Value)}", time.GetUtcNow()));
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        return TypedResults.Created($"/api/v1/alerts/{cancel.Id}", new AlertCreated(cancel.Id, cancel.Recipients));
+    }
+
+    /// <summary>Live verified alerts as GeoJSON, each at a ~200 m grid point — enough to avoid an area, never a doorstep.</summary>
+    private static async Task<IResult> ActiveAsync(WhistleDb db, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var alerts = await db.Alerts.AsNoTracking()
+            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
+            .OrderByDescending(a => a.SentAt).Take(500).ToListAsync(ct);
+        var features = alerts.Select(a =>
+        {
+            var p = new GeoPoint(a.OriginLat, a.OriginLon).Coarsen(200);
+            return new
+            {
+                type = "Feature",
+                geometry = new { type = "Point", coordinates = new[] { p.Lon, p.Lat } },
+                properties = new
+                {
+                    id = a.Id,
+                    activity = Names.Of(a.Activity),
+                    place = a.Place,
+                    sentAt = a.SentAt,
+                    expiresAt = a.ExpiresAt,
+                    radiusMeters = a.CircleRadiusMeters,
+                    zones = Alert.ZoneIds(a.Zones),
+                    messages = a.Messages,
+                },
+            };
+        });
+        return Results.Json(new { type = "FeatureCollection", features }, contentType: "application/geo+json");
+    }
+}

@@ -1,0 +1,72 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Whistle.Geo;
+using Whistle.Privacy;
+using Whistle.Subscriptions;
+
+namespace Whistle.Data;
+
+public static class DataSetup
+{
+    /// <summary>Options, the data dir, the database (SQLite file or PostgreSQL), the key ring and the caches over them.</summary>
+    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Whistle");
+        builder.Services.Configure<WhistleOptions>(section);
+        var options = section.Get<WhistleOptions>() ?? new WhistleOptions();
+        Directory.CreateDirectory(options.DataPath);
+
+        if (options.Database.IsPostgres)
+        {
+            var cs = options.Database.ConnectionString
+                ?? throw new InvalidOperationException("Whistle:Database:ConnectionString is required when the provider is postgres.");
+            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>(o => o.UseNpgsql(cs));
+        }
+        else
+        {
+            var cs = options.Database.ConnectionString ?? SqliteConnectionString(options.DataPath);
+            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>(o => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance));
+        }
+
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
+            return KeyRing.Load(o.Encryption.Keys, Path.Combine(o.DataPath, "keys.json"));
+        });
+        builder.Services.AddSingleton<ZoneRegistry>();
+        builder.Services.AddSingleton<SubscriberIndex>();
+        builder.Services.AddSingleton<SubscriberIndexSync>();
+        return builder;
+    }
+
+    public static string SqliteConnectionString(string dataDir) => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path.Combine(dataDir, "whistle.db"),
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+}
+
+/// <summary>Every SQLite connection: write-ahead log, durable commits, foreign keys, wait on a busy writer.</summary>
+public sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+    private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

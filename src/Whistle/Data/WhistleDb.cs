@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Whistle.Alerts;
+using Whistle.Identity;
+using Whistle.Network;
+using Whistle.Reports;
+using Whistle.Subscriptions;
+using Whistle.Verification;
+
+namespace Whistle.Data;
+
+/// <summary>The one DbContext. Each provider has a subclass so that each keeps its own migration set.</summary>
+public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<StaffUser, IdentityRole, string>(options)
+{
+    public DbSet<NetworkProfile> Network => Set<NetworkProfile>();
+    public DbSet<Zone> Zones => Set<Zone>();
+    public DbSet<Template> Templates => Set<Template>();
+    public DbSet<Report> Reports => Set<Report>();
+    public DbSet<Sighting> Sightings => Set<Sighting>();
+    public DbSet<SightingTransition> SightingTransitions => Set<SightingTransition>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<Subscriber> Subscribers => Set<Subscriber>();
+    public DbSet<Delivery.Delivery> Deliveries => Set<Delivery.Delivery>();
+
+    public abstract bool IsPostgres { get; }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+        b.Entity<NetworkProfile>().Property(n => n.Id).ValueGeneratedNever();
+        b.Entity<Zone>().Property(z => z.Id).ValueGeneratedNever();
+        b.Entity<Template>().HasIndex(t => new { t.Language, t.Key }).IsUnique();
+        b.Entity<Report>(e =>
+        {
+            e.HasIndex(r => r.SightingId);
+            e.HasIndex(r => r.ContactPurgeAt);
+            e.Ignore(r => r.Location);
+        });
+        b.Entity<Sighting>(e =>
+        {
+            e.HasMany(s => s.Transitions).WithOne().HasForeignKey(t => t.SightingId);
+            e.HasIndex(s => new { s.State, s.LastReportAt });
+            e.Ignore(s => s.Location);
+            e.Ignore(s => s.IsOpen);
+        });
+        b.Entity<Alert>(e =>
+        {
+            e.Property(a => a.Messages).HasConversion(new ValueConverter<Dictionary<string, string>, string>(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new()),
+                new ValueComparer<Dictionary<string, string>>(
+                    (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
+                    v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+                    v => new Dictionary<string, string>(v)));
+            e.Ignore(a => a.Area);
+            e.HasIndex(a => a.ReferencesId);
+            e.HasIndex(a => a.SightingId);
+            e.HasIndex(a => a.ExpiresAt);
+        });
+        b.Entity<Subscriber>(e =>
+        {
+            e.HasIndex(s => s.AddressHash).IsUnique();
+            e.HasIndex(s => s.ChangedAt);
+        });
+        b.Entity<Delivery.Delivery>(e =>
+        {
+            // No foreign keys: the bulk writer inserts a million rows in a second, and only it writes them.
+            e.HasIndex(d => new { d.AlertId, d.SubscriberId }).IsUnique();
+            e.HasIndex(d => new { d.State, d.Priority, d.Id });
+        });
+    }
+}
+
+public sealed class SqliteWhistleDb(DbContextOptions<SqliteWhistleDb> options) : WhistleDb(options)
+{
+    public override bool IsPostgres => false;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder c)
+    {
+        // SQLite has no time type: instants are stored as Unix milliseconds (UTC), so they sort and compare.
+        c.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+}
+
+public sealed class PostgresWhistleDb(DbContextOptions<PostgresWhistleDb> options) : WhistleDb(options)
+{
+    public override bool IsPostgres => true;
+}
+
+public sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+    v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Whistle.Data;
+using Whistle.Subscriptions;
+using Whistle.Verification;
+
+namespace Whistle.Delivery;
+
+/// <summary>One message on its way out: already in the recipient's language, address decrypted.</summary>
+public sealed record OutgoingMessage(long DeliveryId, Guid? AlertId, SubscriberChannel Channel, string Recipient, string Language, string Text);
+
+public readonly record struct SendResult(bool Ok, bool Permanent, string? Error)
+{
+    public static readonly SendResult Sent = new(true, false, null);
+    public static SendResult Retry(string error) => new(false, false, error);
+    public static SendResult Reject(string error) => new(false, true, error);
+}
+
+/// <summary>The channel seam: SMS, e-mail, web push and webhooks plug in here.</summary>
+public interface IMessageSender
+{
+    Task<SendResult> SendAsync(OutgoingMessage message, CancellationToken ct);
+}
+
+/// <summary>
+/// The development sink: appends each message as one JSON line to &lt;data dir&gt;/dev-outbox.jsonl
+/// (alertId, recipient, channel, language, text) instead of sending it anywhere.
+/// </summary>
+public sealed class DevOutboxSender(IOptions<WhistleOptions> options) : IMessageSender, IDisposable
+{
+    private static readonly JsonSerializerOptions LineFormat = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private FileStream? _file;
+
+    public string FilePath { get; } = Path.Combine(options.Value.DataPath, "dev-outbox.jsonl");
+
+    public async Task<SendResult> SendAsync(OutgoingMessage m, CancellationToken ct)
+    {
+        var line = JsonSerializer.Serialize(new
+        {
+            alertId = m.AlertId,
+            recipient = m.Recipient,
+            channel = Names.Of(m.Channel),
+            language = m.Language,
+            text = m.Text,
+        }, LineFormat) + "\n";
+        await _gate.WaitAsync(ct);
+        try
+        {
+            _file ??= new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            await _file.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
+            await _file.FlushAsync(ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return SendResult.Sent;
+    }
+
+    public void Dispose() => _file?.Dispose();
+}

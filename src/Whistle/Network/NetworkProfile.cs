@@ -1,0 +1,20 @@
+namespace Whistle.Network;
+
+/// <summary>The one network this installation runs: its name, time zone and help text.</summary>
+public class NetworkProfile
+{
+    public int Id { get; set; } = 1;
+    public string Name { get; set; } = "Whistle network";
+    public string TimeZone { get; set; } = "UTC";
+    public bool Demo { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public class Zone
+{
+    public int Id { get; set; }
+    public string Name { get; set; } = "";
+    public int? Number { get; set; }
+    /// <summary>The polygon as a GeoJSON geometry (RFC 7946, WGS 84).</summary>
+    public string GeoJson { get; set; } = "";
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Data;
+using Whistle.Verification;
+
+namespace Whistle.Platform;
+
+/// <summary>What every feature shares: JSON on the wire, RFC 7807 errors, OpenAPI, rate limits, health.</summary>
+public static class PlatformSetup
+{
+    public static readonly JsonStringEnumConverter EnumsAsSnakeCase = new(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
+
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        // Quiet by default: the relay polls, and request and SQL chatter would drown what matters.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // http://localhost:5080 unless ASPNETCORE_URLS, --urls or HTTP_PORTS say otherwise.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls("http://localhost:5080");
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(EnumsAsSnakeCase));
+        // Bad requests throw, so the exception handler can say what was wrong instead of an empty 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Whistle API";
+            doc.Info.Description = "Community rapid-response network: reports, verified sightings, targeted alerts.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (ctx, ct) =>
+            {
+                if (ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                    ctx.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString();
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = "Too many requests from this address. Please wait a minute and try again." },
+                });
+            };
+            PerClientPerMinute(o, RateLimits.Reports, r => r.ReportsPerMinute);
+            PerClientPerMinute(o, RateLimits.Subscriptions, r => r.SubscriptionsPerMinute);
+            PerClientPerMinute(o, RateLimits.Login, r => r.LoginPerMinute);
+        });
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    private static void PerClientPerMinute(RateLimiterOptions o, string policy, Func<RateLimitOptions, int> limit) =>
+        o.AddPolicy(policy, ctx =>
+        {
+            var permits = limit(ctx.RequestServices.GetRequiredService<IOptions<WhistleOptions>>().Value.RateLimits);
+            return RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+        });
+
+    public static WebApplication UsePlatform(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/healthz");
+        return app;
+    }
+}
+
+public static class RateLimits
+{
+    public const string Reports = "reports";
+    public const string Subscriptions = "subscriptions";
+    public const string Login = "login";
+}
+
+/// <summary>Turns exceptions into problem details: bad input is a 400 that says what was wrong; nothing leaks a stack.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid request body",
+                json.Path is { Length: > 0 } path ? $"The request body is not valid JSON, or a value has the wrong type, at {path}." : "The request body is not valid JSON."),
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", SafeDetail(bad.Message)),
+            InvalidTransitionException t => (409, "Transition not allowed", t.Message),
+            _ => (500, "Something went wrong", "The error was logged. Nothing you sent before this request was lost."),
+        };
+        if (status >= 500) log.LogError(exception, "Unhandled error on {Path}", http.Request.Path);
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new()
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    // Framework messages name parameters and types, never values; keep them but cut them short.
+    private static string SafeDetail(string message) => message.Length > 300 ? message[..300] : message;
+}
+
+public sealed class DatabaseHealthCheck(WhistleDb db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken ct = default) =>
+        await db.Database.CanConnectAsync(ct)
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("database unreachable");
+}

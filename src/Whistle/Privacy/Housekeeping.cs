@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Data;
+using Whistle.Delivery;
+using Whistle.Subscriptions;
+using Whistle.Verification;
+
+namespace Whistle.Privacy;
+
+/// <summary>
+/// The schedule that keeps little: reporters' contacts are wiped when their time is up,
+/// an unsubscribed address is wiped a day after its last notice, sent codes are wiped, and
+/// sightings nobody verified in time become "unconfirmed".
+/// </summary>
+public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<Housekeeping> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        do
+        {
+            try { await RunOnceAsync(stop); }
+            catch (Exception ex) when (!stop.IsCancellationRequested) { log.LogError(ex, "Housekeeping pass failed"); }
+        } while (await timer.WaitForNextTickAsync(stop));
+    }
+
+    public async Task RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+        var now = time.GetUtcNow();
+        var o = options.Value;
+
+        int contacts = await db.Reports.Where(r => r.ContactCipher != null && r.ContactPurgeAt <= now)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContactCipher, (byte[]?)null), ct);
+
+        var dayAgo = now.AddDays(-1);
+        int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= dayAgo)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, (byte[]?)null), ct);
+
+        await db.Deliveries.Where(d => d.AlertId == null && d.Body != null && d.State != DeliveryState.Pending && d.State != DeliveryState.Failed)
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Body, (string?)null), ct);
+
+        var stale = now.AddMinutes(-o.Clustering.ExpireAfterMinutes);
+        var expired = await db.Sightings
+            .Where(s => (s.State == SightingState.New || s.State == SightingState.Verifying) && s.LastReportAt <= stale)
+            .ToListAsync(ct);
+        foreach (var s in expired)
+            db.SightingTransitions.Add(s.MoveTo(SightingState.Unconfirmed, "system", $"not verified within {o.Clustering.ExpireAfterMinutes} minutes", now));
+        await db.SaveChangesAsync(ct);
+
+        if (contacts + addresses + expired.Count > 0)
+            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired",
+                contacts, addresses, expired.Count);
+    }
+}
+
+public static class HousekeepingSetup
+{
+    public static WebApplicationBuilder AddHousekeeping(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Housekeeping>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Housekeeping>());
+        return builder;
+    }
+}

@@ -1,0 +1,38 @@
+using Whistle.Alerts;
+using Whistle.Data;
+using Whistle.Delivery;
+using Whistle.Geo;
+using Whistle.Identity;
+using Whistle.Platform;
+using Whistle.Privacy;
+using Whistle.Reports;
+using Whistle.Subscriptions;
+using Whistle.Verification;
+
+var (webArgs, demo) = Cli.Split(args);
+var builder = WebApplication.CreateBuilder(webArgs);
+if (demo) builder.Configuration["Whistle:DataDir"] ??= "data-demo";
+builder.AddPlatform();
+builder.AddData();
+builder.AddStaffIdentity();
+builder.AddAlerts();
+builder.AddDelivery();
+builder.AddHousekeeping();
+
+var app = builder.Build();
+if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
+await app.InitializeAsync(demo);
+
+app.UsePlatform();
+var api = app.MapGroup("/api/v1");
+api.MapAuth();
+api.MapReports();
+api.MapSightings();
+api.MapAlerts();
+api.MapSubscriptions();
+api.MapZones();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;

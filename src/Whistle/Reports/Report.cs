@@ -1,0 +1,38 @@
+namespace Whistle.Reports;
+
+public enum Activity { HomeRaid, WorkplaceRaid, Checkpoint, Arrest, Patrol, Other }
+public enum Agency { Ice, Cbp, Police, Unknown, Other }
+public enum ReportChannel { Web, Sms, Hotline, Api }
+
+/// <summary>
+/// One person's account of what they saw, in the SALUTE shape rapid-response hotlines use:
+/// Size (agents, vehicles), Activity, Location, Uniform (agency), Time, Equipment.
+/// </summary>
+public class Report
+{
+    public const int MaxTextLength = 2000;
+    public const int MaxPlaceLength = 200;
+    public const int MaxEquipmentLength = 200;
+    public const int MaxContactLength = 200;
+
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid SightingId { get; set; }
+    public ReportChannel Channel { get; set; }
+    public Activity Activity { get; set; }
+    public double? Lat { get; set; }
+    public double? Lon { get; set; }
+    public string? PlaceText { get; set; }
+    public int? Agents { get; set; }
+    public int? Vehicles { get; set; }
+    public Agency Agency { get; set; } = Agency.Unknown;
+    public DateTimeOffset ObservedAt { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public string? Equipment { get; set; }
+    public string? Text { get; set; }
+
+    /// <summary>Call-back contact, AES-GCM encrypted; wiped at <see cref="ContactPurgeAt"/>.</summary>
+    public byte[]? ContactCipher { get; set; }
+    public DateTimeOffset? ContactPurgeAt { get; set; }
+
+    public Geo.GeoPoint? Location => Lat is { } lat && Lon is { } lon ? new Geo.GeoPoint(lat, lon) : null;
+}

@@ -1,0 +1,93 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Whistle.Geo;
+
+namespace Whistle.Subscriptions;
+
+public enum SubscriberChannel { Sms, Email, Webpush, Webhook }
+public enum SubscriberState { Pending, Confirmed, Unsubscribed }
+
+/// <summary>
+/// Someone who asked for alerts: one address on one channel, a language and an area. The address
+/// is stored only encrypted, with a keyed hash beside it to find and de-duplicate it.
+/// </summary>
+public class Subscriber
+{
+    public long Id { get; set; }
+    public SubscriberChannel Channel { get; set; }
+    public byte[]? AddressCipher { get; set; }
+    public byte[] AddressHash { get; set; } = [];
+    public string Language { get; set; } = "en";
+    /// <summary>Zone ids, comma separated.</summary>
+    public string Zones { get; set; } = "";
+    public double? CircleLat { get; set; }
+    public double? CircleLon { get; set; }
+    public double? CircleRadiusMeters { get; set; }
+    public SubscriberState State { get; set; }
+    public byte[]? CodeHash { get; set; }
+    public DateTimeOffset? CodeExpiresAt { get; set; }
+    public int CodeAttempts { get; set; }
+    /// <summary>Requested language and area (JSON), applied when the code is confirmed.</summary>
+    public string? Pending { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ConfirmedAt { get; set; }
+    /// <summary>Bumped on every change; the targeting index catches up from it.</summary>
+    public DateTimeOffset ChangedAt { get; set; }
+
+    public const int MaxCodeAttempts = 5;
+    public static readonly TimeSpan CodeLifetime = TimeSpan.FromHours(24);
+}
+
+/// <summary>What a subscriber wants: language and area. Kept as JSON until confirmed.</summary>
+public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters)
+{
+    public void ApplyTo(Subscriber s)
+    {
+        s.Language = Language;
+        s.Zones = string.Join(',', Zones.Distinct().Order());
+        s.CircleLat = Lat;
+        s.CircleLon = Lon;
+        s.CircleRadiusMeters = RadiusMeters;
+    }
+}
+
+public static partial class Addresses
+{
+    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
+    private static partial Regex E164();
+
+    /// <summary>The canonical form of an address, or null with a reason when it is not one.</summary>
+    public static string? Normalize(SubscriberChannel channel, string? raw, out string? error)
+    {
+        error = null;
+        var a = (raw ?? "").Trim();
+        switch (channel)
+        {
+            case SubscriberChannel.Sms:
+                a = new string(a.Where(c => c == '+' || char.IsAsciiDigit(c)).ToArray());
+                if (E164().IsMatch(a)) return a;
+                error = "A phone number in international E.164 form, such as +16125550123.";
+                return null;
+            case SubscriberChannel.Email:
+                if (a.Length <= 254 && MailAddress.TryCreate(a, out var m) && m.Address == a && a.Contains('.', StringComparison.Ordinal))
+                    return a.ToLowerInvariant();
+                error = "An e-mail address such as name@example.org.";
+                return null;
+            default:
+                if (a.Length <= 2000 && Uri.TryCreate(a, UriKind.Absolute, out var u)
+                    && (u.Scheme == Uri.UriSchemeHttps || (u.Scheme == Uri.UriSchemeHttp && u.IsLoopback)))
+                    return u.AbsoluteUri;
+                error = "An https:// URL.";
+                return null;
+        }
+    }
+
+    /// <summary>The string hashed for look-ups: channel and canonical address.</summary>
+    public static string LookupKey(SubscriberChannel channel, string normalized) => $"{channel}:{normalized}";
+
+    /// <summary>Which channels an address could belong to, for calls that give the address alone.</summary>
+    public static IEnumerable<SubscriberChannel> Guess(string address) =>
+        address.Trim().StartsWith('+') ? [SubscriberChannel.Sms]
+        : address.Contains('@') && !address.Contains("://") ? [SubscriberChannel.Email]
+        : [SubscriberChannel.Webpush, SubscriberChannel.Webhook];
+}

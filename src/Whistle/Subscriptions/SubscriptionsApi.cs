@@ -1,0 +1,180 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Alerts;
+using Whistle.Data;
+using Whistle.Delivery;
+using Whistle.Geo;
+using Whistle.Platform;
+using Whistle.Privacy;
+
+namespace Whistle.Subscriptions;
+
+public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Address, string? Language, int[]? Zones, CircleDto? Circle) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services)
+    {
+        var zones = services.GetRequiredService<ZoneRegistry>().Current;
+        p.Require(Channel is not null, "channel", "sms, email, webpush or webhook.");
+        if (Channel is { } c && Addresses.Normalize(c, Address, out var error) is null) p.Add("address", error!);
+        p.Require(Languages.IsKnown(Language), "language", "en, es, so or hmn.");
+        p.Require(Circle is not null || Zones is { Length: > 0 }, "area", "Choose zones, a point with a radius, or both.");
+        Circle?.Validate(p, "circle");
+        p.Require(Zones is null || Zones.Length <= 100, "zones", "At most 100 zones.");
+        foreach (var z in Zones ?? []) p.Require(zones.Exists(z), "zones", $"Unknown zone {z}.");
+    }
+}
+
+public sealed record ConfirmRequest(string? Address, string? Code, SubscriberChannel? Channel) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services)
+    {
+        p.Require(!string.IsNullOrWhiteSpace(Address) && Address.Length <= 2000, "address", "The address the code was sent to.");
+        p.Require(Code is { Length: 6 } && Code.All(char.IsAsciiDigit), "code", "The 6-digit code.");
+    }
+}
+
+public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Channel) : IValidatable
+{
+    public void Validate(Problems p, IServiceProvider services) =>
+        p.Require(!string.IsNullOrWhiteSpace(Address) && Address.Length <= 2000, "address", "The address to stop sending to.");
+}
+
+public sealed record SubscriptionAccepted(long Id);
+public sealed record SubscriptionConfirmed(long Id, string State);
+
+public static class SubscriptionsApi
+{
+    public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/subscriptions").WithTags("Subscriptions").WithValidation()
+            .RequireRateLimiting(RateLimits.Subscriptions).AllowAnonymous();
+        group.MapPost("/", SubscribeAsync);
+        group.MapPost("/confirm", ConfirmAsync);
+        group.MapPost("/unsubscribe", UnsubscribeAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// Starts (or changes) a subscription: nothing is sent to the address but a code until the code
+    /// comes back. The answer is the same whether or not the address was known.
+    /// </summary>
+    private static async Task<Accepted<SubscriptionAccepted>> SubscribeAsync(
+        SubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var channel = req.Channel!.Value;
+        var address = Addresses.Normalize(channel, req.Address, out _)!;
+        var hash = keys.Hash(Addresses.LookupKey(channel, address));
+        var sub = await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct);
+        if (sub is null)
+        {
+            sub = new Subscriber { Channel = channel, AddressHash = hash, State = SubscriberState.Pending, CreatedAt = now, Language = req.Language! };
+            db.Subscribers.Add(sub);
+        }
+        if (sub.State == SubscriberState.Unsubscribed) sub.State = SubscriberState.Pending;
+        sub.AddressCipher ??= keys.Encrypt(address, Purpose.SubscriberAddress);
+        var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters);
+        sub.Pending = JsonSerializer.Serialize(prefs);
+        // At most one code a minute to an address, so the form cannot be used to flood someone's phone.
+        bool sendCode = sub.CodeExpiresAt is not { } exp || exp - Subscriber.CodeLifetime < now.AddMinutes(-1);
+        string? code = null;
+        if (sendCode)
+        {
+            code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
+            sub.CodeExpiresAt = now + Subscriber.CodeLifetime;
+            sub.CodeAttempts = 0;
+        }
+        sub.ChangedAt = now;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        if (code is not null)
+        {
+            sub.CodeHash = CodeHash(keys, sub.Id, code);
+            await EnqueueDirectAsync(db, sub, "confirm.code", req.Language!, now, ct, ("code", code));
+        }
+        await tx.CommitAsync(ct);
+        signal.Poke();
+        return TypedResults.Accepted((string?)null, new SubscriptionAccepted(sub.Id));
+    }
+
+    private static async Task<Results<Ok<SubscriptionConfirmed>, ProblemHttpResult>> ConfirmAsync(
+        ConfirmRequest req, WhistleDb db, KeyRing keys, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var sub = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        var invalid = TypedResults.Problem(statusCode: 400, title: "Code not accepted",
+            detail: "That code is wrong or has expired. Ask for a new one by subscribing again.");
+        if (sub?.CodeHash is null || sub.CodeExpiresAt < now || sub.CodeAttempts >= Subscriber.MaxCodeAttempts)
+            return invalid;
+        if (!CryptographicOperations.FixedTimeEquals(sub.CodeHash, CodeHash(keys, sub.Id, req.Code!)))
+        {
+            sub.CodeAttempts++;
+            await db.SaveChangesAsync(ct);
+            return invalid;
+        }
+        if (sub.Pending is { } pending) JsonSerializer.Deserialize<SubscriberPrefs>(pending)!.ApplyTo(sub);
+        sub.Pending = null;
+        sub.CodeHash = null;
+        sub.CodeExpiresAt = null;
+        sub.State = SubscriberState.Confirmed;
+        sub.ConfirmedAt = now;
+        sub.ChangedAt = now;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new SubscriptionConfirmed(sub.Id, "confirmed"));
+    }
+
+    /// <summary>Stops at once, like an SMS STOP, and says so once on the same channel.</summary>
+    private static async Task<Accepted> UnsubscribeAsync(
+        UnsubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var sub = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        if (sub is not null && sub.State != SubscriberState.Unsubscribed)
+        {
+            bool wasConfirmed = sub.State == SubscriberState.Confirmed;
+            sub.State = SubscriberState.Unsubscribed;
+            sub.Pending = null;
+            sub.CodeHash = null;
+            sub.ChangedAt = now;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            if (wasConfirmed) await EnqueueDirectAsync(db, sub, "unsubscribed", sub.Language, now, ct);
+            await tx.CommitAsync(ct);
+            signal.Poke();
+        }
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private static async Task<Subscriber?> FindAsync(WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, CancellationToken ct)
+    {
+        foreach (var c in channel is { } only ? [only] : Addresses.Guess(address))
+        {
+            if (Addresses.Normalize(c, address, out _) is not { } normalized) continue;
+            var hash = keys.Hash(Addresses.LookupKey(c, normalized));
+            if (await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct) is { } sub) return sub;
+        }
+        return null;
+    }
+
+    private static byte[] CodeHash(KeyRing keys, long subscriberId, string code) => keys.Hash($"code:{subscriberId}:{code}");
+
+    /// <summary>A message that is not an alert (a code, a notice), in the outbox in the caller's transaction.</summary>
+    public static async Task EnqueueDirectAsync(WhistleDb db, Subscriber sub, string templateKey, string language,
+        DateTimeOffset now, CancellationToken ct, params (string Key, string Value)[] values)
+    {
+        var templates = TemplateSet.From(await db.Templates.AsNoTracking().Where(t => t.Key == templateKey).ToListAsync(ct));
+        var text = TemplateSet.Fill(templates.Get(language, templateKey), values.ToDictionary(v => v.Key, v => v.Value));
+        db.Deliveries.Add(new Delivery.Delivery
+        {
+            SubscriberId = sub.Id,
+            Priority = Delivery.Delivery.PriorityDirect,
+            State = DeliveryState.Pending,
+            NextAttemptAt = now,
+            Body = text,
+        });
+        await db.SaveChangesAsync(ct);
+    }
+}

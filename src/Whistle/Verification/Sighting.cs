@@ -1,0 +1,140 @@
+using Whistle.Geo;
+using Whistle.Reports;
+
+namespace Whistle.Verification;
+
+public enum SightingState { New, Verifying, Confirmed, FalseAlarm, Unconfirmed, Resolved }
+
+/// <summary>
+/// Reports of the same activity, merged. A sighting is what verifiers check and what an alert
+/// is sent from; its state machine is the "verify before broadcast" rule.
+/// </summary>
+public class Sighting
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public SightingState State { get; set; } = SightingState.New;
+    public Activity Activity { get; set; }
+    public double? Lat { get; set; }
+    public double? Lon { get; set; }
+    public string? PlaceText { get; set; }
+    public int ReportCount { get; set; }
+    public DateTimeOffset FirstReportAt { get; set; }
+    public DateTimeOffset LastReportAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<SightingTransition> Transitions { get; set; } = [];
+
+    public GeoPoint? Location => Lat is { } lat && Lon is { } lon ? new GeoPoint(lat, lon) : null;
+
+    /// <summary>States a new report may still join; a closed sighting starts a new one.</summary>
+    public bool IsOpen => State is SightingState.New or SightingState.Verifying or SightingState.Confirmed;
+
+    public static Sighting StartFrom(Report report, DateTimeOffset now)
+    {
+        var s = new Sighting
+        {
+            Activity = report.Activity,
+            Lat = report.Lat,
+            Lon = report.Lon,
+            PlaceText = report.PlaceText,
+            FirstReportAt = report.ObservedAt,
+            LastReportAt = report.ObservedAt,
+            UpdatedAt = now,
+        };
+        s.Absorb(report, now, first: true);
+        return s;
+    }
+
+    /// <summary>Adds a report: the location becomes the mean of the located reports.</summary>
+    public void Absorb(Report report, DateTimeOffset now, bool first = false)
+    {
+        report.SightingId = Id;
+        if (!first && report.Location is { } p)
+        {
+            int located = LocatedReports;
+            Lat = ((Lat ?? 0) * located + p.Lat) / (located + 1);
+            Lon = ((Lon ?? 0) * located + p.Lon) / (located + 1);
+        }
+        if (report.Location is not null) LocatedReports++;
+        PlaceText ??= report.PlaceText;
+        ReportCount++;
+        if (report.ObservedAt > LastReportAt) LastReportAt = report.ObservedAt;
+        if (report.ObservedAt < FirstReportAt) FirstReportAt = report.ObservedAt;
+        UpdatedAt = now;
+    }
+
+    public int LocatedReports { get; set; }
+
+    public static bool CanMove(SightingState from, SightingState to) => (from, to) switch
+    {
+        (SightingState.New, SightingState.Verifying) => true,
+        (SightingState.Verifying, SightingState.Verifying) => true, // a second verifier sent
+        (SightingState.New or SightingState.Verifying,
+            SightingState.Confirmed or SightingState.FalseAlarm or SightingState.Unconfirmed) => true,
+        (SightingState.Confirmed, SightingState.Resolved) => true,
+        // A confirmed sighting later shown to be false is retracted, never silently dropped.
+        (SightingState.Confirmed, SightingState.FalseAlarm) => true,
+        _ => false,
+    };
+
+    /// <summary>Moves the sighting, recording who, when and why; refuses what the rules forbid.</summary>
+    public SightingTransition MoveTo(SightingState to, string actor, string? note, DateTimeOffset now)
+    {
+        if (!CanMove(State, to))
+            throw new InvalidTransitionException(State, to);
+        var t = new SightingTransition
+        {
+            SightingId = Id,
+            From = State,
+            To = to,
+            Actor = actor,
+            Note = note,
+            At = now,
+        };
+        State = to;
+        UpdatedAt = now;
+        Transitions.Add(t);
+        return t;
+    }
+}
+
+public class SightingTransition
+{
+    public long Id { get; set; }
+    public Guid SightingId { get; set; }
+    public SightingState From { get; set; }
+    public SightingState To { get; set; }
+    public string Actor { get; set; } = "";
+    public string? Note { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public sealed class InvalidTransitionException(SightingState from, SightingState to)
+    : InvalidOperationException($"A sighting that is {Names.Of(from)} cannot become {Names.Of(to)}.")
+{
+    public SightingState From { get; } = from;
+    public SightingState To { get; } = to;
+}
+
+/// <summary>The wire names of states (snake_case), used in messages and JSON alike.</summary>
+public static class Names
+{
+    public static string Of<T>(T value) where T : struct, Enum =>
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+}
+
+/// <summary>The merge rule: same place (within a distance) and same time (within a window).</summary>
+public sealed record ClusterRule(double DistanceMeters = 500, TimeSpan? Window = null)
+{
+    public TimeSpan TimeWindow => Window ?? TimeSpan.FromMinutes(30);
+
+    public bool Joins(Sighting s, Report r)
+    {
+        if (!s.IsOpen || s.Location is not { } at || r.Location is not { } p) return false;
+        bool inTime = r.ObservedAt >= s.FirstReportAt - TimeWindow && r.ObservedAt <= s.LastReportAt + TimeWindow;
+        return inTime && at.DistanceTo(p) <= DistanceMeters;
+    }
+
+    /// <summary>The nearest open sighting the report joins, or null for a new one.</summary>
+    public Sighting? Pick(IEnumerable<Sighting> candidates, Report r) =>
+        candidates.Where(s => Joins(s, r)).OrderBy(s => s.Location!.Value.DistanceTo(r.Location!.Value)).FirstOrDefault();
+}
