@@ -21,7 +21,8 @@ builder.AddHousekeeping();
 
 var app = builder.Build();
 if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
-await app.InitializeAsync(demo);
+await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
+    app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 
 app.UsePlatform();
 var api = app.MapGroup("/api/v1");
