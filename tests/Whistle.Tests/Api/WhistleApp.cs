@@ -25,10 +25,12 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string? _pgDatabase;
     private readonly string? _pgAdmin;
+    private readonly bool _ownsDataDir;
 
     protected WhistleApp(Db db, Dictionary<string, string?>? settings = null)
     {
-        DataDir = Directory.CreateTempSubdirectory("whistle-test-").FullName;
+        _ownsDataDir = settings?.GetValueOrDefault("Whistle:DataDir") is null;
+        DataDir = settings?.GetValueOrDefault("Whistle:DataDir") ?? Directory.CreateTempSubdirectory("whistle-test-").FullName;
         _settings = new()
         {
             ["Whistle:DataDir"] = DataDir,
@@ -152,7 +154,9 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
             using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgDatabase} WITH (FORCE)", conn);
             cmd.ExecuteNonQuery();
         }
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsDataDir)
+            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Whistle.Identity;
+
+namespace Whistle.Tests.Api;
+
+/// <summary>Who may do what: anonymous callers, verifiers, dispatchers, admins; passwords and lockout.</summary>
+public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    private static readonly object Circle = new { lat = 44.95, lon = -93.25, radiusMeters = 500 };
+
+    public static TheoryData<string, string> StaffOnly => new()
+    {
+        { "GET", "/api/v1/sightings" },
+        { "GET", $"/api/v1/sightings/{Guid.Empty}" },
+        { "POST", $"/api/v1/sightings/{Guid.Empty}/verification" },
+        { "POST", $"/api/v1/sightings/{Guid.Empty}/dispatch" },
+        { "POST", "/api/v1/alerts" },
+        { "GET", $"/api/v1/alerts/{Guid.Empty}" },
+        { "POST", $"/api/v1/alerts/{Guid.Empty}/cancel" },
+        { "GET", "/api/v1/auth/me" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StaffOnly))]
+    public async Task Anonymous_callers_get_401_with_problem_details(string method, string path)
+    {
+        var res = await app.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
+        Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
+        Assert.Equal("application/problem+json", res.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_verifier_can_verify_but_not_dispatch_alert_or_cancel()
+    {
+        var verifier = await app.StaffAsync("verifier");
+        Assert.Equal(HttpStatusCode.OK, (await verifier.GetAsync("/api/v1/sightings")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await verifier.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = Circle })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await verifier.PostAsJsonAsync($"/api/v1/alerts/{Guid.NewGuid()}/cancel", new { reason = "all_clear" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await verifier.GetAsync($"/api/v1/alerts/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{Guid.NewGuid()}/dispatch", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{Guid.NewGuid()}/verification", new { outcome = "confirmed" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_can_do_what_a_dispatcher_and_a_verifier_can()
+    {
+        var admin = await app.StaffAsync("admin");
+        var report = await app.CreateClient().PostAsJsonAsync("/api/v1/reports", new { activity = "arrest", lat = 48.1, lon = -97.1 });
+        var sighting = (await report.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["sightingId"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/v1/sightings/{sighting}/dispatch", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/v1/sightings/{sighting}/verification", new { outcome = "confirmed" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, circle = new { lat = 48.1, lon = -97.1, radiusMeters = 300 } })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Passwords_are_hashed_with_PBKDF2_SHA512_at_210000_iterations_or_more()
+    {
+        await app.StaffAsync("verifier");
+        await using var scope = app.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffUser>>();
+        var user = users.Users.First();
+        var hash = Convert.FromBase64String(user.PasswordHash!);
+        // Identity v3 format: 0x01, PRF (2 = HMACSHA512), iteration count, salt length — big-endian.
+        Assert.Equal(0x01, hash[0]);
+        Assert.Equal(2u, ReadUInt32(hash, 1));
+        Assert.True(ReadUInt32(hash, 5) >= 210_000, $"iterations: {ReadUInt32(hash, 5)}");
+        static uint ReadUInt32(byte[] b, int i) => (uint)(b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]);
+    }
+
+    [Fact]
+    public async Task Five_wrong_passwords_lock_the_account_even_against_the_right_one()
+    {
+        var email = "lockme@staff.test";
+        var password = IdentitySetup.GeneratePassword();
+        await using (var scope = app.Services.CreateAsyncScope())
+            Assert.True((await IdentitySetup.CreateStaffAsync(scope.ServiceProvider, email, "dispatcher", password)).Succeeded);
+        var client = app.CreateClient();
+        for (int i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = "wrong-password-1A!" })).StatusCode);
+        var locked = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_forged_or_garbage_token_is_401()
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "CfDJ8-not-a-real-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/sightings")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_OpenAPI_are_served()
+    {
+        var client = app.CreateClient();
+        Assert.Equal("Healthy", await client.GetStringAsync("/healthz"));
+        var doc = await client.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/v1/reports", "/api/v1/subscriptions", "/api/v1/alerts", "/api/v1/sightings/{id}/verification", "/api/v1/zones" })
+            Assert.Contains($"\"{path}", doc);
+    }
+}

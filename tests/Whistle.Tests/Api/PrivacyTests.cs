@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Whistle.Privacy;
+
+namespace Whistle.Tests.Api;
+
+/// <summary>A Whistle app with settings and services of the test's choosing; not a shared fixture.</summary>
+public sealed class CustomApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    : WhistleApp(Db.Sqlite, settings)
+{
+    protected override void ConfigureTestServices(IServiceCollection s) => services?.Invoke(s);
+}
+
+public sealed class PrivacyTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    private static readonly string[] Secrets = ["+16125550177", "secret.person@example.org", "+16125550188", "call-me-at-6125550199"];
+
+    [Fact]
+    public async Task Neither_the_database_files_nor_the_logs_hold_an_address_or_a_reporters_contact()
+    {
+        var client = app.CreateClient();
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var here = new { lat = 44.98, lon = -93.27, radiusMeters = 800 };
+        await app.SubscribeAsync(client, "sms", Secrets[0], "es", circle: here);
+        await app.SubscribeAsync(client, "email", Secrets[1], "en", zones: [82]);
+        await app.SubscribeAsync(client, "sms", Secrets[2], "so", circle: here, confirm: false);
+        var report = await client.PostAsJsonAsync("/api/v1/reports", new { activity = "arrest", lat = 44.98, lon = -93.27, contact = Secrets[3] });
+        var sighting = (await report.Content.ReadFromJsonAsync<JsonObject>())!["sightingId"]!.GetValue<string>();
+        await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{sighting}/verification", new { outcome = "confirmed" });
+        var alert = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, circle = here });
+        var alertId = (await alert.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        await WhistleApp.DeliveredAsync(dispatcher, Guid.Parse(alertId));
+        await client.PostAsJsonAsync("/api/v1/subscriptions/unsubscribe", new { address = Secrets[0] });
+
+        // The dispatcher can still read the contact to call back: it is encrypted, not lost.
+        var detail = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{sighting}"))!;
+        Assert.Equal(Secrets[3], detail["reports"]![0]!["contact"]!.GetValue<string>());
+
+        var files = Directory.GetFiles(app.DataDir, "whistle.db*");
+        Assert.Contains(files, f => f.EndsWith("whistle.db"));
+        foreach (var file in files)
+        {
+            byte[] bytes;
+            using (var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var ms = new MemoryStream()) { fs.CopyTo(ms); bytes = ms.ToArray(); }
+            foreach (var secret in Secrets.Append("6125550177").Append("secret.person"))
+            {
+                Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) < 0, $"{Path.GetFileName(file)} holds {secret}");
+                Assert.True(bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(secret)) < 0, $"{Path.GetFileName(file)} holds {secret} (UTF-16)");
+            }
+        }
+        var logs = string.Join("\n", app.Logs);
+        Assert.NotEmpty(app.Logs);
+        foreach (var secret in Secrets.Append("6125550177"))
+            Assert.DoesNotContain(secret, logs);
+    }
+
+    [Fact]
+    public void The_key_file_is_readable_by_its_owner_only()
+    {
+        _ = app.Services; // started
+        var mode = File.GetUnixFileMode(Path.Combine(app.DataDir, "keys.json"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+    }
+}
+
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task A_reporters_contact_is_purged_after_48_hours_and_an_unverified_sighting_expires()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new CustomApp([], s => s.AddSingleton<TimeProvider>(fake));
+        var client = app.CreateClient();
+        var report = await client.PostAsJsonAsync("/api/v1/reports", new { activity = "home_raid", placeText = "Cedar Ave", contact = "+16125550155" });
+        Assert.Equal(HttpStatusCode.Created, report.StatusCode);
+        var sighting = (await report.Content.ReadFromJsonAsync<JsonObject>())!["sightingId"]!.GetValue<string>();
+        var housekeeping = app.Services.GetRequiredService<Housekeeping>();
+
+        async Task<JsonObject> Read() => (await (await app.StaffAsync("dispatcher")).GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{sighting}"))!;
+
+        fake.Advance(TimeSpan.FromMinutes(119));
+        await housekeeping.RunOnceAsync(default);
+        var early = await Read();
+        Assert.Equal("+16125550155", early["reports"]![0]!["contact"]!.GetValue<string>());
+        Assert.Equal("new", early["sighting"]!["state"]!.GetValue<string>());
+
+        fake.Advance(TimeSpan.FromMinutes(2));
+        await housekeeping.RunOnceAsync(default);
+        var expired = await Read();
+        Assert.Equal("unconfirmed", expired["sighting"]!["state"]!.GetValue<string>());
+        Assert.Equal("system", expired["history"]![0]!["actor"]!.GetValue<string>());
+        Assert.True(expired["reports"]![0]!["hasContact"]!.GetValue<bool>());
+
+        fake.Advance(TimeSpan.FromHours(46));
+        await housekeeping.RunOnceAsync(default);
+        var purged = await Read();
+        Assert.Null(purged["reports"]![0]!["contact"]);
+        Assert.False(purged["reports"]![0]!["hasContact"]!.GetValue<bool>());
+        // The report itself — what was seen, where, when — stays.
+        Assert.Equal("Cedar Ave", purged["reports"]![0]!["placeText"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Past_the_configured_limit_reports_get_429_with_problem_details_and_what_was_accepted_is_kept()
+    {
+        using var app = new CustomApp(new() { ["Whistle:RateLimits:ReportsPerMinute"] = "3" });
+        var client = app.CreateClient();
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/reports", new { activity = "patrol", lat = 44 + i, lon = -93.0 })).StatusCode);
+        var limited = await client.PostAsJsonAsync("/api/v1/reports", new { activity = "patrol", lat = 40.0, lon = -93.0 });
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+        Assert.True(limited.Headers.RetryAfter is not null);
+        // Subscriptions have their own budget.
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "email", address = "rl@example.org", language = "en", zones = new[] { 3 } })).StatusCode);
+        var sightings = await (await app.StaffAsync("dispatcher")).GetFromJsonAsync<JsonArray>("/api/v1/sightings");
+        Assert.Equal(3, sightings!.Count);
+    }
+
+    [Fact]
+    public async Task After_a_key_rotation_old_addresses_still_deliver_and_are_re_encrypted_under_the_new_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("whistle-rotate-").FullName;
+        var settings = new Dictionary<string, string?> { ["Whistle:DataDir"] = dir };
+        using (var first = new CustomApp(settings))
+            await first.SubscribeAsync(first.CreateClient(), "email", "rotate@example.org", "en", circle: new { lat = 46.0, lon = -92.0, radiusMeters = 300 });
+
+        var keyFile = Path.Combine(dir, "keys.json");
+        KeyRing.Load(null, keyFile).Rotate().Save(keyFile);
+
+        using var second = new CustomApp(settings);
+        var dispatcher = await second.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 46.0, lon = -92.0, radiusMeters = 500 } });
+        var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        await WhistleApp.DeliveredAsync(dispatcher, id);
+        Assert.Contains(second.Outbox(), l => l.AlertId == id && l.Recipient == "rotate@example.org");
+        await using var scope = second.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Whistle.Data.WhistleDb>();
+        var cipher = db.Subscribers.Single().AddressCipher!;
+        Assert.Equal(2, cipher[0]);
+    }
+}
