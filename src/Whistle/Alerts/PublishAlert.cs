@@ -77,27 +77,28 @@ public sealed class PublishAlert(
         await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var nowDb = DeliveryStore.Time(db, now);
-            var origId = DeliveryStore.Id(db, original.Id);
+            // Who got the original, or may be getting it right now (under lease), in its nearest-first order.
+            var reached = (await db.Deliveries.AsNoTracking()
+                .Where(d => d.AlertId == original.Id && (d.State == DeliveryState.Sent
+                    || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
+                .Select(d => d.SubscriberId).ToListAsync(ct)).ToHashSet();
+            var order = await db.Fanouts.AsNoTracking().Where(f => f.AlertId == original.Id).Select(f => f.Recipients).FirstAsync(ct);
+            var recipients = DeliveryStore.Order(order).Where(reached.Contains).ToList();
             if (kind == AlertKind.Cancel)
             {
                 original.CancelledAt = now;
                 db.Alerts.Update(original);
                 // What has not gone out and is not in flight will not go out.
-                await db.Database.ExecuteSqlRawAsync("""
-                    UPDATE "Deliveries" SET "State" = 3, "LastError" = 'superseded by cancel'
-                    WHERE "AlertId" = {0} AND "State" IN (0, 2) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {1})
-                    """, [origId, nowDb], ct);
+                await db.Fanouts.Where(f => f.AlertId == original.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, f => f.Total), ct);
+                await db.Deliveries.Where(d => d.AlertId == original.Id
+                        && (d.State == DeliveryState.Pending || d.State == DeliveryState.Failed)
+                        && (d.LeaseUntil == null || d.LeaseUntil < now))
+                    .ExecuteUpdateAsync(u => u.SetProperty(d => d.State, DeliveryState.Dead).SetProperty(d => d.LastError, "superseded by cancel"), ct);
             }
+            follow.Recipients = recipients.Count;
             db.Alerts.Add(follow);
             await db.SaveChangesAsync(ct);
-            follow.Recipients = await db.Database.ExecuteSqlRawAsync("""
-                INSERT INTO "Deliveries" ("AlertId", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt")
-                SELECT {0}, "SubscriberId", {1}, 0, 0, {2} FROM "Deliveries"
-                WHERE "AlertId" = {3} AND ("State" = 1 OR ("State" IN (0, 2) AND "LeaseUntil" >= {2}))
-                ORDER BY "Id"
-                """, [DeliveryStore.Id(db, follow.Id), priority, nowDb, origId], ct);
-            await db.SaveChangesAsync(ct);
+            await DeliveryStore.EnqueueAsync(db, follow.Id, priority, recipients, now, ct);
             await tx.CommitAsync(ct);
         });
         signal.Poke();

@@ -54,7 +54,8 @@ public static class DataSetup
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
-    private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+    // cache_size in KiB (negative): a city-wide fan-out's index pages stay in memory until the commit writes them once.
+    private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -25,6 +25,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<Subscriber> Subscribers => Set<Subscriber>();
     public DbSet<Delivery.Delivery> Deliveries => Set<Delivery.Delivery>();
+    public DbSet<Delivery.Fanout> Fanouts => Set<Delivery.Fanout>();
 
     public abstract bool IsPostgres { get; }
 
@@ -68,9 +69,19 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         });
         b.Entity<Delivery.Delivery>(e =>
         {
-            // No foreign keys: the bulk writer inserts a million rows in a second, and only it writes them.
+            // No foreign keys: the bulk writer inserts a million rows at once, and only it writes them.
+            // The unique index is written in key order; the two partial indexes hold only the few rows
+            // a relay looks for outside a fan-out's order: retries and direct messages due, and leases.
             e.HasIndex(d => new { d.AlertId, d.SubscriberId }).IsUnique();
-            e.HasIndex(d => new { d.State, d.Priority, d.Id });
+            e.HasIndex(d => d.NextAttemptAt).HasDatabaseName("IX_Deliveries_Due")
+                .HasFilter(Delivery.DeliveryStore.DueFilter);
+            e.HasIndex(d => d.LeaseUntil).HasDatabaseName("IX_Deliveries_Leased")
+                .HasFilter(Delivery.DeliveryStore.LeasedFilter);
+        });
+        b.Entity<Delivery.Fanout>(e =>
+        {
+            e.HasKey(f => f.AlertId);
+            e.HasIndex(f => new { f.Priority, f.CreatedAt });
         });
     }
 }

@@ -34,3 +34,20 @@ public class Delivery
         return TimeSpan.FromSeconds(cap / 2 + random.NextDouble() * cap / 2);
     }
 }
+
+/// <summary>
+/// The nearest-first order of one alert's deliveries and how far the relay has got through it.
+/// Delivery rows are written in subscriber order (so the unique (alert, subscriber) index only
+/// ever appends — that is what makes a million-row fan-out fast); the order in which to send
+/// them is this array of subscriber ids, read a batch at a time from <see cref="Cursor"/>.
+/// </summary>
+public class Fanout
+{
+    public Guid AlertId { get; set; }
+    public int Priority { get; set; }
+    /// <summary>Subscriber ids, nearest first, as little-endian 64-bit integers.</summary>
+    public byte[] Recipients { get; set; } = [];
+    public int Total { get; set; }
+    public int Cursor { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Data.Common;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -9,60 +11,84 @@ using Whistle.Data;
 namespace Whistle.Delivery;
 
 /// <summary>
-/// The outbox's hot paths in SQL: writing a fan-out's rows in bulk inside the caller's
-/// transaction (PostgreSQL binary COPY; SQLite one prepared statement), and claiming a batch
-/// with a lease (PostgreSQL FOR UPDATE SKIP LOCKED, so several processes share the work).
+/// The outbox's hot paths in SQL. A fan-out is written as one row per recipient in subscriber-id
+/// order (PostgreSQL binary COPY; SQLite one INSERT … SELECT over json_each) plus one
+/// <see cref="Fanout"/> row holding the nearest-first order, all in the caller's transaction.
+/// Claiming leases a batch: expired leases first, then due retries and direct messages, then the
+/// next slice of the most urgent fan-out (PostgreSQL row locks / FOR UPDATE SKIP LOCKED let
+/// several processes share the work without taking the same rows).
 /// </summary>
 public static class DeliveryStore
 {
-    /// <summary>Inserts one pending row per subscriber, in the given (nearest-first) order, in the current transaction.</summary>
-    public static async Task EnqueueAsync(WhistleDb db, Guid alertId, int priority, IReadOnlyList<long> subscriberIds,
+    // Partial-index predicates; the claim queries repeat them word for word so the planners use them.
+    public const string DueFilter = "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)";
+    public const string LeasedFilter = "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL";
+
+    /// <summary>Writes one pending row per recipient and the fan-out's order, in the current transaction.</summary>
+    public static async Task EnqueueAsync(WhistleDb db, Guid alertId, int priority, IReadOnlyList<long> nearestFirst,
         DateTimeOffset now, CancellationToken ct = default)
     {
         var tx = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Deliveries are written in the transaction that sends the alert.");
+        var order = new byte[nearestFirst.Count * 8];
+        for (int i = 0; i < nearestFirst.Count; i++) BinaryPrimitives.WriteInt64LittleEndian(order.AsSpan(i * 8), nearestFirst[i]);
+        var sorted = nearestFirst.ToArray();
+        Array.Sort(sorted);
+
         switch (db.Database.GetDbConnection())
         {
             case NpgsqlConnection pg:
             {
                 await using var copy = await pg.BeginBinaryImportAsync(
                     """COPY "Deliveries" ("AlertId", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt") FROM STDIN (FORMAT BINARY)""", ct);
-                foreach (var id in subscriberIds)
+                // Synchronous writes: they fill Npgsql's buffer in memory and flush as it fills; an await per field costs more than the row.
+                foreach (var id in sorted)
                 {
-                    await copy.StartRowAsync(ct);
-                    await copy.WriteAsync(alertId, NpgsqlDbType.Uuid, ct);
-                    await copy.WriteAsync(id, NpgsqlDbType.Bigint, ct);
-                    await copy.WriteAsync(priority, NpgsqlDbType.Integer, ct);
-                    await copy.WriteAsync((int)DeliveryState.Pending, NpgsqlDbType.Integer, ct);
-                    await copy.WriteAsync(0, NpgsqlDbType.Integer, ct);
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+                    copy.StartRow();
+                    copy.Write(alertId, NpgsqlDbType.Uuid);
+                    copy.Write(id, NpgsqlDbType.Bigint);
+                    copy.Write(priority, NpgsqlDbType.Integer);
+                    copy.Write((int)DeliveryState.Pending, NpgsqlDbType.Integer);
+                    copy.Write(0, NpgsqlDbType.Integer);
+                    copy.Write(now, NpgsqlDbType.TimestampTz);
                 }
                 await copy.CompleteAsync(ct);
                 break;
             }
             case SqliteConnection sqlite:
             {
+                // One statement per chunk: SQLite expands the id array itself; a statement per row costs ~10 µs in ADO.NET.
                 using var cmd = sqlite.CreateCommand();
                 cmd.Transaction = (SqliteTransaction)tx;
                 cmd.CommandText = """
                     INSERT INTO "Deliveries" ("AlertId", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt")
-                    VALUES ($alert, $sub, $priority, 0, 0, $next)
+                    SELECT $alert, "value", $priority, 0, 0, $next FROM json_each($ids)
                     """;
                 cmd.Parameters.AddWithValue("$alert", SqliteGuid(alertId));
-                var sub = cmd.Parameters.Add("$sub", SqliteType.Integer);
                 cmd.Parameters.AddWithValue("$priority", priority);
                 cmd.Parameters.AddWithValue("$next", now.ToUnixTimeMilliseconds());
-                cmd.Prepare();
-                foreach (var id in subscriberIds)
+                var ids = cmd.Parameters.Add("$ids", SqliteType.Text);
+                const int chunk = 250_000;
+                var json = new StringBuilder(Math.Min(sorted.Length, chunk) * 8 + 2);
+                for (int start = 0; start < sorted.Length; start += chunk)
                 {
-                    sub.Value = id;
-                    cmd.ExecuteNonQuery();
+                    json.Clear().Append('[');
+                    int end = Math.Min(sorted.Length, start + chunk);
+                    for (int i = start; i < end; i++)
+                    {
+                        if (i > start) json.Append(',');
+                        json.Append(sorted[i]);
+                    }
+                    ids.Value = json.Append(']').ToString();
+                    await cmd.ExecuteNonQueryAsync(ct);
                 }
                 break;
             }
             default:
                 throw new NotSupportedException("Unknown database provider.");
         }
+        db.Fanouts.Add(new Fanout { AlertId = alertId, Priority = priority, Recipients = order, Total = nearestFirst.Count, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>EF Core keeps Guids in SQLite as upper-case text; raw SQL must write them the same way.</summary>
@@ -72,31 +98,91 @@ public static class DeliveryStore
     public static object Time(WhistleDb db, DateTimeOffset t) => db.IsPostgres ? t : t.ToUnixTimeMilliseconds();
     public static object Id(WhistleDb db, Guid id) => db.IsPostgres ? id : SqliteGuid(id);
 
+    /// <summary>The subscriber ids of a fan-out, nearest first.</summary>
+    public static long[] Order(byte[] recipients)
+    {
+        var ids = new long[recipients.Length / 8];
+        for (int i = 0; i < ids.Length; i++) ids[i] = BinaryPrimitives.ReadInt64LittleEndian(recipients.AsSpan(i * 8));
+        return ids;
+    }
+
     /// <summary>
-    /// Leases up to <paramref name="max"/> due rows — retries first, then pending in priority and
-    /// nearest-first order — so no other relay takes them until the lease runs out.
+    /// Leases up to <paramref name="max"/> deliveries so no other relay takes them until the lease
+    /// runs out, and returns them in sending order: cancels, then direct messages, then alerts,
+    /// each fan-out nearest first.
     /// </summary>
     public static async Task<List<Delivery>> ClaimAsync(WhistleDb db, int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
     {
         var claimed = new List<Delivery>();
-        foreach (var state in new[] { DeliveryState.Failed, DeliveryState.Pending })
-        {
-            if (claimed.Count >= max) break;
-            string skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
-            var sql = $$"""
+        string skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
+        var leaseUntil = Time(db, now + lease);
+        var nowDb = Time(db, now);
+
+        // 1. Leases that ran out (a relay died mid-batch): taken again first.
+        claimed.AddRange(await db.Deliveries.FromSqlRaw($$"""
+            UPDATE "Deliveries" SET "LeaseUntil" = {0}
+            WHERE "Id" IN (SELECT "Id" FROM "Deliveries" WHERE {{LeasedFilter}} AND "LeaseUntil" < {1} LIMIT {2} {{skipLocked}})
+            RETURNING *
+            """, leaseUntil, nowDb, max).AsNoTracking().ToListAsync(ct));
+
+        // 2. Retries and direct messages that are due.
+        if (claimed.Count < max)
+            claimed.AddRange(await db.Deliveries.FromSqlRaw($$"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
-                WHERE "Id" IN (
-                    SELECT "Id" FROM "Deliveries"
-                    WHERE "State" = {1} AND "NextAttemptAt" <= {2} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {2})
-                    ORDER BY "Priority", "Id"
-                    LIMIT {3} {{skipLocked}})
+                WHERE "Id" IN (SELECT "Id" FROM "Deliveries" WHERE ({{DueFilter}}) AND "NextAttemptAt" <= {1}
+                               AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {1}) ORDER BY "NextAttemptAt" LIMIT {2} {{skipLocked}})
                 RETURNING *
-                """;
-            var rows = await db.Deliveries.FromSqlRaw(sql, Time(db, now + lease), (int)state, Time(db, now), max - claimed.Count)
+                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct));
+
+        // 3. The next slice of the most urgent fan-out, cursor and leases moved in one transaction.
+        var rank = new Dictionary<long, int>();
+        while (claimed.Count < max)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // FOR UPDATE (waiting, not skipping): relays take turns on one fan-out's cursor, each a different slice.
+            var fanout = (await db.Fanouts.FromSqlRaw($"""
+                SELECT * FROM "Fanouts" WHERE "Cursor" < "Total" ORDER BY "Priority", "CreatedAt" LIMIT 1 {(db.IsPostgres ? "FOR UPDATE" : "")}
+                """).AsNoTracking().ToListAsync(ct)).FirstOrDefault();
+            if (fanout is null) break;
+            int take = Math.Min(max - claimed.Count, fanout.Total - fanout.Cursor);
+            var slice = await ReadSliceAsync(db, fanout.AlertId, fanout.Cursor, take, ct);
+            await db.Fanouts.Where(f => f.AlertId == fanout.AlertId)
+                .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take), ct);
+            var rows = await db.Deliveries.FromSqlRaw("""
+                UPDATE "Deliveries" SET "LeaseUntil" = {0}
+                WHERE "AlertId" = {1} AND "SubscriberId" IN (SELECT "value" FROM json_each({2})) AND "State" = 0
+                RETURNING *
+                """.Replace("SELECT \"value\" FROM json_each({2})", db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})"),
+                leaseUntil, Id(db, fanout.AlertId), db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
                 .AsNoTracking().ToListAsync(ct);
-            claimed.AddRange(rows);
+            await tx.CommitAsync(ct);
+            for (int i = 0; i < slice.Length; i++) rank[slice[i]] = i;
+            claimed.AddRange(rows.OrderBy(r => rank.GetValueOrDefault(r.SubscriberId)));
+            rank.Clear();
         }
-        claimed.Sort((a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Id.CompareTo(b.Id));
-        return claimed;
+        return claimed.OrderBy(d => d.Priority).ToList(); // stable: keeps each fan-out's order
+    }
+
+    private static async Task<long[]> ReadSliceAsync(WhistleDb db, Guid alertId, int from, int count, CancellationToken ct)
+    {
+        var conn = db.Database.GetDbConnection();
+        await using var cmd = conn.CreateCommand();
+        cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        cmd.CommandText = db.IsPostgres
+            ? """SELECT substring("Recipients" from @from for @len) FROM "Fanouts" WHERE "AlertId" = @id"""
+            : """SELECT substr("Recipients", @from, @len) FROM "Fanouts" WHERE "AlertId" = @id""";
+        AddParam(cmd, "@from", from * 8 + 1);
+        AddParam(cmd, "@len", count * 8);
+        AddParam(cmd, "@id", Id(db, alertId));
+        var bytes = (byte[])(await cmd.ExecuteScalarAsync(ct))!;
+        return Order(bytes);
+    }
+
+    private static void AddParam(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 }

@@ -309,12 +309,47 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("LeaseUntil")
+                        .HasDatabaseName("IX_Deliveries_Leased")
+                        .HasFilter("\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("IX_Deliveries_Due")
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+
                     b.HasIndex("AlertId", "SubscriberId")
                         .IsUnique();
 
-                    b.HasIndex("State", "Priority", "Id");
-
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.Fanout", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Cursor")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Recipients")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.HasKey("AlertId");
+
+                    b.HasIndex("Priority", "CreatedAt");
+
+                    b.ToTable("Fanouts");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>

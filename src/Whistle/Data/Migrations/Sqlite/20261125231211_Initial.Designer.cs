@@ -11,7 +11,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261125223800_Initial")]
+    [Migration("20261125231211_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -299,12 +299,47 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("LeaseUntil")
+                        .HasDatabaseName("IX_Deliveries_Leased")
+                        .HasFilter("\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("IX_Deliveries_Due")
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+
                     b.HasIndex("AlertId", "SubscriberId")
                         .IsUnique();
 
-                    b.HasIndex("State", "Priority", "Id");
-
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.Fanout", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Cursor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Recipients")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AlertId");
+
+                    b.HasIndex("Priority", "CreatedAt");
+
+                    b.ToTable("Fanouts");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>

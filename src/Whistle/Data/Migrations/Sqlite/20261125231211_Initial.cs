@@ -104,6 +104,22 @@ namespace Whistle.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Fanouts",
+                columns: table => new
+                {
+                    AlertId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Recipients = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Total = table.Column<int>(type: "INTEGER", nullable: false),
+                    Cursor = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Fanouts", x => x.AlertId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Network",
                 columns: table => new
                 {
@@ -414,9 +430,21 @@ namespace Whistle.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_State_Priority_Id",
+                name: "IX_Deliveries_Due",
                 table: "Deliveries",
-                columns: new[] { "State", "Priority", "Id" });
+                column: "NextAttemptAt",
+                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_Leased",
+                table: "Deliveries",
+                column: "LeaseUntil",
+                filter: "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Fanouts_Priority_CreatedAt",
+                table: "Fanouts",
+                columns: new[] { "Priority", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ContactPurgeAt",
@@ -479,6 +507,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "Fanouts");
 
             migrationBuilder.DropTable(
                 name: "Network");

@@ -105,6 +105,22 @@ namespace Whistle.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "Fanouts",
+                columns: table => new
+                {
+                    AlertId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Priority = table.Column<int>(type: "integer", nullable: false),
+                    Recipients = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Total = table.Column<int>(type: "integer", nullable: false),
+                    Cursor = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Fanouts", x => x.AlertId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Network",
                 columns: table => new
                 {
@@ -415,9 +431,21 @@ namespace Whistle.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_State_Priority_Id",
+                name: "IX_Deliveries_Due",
                 table: "Deliveries",
-                columns: new[] { "State", "Priority", "Id" });
+                column: "NextAttemptAt",
+                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_Leased",
+                table: "Deliveries",
+                column: "LeaseUntil",
+                filter: "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Fanouts_Priority_CreatedAt",
+                table: "Fanouts",
+                columns: new[] { "Priority", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ContactPurgeAt",
@@ -480,6 +508,9 @@ namespace Whistle.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "Fanouts");
 
             migrationBuilder.DropTable(
                 name: "Network");
