@@ -32,6 +32,7 @@ api.MapSightings();
 api.MapAlerts();
 api.MapSubscriptions();
 api.MapZones();
+api.MapTemplates();
 
 await app.RunAsync();
 return 0;
