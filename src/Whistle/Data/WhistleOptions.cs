@@ -47,6 +47,8 @@ public sealed class AlertOptions
 
 public sealed class DeliveryOptions
 {
+    /// <summary>Run the outbox relay in this process.</summary>
+    public bool Enabled { get; set; } = true;
     public int PollMilliseconds { get; set; } = 1000;
     public int BatchSize { get; set; } = 500;
     public int LeaseSeconds { get; set; } = 60;

@@ -161,7 +161,9 @@ public static class DeliverySetup
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddSingleton<IMessageSender, DevOutboxSender>();
         builder.Services.AddSingleton<DeliveryRelay>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryRelay>());
+        // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.
+        if (builder.Configuration.GetValue("Whistle:Delivery:Enabled", true))
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryRelay>());
         return builder;
     }
 }
