@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Whistle.Tests.Api;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task The_demo_network_has_the_87_neighbourhoods_and_synthetic_subscribers_a_city_wide_drill_reaches()
+    {
+        using var app = new CustomApp(new() { ["Whistle:DemoSubscribers"] = "300" });
+        var client = app.CreateClient();
+        var zones = (await client.GetFromJsonAsync<JsonObject>("/api/v1/zones"))!;
+        Assert.Equal("FeatureCollection", zones["type"]!.GetValue<string>());
+        var features = zones["features"]!.AsArray();
+        Assert.Equal(87, features.Count);
+        Assert.Contains(features, f => f!["properties"]!["name"]!.GetValue<string>() == "Powderhorn Park");
+        Assert.All(features, f => Assert.True(f!["properties"]!["id"]!.GetValue<int>() > 0));
+
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 } });
+        var created = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(300, created["recipients"]!.GetValue<int>());
+        var id = Guid.Parse(created["id"]!.GetValue<string>());
+        await WhistleApp.DeliveredAsync(dispatcher, id);
+        var lines = app.Outbox().Where(l => l.AlertId == id).ToList();
+        Assert.Equal(300, lines.Select(l => l.Recipient).Distinct().Count());
+        Assert.Equal(["en", "es", "hmn", "so"], lines.Select(l => l.Language).Distinct().Order());
+        // Fictional addresses only: 555-01xx numbers and example.org.
+        Assert.All(lines, l => Assert.True(l.Recipient.EndsWith("@example.org") || l.Recipient[5..9] == "5550"));
+    }
+
+    [Fact]
+    public async Task A_new_network_starts_empty_and_the_bootstrap_admin_can_log_in()
+    {
+        using var app = new CustomApp(new()
+        {
+            ["Whistle:Demo"] = "false",
+            ["Whistle:Bootstrap:AdminEmail"] = "coordinator@network.test",
+            ["Whistle:Bootstrap:AdminPassword"] = "a-Long-passphrase-42",
+        });
+        var client = app.CreateClient();
+        Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/zones"))!["features"]!.AsArray());
+        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = "coordinator@network.test", password = "a-Long-passphrase-42" });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var me = (await client.GetFromJsonAsync<JsonObject>("/api/v1/auth/me"))!;
+        Assert.Equal(["admin"], me["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        // Templates exist in all four languages even in a new network.
+        Assert.Equal(4, (await client.GetFromJsonAsync<JsonArray>("/api/v1/templates"))!.Select(t => t!["language"]!.GetValue<string>()).Distinct().Count());
+    }
+}
