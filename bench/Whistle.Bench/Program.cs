@@ -92,7 +92,7 @@ try
         sw.Restart();
         await publish.SendAsync(alert, now, default);
         totalTimes.Add(sw.Elapsed.TotalMilliseconds);
-        int written = await db.Deliveries.CountAsync(d => d.AlertId == alert.Id);
+        int written = await db.Deliveries.CountAsync(d => d.AlertSeq == alert.Seq);
         if (written != recipients.Length || written != n) throw new Exception($"wrote {written} deliveries for {recipients.Length} recipients of {n}");
         Console.WriteLine($"run {run + 1}: {alert.Recipients:N0} recipients resolved + deliveries written and committed in {totalTimes[^1]:N0} ms (index resolve alone {resolveTimes[^1]:N0} ms)");
     }

@@ -13,6 +13,8 @@ public enum CancelReason { AllClear, FalseAlarm }
 public class Alert
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
+    /// <summary>A compact number the outbox uses instead of the GUID (a million delivery rows carry it).</summary>
+    public long Seq { get; set; }
     public AlertKind Kind { get; set; }
     public Guid? ReferencesId { get; set; }
     public Guid? SightingId { get; set; }

@@ -119,7 +119,7 @@ public static class AlertsApi
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
-        var counts = await db.Deliveries.Where(d => d.AlertId == id).GroupBy(d => d.State)
+        var counts = await db.Deliveries.Where(d => d.AlertSeq == alert.Seq).GroupBy(d => d.State)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         int C(DeliveryState s) => counts.GetValueOrDefault(s);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,

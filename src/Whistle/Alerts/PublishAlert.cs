@@ -34,9 +34,10 @@ public sealed class PublishAlert(
         await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            alert.Seq = await NextSeqAsync(ct);
             db.Alerts.Add(alert);
             await db.SaveChangesAsync(ct);
-            await DeliveryStore.EnqueueAsync(db, alert.Id, Delivery.Delivery.PriorityAlert,
+            await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert,
                 Array.ConvertAll(recipients, r => r.SubscriberId), alert.SentAt, ct);
             await tx.CommitAsync(ct);
         });
@@ -79,7 +80,7 @@ public sealed class PublishAlert(
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             // Who got the original, or may be getting it right now (under lease), in its nearest-first order.
             var reached = (await db.Deliveries.AsNoTracking()
-                .Where(d => d.AlertId == original.Id && (d.State == DeliveryState.Sent
+                .Where(d => d.AlertSeq == original.Seq && (d.State == DeliveryState.Sent
                     || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
                 .Select(d => d.SubscriberId).ToListAsync(ct)).ToHashSet();
             var order = await db.Fanouts.AsNoTracking().Where(f => f.AlertId == original.Id).Select(f => f.Recipients).FirstAsync(ct);
@@ -90,20 +91,24 @@ public sealed class PublishAlert(
                 db.Alerts.Update(original);
                 // What has not gone out and is not in flight will not go out.
                 await db.Fanouts.Where(f => f.AlertId == original.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, f => f.Total), ct);
-                await db.Deliveries.Where(d => d.AlertId == original.Id
+                await db.Deliveries.Where(d => d.AlertSeq == original.Seq
                         && (d.State == DeliveryState.Pending || d.State == DeliveryState.Failed)
                         && (d.LeaseUntil == null || d.LeaseUntil < now))
                     .ExecuteUpdateAsync(u => u.SetProperty(d => d.State, DeliveryState.Dead).SetProperty(d => d.LastError, "superseded by cancel"), ct);
             }
             follow.Recipients = recipients.Count;
+            follow.Seq = await NextSeqAsync(ct);
             db.Alerts.Add(follow);
             await db.SaveChangesAsync(ct);
-            await DeliveryStore.EnqueueAsync(db, follow.Id, priority, recipients, now, ct);
+            await DeliveryStore.EnqueueAsync(db, follow, priority, recipients, now, ct);
             await tx.CommitAsync(ct);
         });
         signal.Poke();
         return follow;
     }
+
+    /// <summary>The next alert number, read inside the sending transaction (the unique index refuses a race).</summary>
+    private async Task<long> NextSeqAsync(CancellationToken ct) => (await db.Alerts.MaxAsync(a => (long?)a.Seq, ct) ?? 0) + 1;
 
     private async Task<Dictionary<string, string>> RenderAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
     {

@@ -58,6 +58,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
                     v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
                     v => new Dictionary<string, string>(v)));
             e.Ignore(a => a.Area);
+            e.HasIndex(a => a.Seq).IsUnique();
             e.HasIndex(a => a.ReferencesId);
             e.HasIndex(a => a.SightingId);
             e.HasIndex(a => a.ExpiresAt);
@@ -72,7 +73,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             // No foreign keys: the bulk writer inserts a million rows at once, and only it writes them.
             // The unique index is written in key order; the two partial indexes hold only the few rows
             // a relay looks for outside a fan-out's order: retries and direct messages due, and leases.
-            e.HasIndex(d => new { d.AlertId, d.SubscriberId }).IsUnique();
+            e.HasIndex(d => new { d.AlertSeq, d.SubscriberId }).IsUnique();
             e.HasIndex(d => d.NextAttemptAt).HasDatabaseName("IX_Deliveries_Due")
                 .HasFilter(Delivery.DeliveryStore.DueFilter);
             e.HasIndex(d => d.LeaseUntil).HasDatabaseName("IX_Deliveries_Leased")

@@ -10,7 +10,8 @@ public enum DeliveryState { Pending, Sent, Failed, Dead }
 public class Delivery
 {
     public long Id { get; set; }
-    public Guid? AlertId { get; set; }
+    /// <summary>The alert's <see cref="Alerts.Alert.Seq"/>; null for a direct message.</summary>
+    public long? AlertSeq { get; set; }
     public long SubscriberId { get; set; }
     /// <summary>Lower goes first: cancels and retractions, then direct messages, then alerts.</summary>
     public int Priority { get; set; }
@@ -44,6 +45,7 @@ public class Delivery
 public class Fanout
 {
     public Guid AlertId { get; set; }
+    public long AlertSeq { get; set; }
     public int Priority { get; set; }
     /// <summary>Subscriber ids, nearest first, as little-endian 64-bit integers.</summary>
     public byte[] Recipients { get; set; } = [];

@@ -71,8 +71,8 @@ public sealed class DeliveryRelay(
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id))
             .Select(s => new { s.Id, s.Channel, s.AddressCipher, s.Language, s.State })
             .ToDictionaryAsync(s => s.Id, ct);
-        var alertIds = batch.Where(d => d.AlertId != null).Select(d => d.AlertId!.Value).Distinct().ToList();
-        var alerts = await db.Alerts.AsNoTracking().Where(a => alertIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var alertSeqs = batch.Where(d => d.AlertSeq != null).Select(d => d.AlertSeq!.Value).Distinct().ToList();
+        var alerts = await db.Alerts.AsNoTracking().Where(a => alertSeqs.Contains(a.Seq)).ToDictionaryAsync(a => a.Seq, ct);
 
         var sent = new List<long>();
         var reencrypt = new Dictionary<long, byte[]>();
@@ -86,9 +86,9 @@ public sealed class DeliveryRelay(
             }
             string text;
             Alert? alert = null;
-            if (d.AlertId is { } alertId)
+            if (d.AlertSeq is { } alertSeq)
             {
-                alert = alerts.GetValueOrDefault(alertId);
+                alert = alerts.GetValueOrDefault(alertSeq);
                 string? skip = alert is null ? "alert not found"
                     : sub.State != SubscriberState.Confirmed ? "subscriber is no longer subscribed"
                     : alert.CancelledAt is not null ? "alert was cancelled before it was sent"
@@ -113,7 +113,7 @@ public sealed class DeliveryRelay(
             SendResult result;
             try
             {
-                result = await sender.SendAsync(new OutgoingMessage(d.Id, d.AlertId, sub.Channel, address, sub.Language, text), ct);
+                result = await sender.SendAsync(new OutgoingMessage(d.Id, alert?.Id, sub.Channel, address, sub.Language, text), ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -21,11 +21,11 @@ namespace Whistle.Delivery;
 public static class DeliveryStore
 {
     // Partial-index predicates; the claim queries repeat them word for word so the planners use them.
-    public const string DueFilter = "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)";
+    public const string DueFilter = "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)";
     public const string LeasedFilter = "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL";
 
     /// <summary>Writes one pending row per recipient and the fan-out's order, in the current transaction.</summary>
-    public static async Task EnqueueAsync(WhistleDb db, Guid alertId, int priority, IReadOnlyList<long> nearestFirst,
+    public static async Task EnqueueAsync(WhistleDb db, Alerts.Alert alert, int priority, IReadOnlyList<long> nearestFirst,
         DateTimeOffset now, CancellationToken ct = default)
     {
         var tx = db.Database.CurrentTransaction?.GetDbTransaction()
@@ -40,12 +40,12 @@ public static class DeliveryStore
             case NpgsqlConnection pg:
             {
                 await using var copy = await pg.BeginBinaryImportAsync(
-                    """COPY "Deliveries" ("AlertId", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt") FROM STDIN (FORMAT BINARY)""", ct);
+                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt") FROM STDIN (FORMAT BINARY)""", ct);
                 // Synchronous writes: they fill Npgsql's buffer in memory and flush as it fills; an await per field costs more than the row.
                 foreach (var id in sorted)
                 {
                     copy.StartRow();
-                    copy.Write(alertId, NpgsqlDbType.Uuid);
+                    copy.Write(alert.Seq, NpgsqlDbType.Bigint);
                     copy.Write(id, NpgsqlDbType.Bigint);
                     copy.Write(priority, NpgsqlDbType.Integer);
                     copy.Write((int)DeliveryState.Pending, NpgsqlDbType.Integer);
@@ -61,10 +61,10 @@ public static class DeliveryStore
                 using var cmd = sqlite.CreateCommand();
                 cmd.Transaction = (SqliteTransaction)tx;
                 cmd.CommandText = """
-                    INSERT INTO "Deliveries" ("AlertId", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt")
+                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt")
                     SELECT $alert, "value", $priority, 0, 0, $next FROM json_each($ids)
                     """;
-                cmd.Parameters.AddWithValue("$alert", SqliteGuid(alertId));
+                cmd.Parameters.AddWithValue("$alert", alert.Seq);
                 cmd.Parameters.AddWithValue("$priority", priority);
                 cmd.Parameters.AddWithValue("$next", now.ToUnixTimeMilliseconds());
                 var ids = cmd.Parameters.Add("$ids", SqliteType.Text);
@@ -87,7 +87,7 @@ public static class DeliveryStore
             default:
                 throw new NotSupportedException("Unknown database provider.");
         }
-        db.Fanouts.Add(new Fanout { AlertId = alertId, Priority = priority, Recipients = order, Total = nearestFirst.Count, CreatedAt = now });
+        db.Fanouts.Add(new Fanout { AlertId = alert.Id, AlertSeq = alert.Seq, Priority = priority, Recipients = order, Total = nearestFirst.Count, CreatedAt = now });
         await db.SaveChangesAsync(ct);
     }
 
@@ -152,10 +152,10 @@ public static class DeliveryStore
                 .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take), ct);
             var rows = await db.Deliveries.FromSqlRaw("""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
-                WHERE "AlertId" = {1} AND "SubscriberId" IN (SELECT "value" FROM json_each({2})) AND "State" = 0
+                WHERE "AlertSeq" = {1} AND "SubscriberId" IN (SELECT "value" FROM json_each({2})) AND "State" = 0
                 RETURNING *
                 """.Replace("SELECT \"value\" FROM json_each({2})", db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})"),
-                leaseUntil, Id(db, fanout.AlertId), db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
+                leaseUntil, fanout.AlertSeq, db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
                 .AsNoTracking().ToListAsync(ct);
             await tx.CommitAsync(ct);
             for (int i = 0; i < slice.Length; i++) rank[slice[i]] = i;

@@ -39,7 +39,7 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= dayAgo)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, (byte[]?)null), ct);
 
-        await db.Deliveries.Where(d => d.AlertId == null && d.Body != null && d.State != DeliveryState.Pending && d.State != DeliveryState.Failed)
+        await db.Deliveries.Where(d => d.AlertSeq == null && d.Body != null && d.State != DeliveryState.Pending && d.State != DeliveryState.Failed)
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Body, (string?)null), ct);
 
         var stale = now.AddMinutes(-o.Clustering.ExpireAfterMinutes);

@@ -214,6 +214,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("SightingId")
                         .HasColumnType("uuid");
 
@@ -226,6 +229,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("ReferencesId");
+
+                    b.HasIndex("Seq")
+                        .IsUnique();
 
                     b.HasIndex("SightingId");
 
@@ -277,8 +283,8 @@ namespace Whistle.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<Guid?>("AlertId")
-                        .HasColumnType("uuid");
+                    b.Property<long?>("AlertSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
@@ -315,9 +321,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
-                    b.HasIndex("AlertId", "SubscriberId")
+                    b.HasIndex("AlertSeq", "SubscriberId")
                         .IsUnique();
 
                     b.ToTable("Deliveries");
@@ -328,6 +334,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid>("AlertId")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<long>("AlertSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -205,6 +205,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("SightingId")
                         .HasColumnType("TEXT");
 
@@ -217,6 +220,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("ReferencesId");
+
+                    b.HasIndex("Seq")
+                        .IsUnique();
 
                     b.HasIndex("SightingId");
 
@@ -264,8 +270,8 @@ namespace Whistle.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid?>("AlertId")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("AlertSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
@@ -302,9 +308,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
-                    b.HasIndex("AlertId", "SubscriberId")
+                    b.HasIndex("AlertSeq", "SubscriberId")
                         .IsUnique();
 
                     b.ToTable("Deliveries");
@@ -315,6 +321,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid>("AlertId")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("AlertSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");

@@ -12,7 +12,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWhistleDb))]
-    [Migration("20261125231226_Initial")]
+    [Migration("20261125233223_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -217,6 +217,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("SightingId")
                         .HasColumnType("uuid");
 
@@ -229,6 +232,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("ReferencesId");
+
+                    b.HasIndex("Seq")
+                        .IsUnique();
 
                     b.HasIndex("SightingId");
 
@@ -280,8 +286,8 @@ namespace Whistle.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<Guid?>("AlertId")
-                        .HasColumnType("uuid");
+                    b.Property<long?>("AlertSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
@@ -318,9 +324,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
-                    b.HasIndex("AlertId", "SubscriberId")
+                    b.HasIndex("AlertSeq", "SubscriberId")
                         .IsUnique();
 
                     b.ToTable("Deliveries");
@@ -331,6 +337,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid>("AlertId")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<long>("AlertSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

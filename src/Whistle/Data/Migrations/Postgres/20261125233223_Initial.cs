@@ -17,6 +17,7 @@ namespace Whistle.Data.Migrations.Postgres
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Seq = table.Column<long>(type: "bigint", nullable: false),
                     Kind = table.Column<int>(type: "integer", nullable: false),
                     ReferencesId = table.Column<Guid>(type: "uuid", nullable: true),
                     SightingId = table.Column<Guid>(type: "uuid", nullable: true),
@@ -88,7 +89,7 @@ namespace Whistle.Data.Migrations.Postgres
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AlertId = table.Column<Guid>(type: "uuid", nullable: true),
+                    AlertSeq = table.Column<long>(type: "bigint", nullable: true),
                     SubscriberId = table.Column<long>(type: "bigint", nullable: false),
                     Priority = table.Column<int>(type: "integer", nullable: false),
                     State = table.Column<int>(type: "integer", nullable: false),
@@ -109,6 +110,7 @@ namespace Whistle.Data.Migrations.Postgres
                 columns: table => new
                 {
                     AlertId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AlertSeq = table.Column<long>(type: "bigint", nullable: false),
                     Priority = table.Column<int>(type: "integer", nullable: false),
                     Recipients = table.Column<byte[]>(type: "bytea", nullable: false),
                     Total = table.Column<int>(type: "integer", nullable: false),
@@ -383,6 +385,12 @@ namespace Whistle.Data.Migrations.Postgres
                 column: "ReferencesId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Alerts_Seq",
+                table: "Alerts",
+                column: "Seq",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Alerts_SightingId",
                 table: "Alerts",
                 column: "SightingId");
@@ -425,16 +433,16 @@ namespace Whistle.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_AlertId_SubscriberId",
+                name: "IX_Deliveries_AlertSeq_SubscriberId",
                 table: "Deliveries",
-                columns: new[] { "AlertId", "SubscriberId" },
+                columns: new[] { "AlertSeq", "SubscriberId" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Due",
                 table: "Deliveries",
                 column: "NextAttemptAt",
-                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Leased",

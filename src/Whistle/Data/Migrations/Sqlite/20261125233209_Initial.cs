@@ -16,6 +16,7 @@ namespace Whistle.Data.Migrations.Sqlite
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Seq = table.Column<long>(type: "INTEGER", nullable: false),
                     Kind = table.Column<int>(type: "INTEGER", nullable: false),
                     ReferencesId = table.Column<Guid>(type: "TEXT", nullable: true),
                     SightingId = table.Column<Guid>(type: "TEXT", nullable: true),
@@ -87,7 +88,7 @@ namespace Whistle.Data.Migrations.Sqlite
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    AlertId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    AlertSeq = table.Column<long>(type: "INTEGER", nullable: true),
                     SubscriberId = table.Column<long>(type: "INTEGER", nullable: false),
                     Priority = table.Column<int>(type: "INTEGER", nullable: false),
                     State = table.Column<int>(type: "INTEGER", nullable: false),
@@ -108,6 +109,7 @@ namespace Whistle.Data.Migrations.Sqlite
                 columns: table => new
                 {
                     AlertId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AlertSeq = table.Column<long>(type: "INTEGER", nullable: false),
                     Priority = table.Column<int>(type: "INTEGER", nullable: false),
                     Recipients = table.Column<byte[]>(type: "BLOB", nullable: false),
                     Total = table.Column<int>(type: "INTEGER", nullable: false),
@@ -382,6 +384,12 @@ namespace Whistle.Data.Migrations.Sqlite
                 column: "ReferencesId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Alerts_Seq",
+                table: "Alerts",
+                column: "Seq",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Alerts_SightingId",
                 table: "Alerts",
                 column: "SightingId");
@@ -424,16 +432,16 @@ namespace Whistle.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_AlertId_SubscriberId",
+                name: "IX_Deliveries_AlertSeq_SubscriberId",
                 table: "Deliveries",
-                columns: new[] { "AlertId", "SubscriberId" },
+                columns: new[] { "AlertSeq", "SubscriberId" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Due",
                 table: "Deliveries",
                 column: "NextAttemptAt",
-                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Leased",

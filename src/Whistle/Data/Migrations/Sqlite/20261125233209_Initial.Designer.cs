@@ -11,7 +11,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261125231211_Initial")]
+    [Migration("20261125233209_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -208,6 +208,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("SightingId")
                         .HasColumnType("TEXT");
 
@@ -220,6 +223,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("ExpiresAt");
 
                     b.HasIndex("ReferencesId");
+
+                    b.HasIndex("Seq")
+                        .IsUnique();
 
                     b.HasIndex("SightingId");
 
@@ -267,8 +273,8 @@ namespace Whistle.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid?>("AlertId")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("AlertSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
@@ -305,9 +311,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertId\" IS NULL)");
+                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
 
-                    b.HasIndex("AlertId", "SubscriberId")
+                    b.HasIndex("AlertSeq", "SubscriberId")
                         .IsUnique();
 
                     b.ToTable("Deliveries");
@@ -318,6 +324,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid>("AlertId")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("AlertSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
