@@ -17,7 +17,8 @@ public class Delivery
     public int Priority { get; set; }
     public DeliveryState State { get; set; }
     public int Attempts { get; set; }
-    public DateTimeOffset NextAttemptAt { get; set; }
+    /// <summary>When a retry or a direct message is due; null on a fan-out row not yet tried (its fan-out orders it).</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
     public DateTimeOffset? SentAt { get; set; }
     public string? LastError { get; set; }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Data.Common;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -40,7 +39,7 @@ public static class DeliveryStore
             case NpgsqlConnection pg:
             {
                 await using var copy = await pg.BeginBinaryImportAsync(
-                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt") FROM STDIN (FORMAT BINARY)""", ct);
+                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts") FROM STDIN (FORMAT BINARY)""", ct);
                 // Synchronous writes: they fill Npgsql's buffer in memory and flush as it fills; an await per field costs more than the row.
                 foreach (var id in sorted)
                 {
@@ -50,7 +49,6 @@ public static class DeliveryStore
                     copy.Write(priority, NpgsqlDbType.Integer);
                     copy.Write((int)DeliveryState.Pending, NpgsqlDbType.Integer);
                     copy.Write(0, NpgsqlDbType.Integer);
-                    copy.Write(now, NpgsqlDbType.TimestampTz);
                 }
                 await copy.CompleteAsync(ct);
                 break;
@@ -61,25 +59,26 @@ public static class DeliveryStore
                 using var cmd = sqlite.CreateCommand();
                 cmd.Transaction = (SqliteTransaction)tx;
                 cmd.CommandText = """
-                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts", "NextAttemptAt")
-                    SELECT $alert, "value", $priority, 0, 0, $next FROM json_each($ids)
+                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts")
+                    SELECT $alert, "value", $priority, 0, 0 FROM json_each($ids)
                     """;
                 cmd.Parameters.AddWithValue("$alert", alert.Seq);
                 cmd.Parameters.AddWithValue("$priority", priority);
-                cmd.Parameters.AddWithValue("$next", now.ToUnixTimeMilliseconds());
                 var ids = cmd.Parameters.Add("$ids", SqliteType.Text);
                 const int chunk = 250_000;
-                var json = new StringBuilder(Math.Min(sorted.Length, chunk) * 8 + 2);
+                var buffer = new char[Math.Min(sorted.Length, chunk) * 21 + 2];
                 for (int start = 0; start < sorted.Length; start += chunk)
                 {
-                    json.Clear().Append('[');
-                    int end = Math.Min(sorted.Length, start + chunk);
+                    int end = Math.Min(sorted.Length, start + chunk), at = 0;
+                    buffer[at++] = '[';
                     for (int i = start; i < end; i++)
                     {
-                        if (i > start) json.Append(',');
-                        json.Append(sorted[i]);
+                        if (i > start) buffer[at++] = ',';
+                        sorted[i].TryFormat(buffer.AsSpan(at), out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+                        at += written;
                     }
-                    ids.Value = json.Append(']').ToString();
+                    buffer[at++] = ']';
+                    ids.Value = new string(buffer, 0, at);
                     await cmd.ExecuteNonQueryAsync(ct);
                 }
                 break;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Whistle.Alerts;
 using Whistle.Geo;
 
@@ -11,28 +12,39 @@ public readonly record struct Recipient(long SubscriberId, double DistanceMeters
 
 /// <summary>
 /// The in-memory spatial index of confirmed subscribers that alert targeting runs on: a uniform
-/// grid (~1 km cells) of circle centres plus a zone → subscribers map. Resolving an alert over
-/// a million subscribers touches only the cells and zones the area reaches.
-/// It is a cache of the database: <see cref="SubscriberIndexSync"/> keeps it current.
+/// grid (~1 km cells) of circle subscribers, each cell's entries stored contiguously so a
+/// city-wide alert reads memory in order, plus a zone → subscribers map. Resolving touches only
+/// the cells and zones the area reaches. It is a cache of the database: <see cref="SubscriberIndexSync"/>
+/// keeps it current.
 /// </summary>
 public sealed class SubscriberIndex
 {
     private const double CellDegrees = 0.01;
+    private const double MetersPerDegree = Math.PI / 180 * GeoPoint.EarthRadiusMeters;
+
+    private struct CellEntry
+    {
+        public double Lat, Lon, Radius;
+        public long Id;
+        public int Slot;
+        public bool HasZones;
+    }
 
     private readonly Lock _gate = new();
     private readonly Dictionary<long, int> _slotById = [];
-    private readonly Dictionary<long, List<int>> _cells = [];
+    private readonly Dictionary<long, List<CellEntry>> _cells = [];
     private readonly Dictionary<int, HashSet<int>> _zones = [];
     private readonly Stack<int> _free = new();
     private long[] _ids = new long[1024];
-    private double[] _lat = new double[1024];
-    private double[] _lon = new double[1024];
-    private double[] _radius = new double[1024];
+    private long[] _cellOf = new long[1024];
     private int[][] _subZones = new int[1024][];
     private int[] _seen = new int[1024];
     private int _generation;
     private int _slots;
     private double _maxRadius;
+    // Reused between calls (under the lock): a city-wide alert would otherwise allocate tens of MB each time.
+    private long[] _outIds = [];
+    private float[] _outDist = [];
 
     public int Count { get { lock (_gate) return _slotById.Count; } }
 
@@ -45,16 +57,14 @@ public sealed class SubscriberIndex
             EnsureCapacity(_slots);
             _ids[slot] = s.Id;
             _subZones[slot] = s.Zones;
-            bool hasCircle = s.Lat is not null && s.Lon is not null && s.RadiusMeters is > 0;
-            _lat[slot] = hasCircle ? s.Lat!.Value : double.NaN;
-            _lon[slot] = hasCircle ? s.Lon!.Value : double.NaN;
-            _radius[slot] = hasCircle ? s.RadiusMeters!.Value : 0;
-            if (hasCircle)
+            _cellOf[slot] = long.MinValue;
+            if (s.Lat is { } lat && s.Lon is { } lon && s.RadiusMeters is > 0 and var r)
             {
-                var key = CellKey(CellOf(_lat[slot]), CellOf(_lon[slot]));
+                var key = CellKey(CellOf(lat), CellOf(lon));
                 if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
-                list.Add(slot);
-                _maxRadius = Math.Max(_maxRadius, _radius[slot]);
+                list.Add(new CellEntry { Lat = lat, Lon = lon, Radius = r, Id = s.Id, Slot = slot, HasZones = s.Zones.Length > 0 });
+                _cellOf[slot] = key;
+                _maxRadius = Math.Max(_maxRadius, r);
             }
             foreach (var z in s.Zones)
             {
@@ -73,11 +83,15 @@ public sealed class SubscriberIndex
     private void RemoveLocked(long id)
     {
         if (!_slotById.Remove(id, out int slot)) return;
-        if (!double.IsNaN(_lat[slot]))
-            _cells[CellKey(CellOf(_lat[slot]), CellOf(_lon[slot]))].Remove(slot);
+        if (_cellOf[slot] != long.MinValue)
+        {
+            var list = _cells[_cellOf[slot]];
+            int at = list.FindIndex(e => e.Slot == slot);
+            list[at] = list[^1];
+            list.RemoveAt(list.Count - 1);
+        }
         foreach (var z in _subZones[slot]) _zones[z].Remove(slot);
         _subZones[slot] = [];
-        _lat[slot] = double.NaN;
         _free.Push(slot);
     }
 
@@ -92,44 +106,51 @@ public sealed class SubscriberIndex
         lock (_gate)
         {
             if (++_generation == int.MaxValue) { Array.Clear(_seen); _generation = 1; }
-            int gen = _generation;
-            var hits = new List<Recipient>(Math.Min(_slotById.Count, 1 << 16));
-            // Metres per degree around the origin: distances for ordering are planar there (exact to
-            // well under 0.1 % across a city); the in/out decision near an edge is exact (haversine).
-            double ky = Math.PI / 180 * GeoPoint.EarthRadiusMeters, kx = ky * Math.Cos(origin.Lat * Math.PI / 180);
+            int gen = _generation, n = 0;
+            if (_outIds.Length < _slotById.Count) { _outIds = new long[_slotById.Count]; _outDist = new float[_slotById.Count]; }
+            var outIds = _outIds;
+            var outDist = _outDist;
+            // Distances for ordering are planar around the origin (well under 0.1 % off across a city);
+            // whether a subscriber is in or out near an edge is decided by the exact great-circle distance.
+            double ky = MetersPerDegree, kx = ky * Math.Cos(origin.Lat * Math.PI / 180);
             var zoneDistance = new Dictionary<int, double>();
             double ZoneDist(int z) => zoneDistance.TryGetValue(z, out var d) ? d
                 : zoneDistance[z] = zones.Find(z)?.DistanceTo(origin) ?? double.MaxValue;
-
-            void Hit(int slot)
+            double OriginDistance(double lat, double lon)
             {
-                if (_seen[slot] == gen) return;
+                double dx = (lon - origin.Lon) * kx, dy = (lat - origin.Lat) * ky;
+                return Math.Sqrt(dx * dx + dy * dy);
+            }
+            void Hit(int slot, double distance)
+            {
                 _seen[slot] = gen;
-                double d = double.MaxValue;
-                if (!double.IsNaN(_lat[slot]))
-                {
-                    double dx = (_lon[slot] - origin.Lon) * kx, dy = (_lat[slot] - origin.Lat) * ky;
-                    d = Math.Sqrt(dx * dx + dy * dy);
-                }
-                foreach (var z in _subZones[slot]) d = Math.Min(d, ZoneDist(z));
-                hits.Add(new Recipient(_ids[slot], d));
+                foreach (var z in _subZones[slot]) distance = Math.Min(distance, ZoneDist(z));
+                outIds[n] = _ids[slot];
+                outDist[n++] = (float)Math.Min(distance, float.MaxValue);
             }
 
+            // Only a subscriber reachable two ways (circle and zones) needs the seen-mark to stay single.
+            bool twoWays = area.Circle is not null && area.Zones.Length > 0;
             var alertZones = new HashSet<int>(area.Zones);
             if (area.Circle is { } c)
             {
-                // Circle subscribers whose circle reaches the alert's: a planar test with a 0.5 % margin
-                // settles nearly all; only those near the edge pay for the exact great-circle distance.
                 double cx = c.Center.Lon, cy = c.Center.Lat, ckx = ky * Math.Cos(cy * Math.PI / 180);
                 foreach (var list in CellsNear(cy, cy, cx, cx, c.RadiusMeters))
-                    foreach (var slot in list)
+                {
+                    foreach (ref readonly var e in CollectionsMarshal.AsSpan(list))
                     {
-                        double reach = c.RadiusMeters + _radius[slot];
-                        double dx = (_lon[slot] - cx) * ckx, dy = (_lat[slot] - cy) * ky, d2 = dx * dx + dy * dy;
+                        double reach = c.RadiusMeters + e.Radius;
+                        double dx = (e.Lon - cx) * ckx, dy = (e.Lat - cy) * ky, d2 = dx * dx + dy * dy;
                         if (d2 > reach * reach * 1.01) continue;
-                        if (d2 >= reach * reach * 0.99 && GeoPoint.Distance(cy, cx, _lat[slot], _lon[slot]) > reach) continue;
-                        Hit(slot);
+                        if (d2 >= reach * reach * 0.99 && GeoPoint.Distance(cy, cx, e.Lat, e.Lon) > reach) continue;
+                        if (e.HasZones || twoWays) Hit(e.Slot, OriginDistance(e.Lat, e.Lon));
+                        else
+                        {
+                            outIds[n] = e.Id;
+                            outDist[n++] = (float)OriginDistance(e.Lat, e.Lon);
+                        }
                     }
+                }
                 // Zone subscribers whose zone the circle overlaps.
                 foreach (var z in zones.All)
                     if (_zones.ContainsKey(z.Id) && z.Intersects(c)) alertZones.Add(z.Id);
@@ -139,26 +160,56 @@ public sealed class SubscriberIndex
                 if (zones.Find(zid) is not { } zone) continue;
                 // Circle subscribers whose circle overlaps the alert's zone.
                 foreach (var list in CellsNear(zone.MinLat, zone.MaxLat, zone.MinLon, zone.MaxLon, 0))
-                    foreach (var slot in list)
-                        if (zone.DistanceTo(new GeoPoint(_lat[slot], _lon[slot])) <= _radius[slot]) Hit(slot);
+                    foreach (ref readonly var e in CollectionsMarshal.AsSpan(list))
+                        if (_seen[e.Slot] != gen && zone.DistanceTo(new GeoPoint(e.Lat, e.Lon)) <= e.Radius)
+                            Hit(e.Slot, OriginDistance(e.Lat, e.Lon));
             }
             foreach (var zid in alertZones)
                 if (_zones.TryGetValue(zid, out var set))
-                    foreach (var slot in set) Hit(slot);
+                    foreach (var slot in set)
+                        if (_seen[slot] != gen)
+                            Hit(slot, _cellOf[slot] == long.MinValue ? double.MaxValue : CircleDistance(slot));
 
-            // Sort (distance as float bits, position) packed in one 64-bit key: a primitive sort, no comparer.
-            var packed = new ulong[hits.Count];
-            for (int i = 0; i < packed.Length; i++)
-                packed[i] = (ulong)BitConverter.SingleToUInt32Bits((float)Math.Min(hits[i].DistanceMeters, float.MaxValue)) << 32 | (uint)i;
-            Array.Sort(packed);
-            var result = new Recipient[packed.Length];
-            for (int i = 0; i < packed.Length; i++) result[i] = hits[(int)(packed[i] & 0xFFFFFFFF)];
-            return result;
+            double CircleDistance(int slot)
+            {
+                foreach (var e in _cells[_cellOf[slot]]) if (e.Slot == slot) return OriginDistance(e.Lat, e.Lon);
+                return double.MaxValue;
+            }
+
+            return SortByDistance(outIds, outDist, n);
         }
     }
 
+    /// <summary>Nearest first: a two-pass radix sort on the distances' float bits (non-negative floats sort as their bits).</summary>
+    private static Recipient[] SortByDistance(long[] ids, float[] dist, int n)
+    {
+        var keys = new uint[n];
+        var order = new int[n];
+        for (int i = 0; i < n; i++) { keys[i] = BitConverter.SingleToUInt32Bits(dist[i]); order[i] = i; }
+        var keys2 = new uint[n];
+        var order2 = new int[n];
+        var counts = new int[65536];
+        for (int shift = 0; shift < 32; shift += 16)
+        {
+            Array.Clear(counts);
+            for (int i = 0; i < n; i++) counts[(keys[i] >> shift) & 0xFFFF]++;
+            for (int b = 0, sum = 0; b < counts.Length; b++) { int c = counts[b]; counts[b] = sum; sum += c; }
+            for (int i = 0; i < n; i++)
+            {
+                int to = counts[(keys[i] >> shift) & 0xFFFF]++;
+                keys2[to] = keys[i];
+                order2[to] = order[i];
+            }
+            (keys, keys2) = (keys2, keys);
+            (order, order2) = (order2, order);
+        }
+        var result = new Recipient[n];
+        for (int i = 0; i < n; i++) result[i] = new Recipient(ids[order[i]], dist[order[i]]);
+        return result;
+    }
+
     /// <summary>The occupied cells whose circle centres may reach the box grown by <paramref name="extraMeters"/>.</summary>
-    private IEnumerable<List<int>> CellsNear(double minLat, double maxLat, double minLon, double maxLon, double extraMeters)
+    private IEnumerable<List<CellEntry>> CellsNear(double minLat, double maxLat, double minLon, double maxLon, double extraMeters)
     {
         double grow = extraMeters + _maxRadius;
         double dLat = grow / 111_000.0;
@@ -188,9 +239,7 @@ public sealed class SubscriberIndex
         if (n <= _ids.Length) return;
         int size = Math.Max(n, _ids.Length * 2);
         Array.Resize(ref _ids, size);
-        Array.Resize(ref _lat, size);
-        Array.Resize(ref _lon, size);
-        Array.Resize(ref _radius, size);
+        Array.Resize(ref _cellOf, size);
         Array.Resize(ref _subZones, size);
         Array.Resize(ref _seen, size);
     }

@@ -12,7 +12,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWhistleDb))]
-    [Migration("20261125233223_Initial")]
+    [Migration("20261125234008_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -301,7 +301,7 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTimeOffset>("NextAttemptAt")
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Priority")

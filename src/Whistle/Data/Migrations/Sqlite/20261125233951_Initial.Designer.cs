@@ -11,7 +11,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261125233209_Initial")]
+    [Migration("20261125233951_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -288,7 +288,7 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("NextAttemptAt")
+                    b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Priority")
