@@ -7,9 +7,8 @@ using Whistle.Identity;
 namespace Whistle.Tests.Api;
 
 /// <summary>Who may do what: anonymous callers, verifiers, dispatchers, admins; passwords and lockout.</summary>
-public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
+public static class AccessCases
 {
-    private static readonly object Circle = new { lat = 44.95, lon = -93.25, radiusMeters = 500 };
 
     public static TheoryData<string, string> StaffOnly => new()
     {
@@ -22,9 +21,14 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
         { "POST", $"/api/v1/alerts/{Guid.Empty}/cancel" },
         { "GET", "/api/v1/auth/me" },
     };
+}
+
+public abstract class AccessTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
+{
+    private static readonly object Circle = new { lat = 44.95, lon = -93.25, radiusMeters = 500 };
 
     [Theory]
-    [MemberData(nameof(StaffOnly))]
+    [MemberData(nameof(AccessCases.StaffOnly), MemberType = typeof(AccessCases))]
     public async Task Anonymous_callers_get_401_with_problem_details(string method, string path)
     {
         var res = await app.CreateClient().SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
@@ -103,3 +107,7 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
             Assert.Contains($"\"{path}", doc);
     }
 }
+
+public sealed class SqliteAccessTests(SqliteApp app) : AccessTests<SqliteApp>(app);
+
+public sealed class PostgresAccessTests(PostgresApp app) : AccessTests<PostgresApp>(app);

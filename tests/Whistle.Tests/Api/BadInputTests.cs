@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Whistle.Tests.Api;
 
 /// <summary>Bad input gets a 400 with RFC 7807 problem details naming what was wrong — never a 500 — and changes nothing.</summary>
-public sealed class BadInputTests(SqliteApp app) : IClassFixture<SqliteApp>
+public static class BadInputCases
 {
     public static TheoryData<string, string, string> Cases => new()
     {
@@ -39,9 +39,14 @@ public sealed class BadInputTests(SqliteApp app) : IClassFixture<SqliteApp>
         { "/api/v1/subscriptions/unsubscribe", "{}", "address" },
         { "/api/v1/auth/login", "{\"email\":\"\"}", "email" },
     };
+}
+
+public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
+{
+    private static TheoryData<string, string, string> Cases => BadInputCases.Cases;
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(BadInputCases.Cases), MemberType = typeof(BadInputCases))]
     public async Task Bad_input_is_a_400_problem_that_names_the_fault(string path, string body, string mentions)
     {
         var client = app.CreateClient();
@@ -101,3 +106,7 @@ public sealed class BadInputTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/v1/subscriptions/confirm", new { address = "guesser@example.org", code })).StatusCode);
     }
 }
+
+public sealed class SqliteBadInputTests(SqliteApp app) : BadInputTests<SqliteApp>(app);
+
+public sealed class PostgresBadInputTests(PostgresApp app) : BadInputTests<PostgresApp>(app);

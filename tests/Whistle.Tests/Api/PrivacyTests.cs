@@ -9,8 +9,8 @@ using Whistle.Privacy;
 namespace Whistle.Tests.Api;
 
 /// <summary>A Whistle app with settings and services of the test's choosing; not a shared fixture.</summary>
-public sealed class CustomApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
-    : WhistleApp(Db.Sqlite, settings)
+public sealed class CustomApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Db db = Db.Sqlite)
+    : WhistleApp(db, settings)
 {
     protected override void ConfigureTestServices(IServiceCollection s) => services?.Invoke(s);
 }

@@ -10,11 +10,13 @@ namespace Whistle.Tests.Api;
 /// <summary>The outbox relay resends what a dead relay had taken but not sent, once its lease runs out.</summary>
 public sealed class RelayTests
 {
-    [Fact]
-    public async Task Deliveries_leased_by_a_relay_that_died_are_sent_once_the_lease_runs_out_and_only_once()
+    [Theory]
+    [InlineData(Db.Sqlite)]
+    [InlineData(Db.Postgres)]
+    public async Task Deliveries_leased_by_a_relay_that_died_are_sent_once_the_lease_runs_out_and_only_once(Db provider)
     {
         var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var app = new CustomApp(new() { ["Whistle:Delivery:Enabled"] = "false" }, s => s.AddSingleton<TimeProvider>(fake));
+        using var app = new CustomApp(new() { ["Whistle:Delivery:Enabled"] = "false" }, s => s.AddSingleton<TimeProvider>(fake), provider);
         var relay = app.Services.GetRequiredService<DeliveryRelay>();
         var client = app.CreateClient();
         var here = new Whistle.Geo.GeoPoint(46.2, -92.5);

@@ -59,6 +59,8 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
     }
 
     public string DataDir { get; }
+    /// <summary>The settings this app was started with (for a second app on the same database).</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
     public string OutboxPath => Path.Combine(DataDir, "dev-outbox.jsonl");
     public ConcurrentQueue<string> Logs { get; } = new();
 
