@@ -30,8 +30,7 @@ public sealed class PublishAlert(
         var recipients = index.Index.Resolve(area, new GeoPoint(alert.OriginLat, alert.OriginLon), catalog);
         alert.Recipients = recipients.Length;
 
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        await WithNextSeqAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             alert.Seq = await NextSeqAsync(ct);
@@ -74,8 +73,7 @@ public sealed class PublishAlert(
         follow.Messages = await RenderAsync(follow, original.SentAt, ct);
         int priority = kind == AlertKind.Cancel ? Delivery.Delivery.PriorityCancel : Delivery.Delivery.PriorityAlert;
 
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        await WithNextSeqAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             // Who got the original, or may be getting it right now (under lease), in its nearest-first order.
@@ -105,6 +103,26 @@ public sealed class PublishAlert(
         });
         signal.Poke();
         return follow;
+    }
+
+    /// <summary>
+    /// Runs a sending transaction; when another sender took the same alert number at the same moment
+    /// (the unique index refuses the second), it runs again with the next one.
+    /// </summary>
+    private async Task WithNextSeqAsync(Func<Task> send)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await send();
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                await Task.Yield();
+            }
+        }
     }
 
     /// <summary>The next alert number, read inside the sending transaction (the unique index refuses a race).</summary>

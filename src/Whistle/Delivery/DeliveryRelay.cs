@@ -106,7 +106,17 @@ public sealed class DeliveryRelay(
                 text = d.Body ?? "";
             }
 
-            var address = keys.Decrypt(sub.AddressCipher, Purpose.SubscriberAddress);
+            string address;
+            try
+            {
+                address = keys.Decrypt(sub.AddressCipher, Purpose.SubscriberAddress);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // A key missing from the ring or a damaged value: say so once, do not retry forever.
+                await FinishAsync(db, d, SendResult.Reject("address cannot be decrypted with the configured keys"), now, ct);
+                continue;
+            }
             if (!keys.IsCurrent(sub.AddressCipher) && !reencrypt.ContainsKey(sub.Id))
                 reencrypt[sub.Id] = keys.Encrypt(address, Purpose.SubscriberAddress);
 
@@ -130,6 +140,7 @@ public sealed class DeliveryRelay(
                 .SetProperty(d => d.State, DeliveryState.Sent)
                 .SetProperty(d => d.SentAt, now)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                .SetProperty(d => d.Body, (string?)null) // a sent code is not kept
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
         }
         // Lazy key rotation: an address read under an old key is written back under the current one.
@@ -150,6 +161,7 @@ public sealed class DeliveryRelay(
             .SetProperty(x => x.Attempts, attempts)
             .SetProperty(x => x.NextAttemptAt, next)
             .SetProperty(x => x.LastError, error)
+            .SetProperty(x => x.Body, x => dead ? null : x.Body)
             .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
     }
 }

@@ -9,7 +9,7 @@ namespace Whistle.Privacy;
 
 /// <summary>
 /// The schedule that keeps little: reporters' contacts are wiped when their time is up,
-/// an unsubscribed address is wiped a day after its last notice, sent codes are wiped, and
+/// an unsubscribed address is wiped a day after its last notice (sent codes are wiped as they are sent), and
 /// sightings nobody verified in time become "unconfirmed".
 /// </summary>
 public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<Housekeeping> log)
@@ -38,9 +38,6 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var dayAgo = now.AddDays(-1);
         int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= dayAgo)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, (byte[]?)null), ct);
-
-        await db.Deliveries.Where(d => d.AlertSeq == null && d.Body != null && d.State != DeliveryState.Pending && d.State != DeliveryState.Failed)
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Body, (string?)null), ct);
 
         var stale = now.AddMinutes(-o.Clustering.ExpireAfterMinutes);
         var expired = await db.Sightings

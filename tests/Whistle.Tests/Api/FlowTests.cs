@@ -135,6 +135,21 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
     }
 
     [Fact]
+    public async Task Alerts_sent_at_the_same_moment_are_all_sent_each_to_its_own_recipients()
+    {
+        var public_ = app.CreateClient();
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var here = new GeoPoint(47.9, -96.6);
+        await app.SubscribeAsync(public_, "email", "busy-day@example.org", "en", circle: Circle(here, 200));
+        var sends = Enumerable.Range(0, 6).Select(_ => dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = Circle(here, 500) }));
+        var ids = new List<Guid>();
+        foreach (var res in await Task.WhenAll(sends)) ids.Add(await IdOf(res));
+        Assert.Equal(6, ids.Distinct().Count());
+        foreach (var id in ids) await WhistleApp.DeliveredAsync(dispatcher, id);
+        Assert.Equal(6, app.Outbox().Count(l => l.Recipient == "busy-day@example.org" && l.AlertId is not null));
+    }
+
+    [Fact]
     public async Task A_zone_alert_reaches_that_zone_and_circles_overlapping_it_only()
     {
         var public_ = app.CreateClient();
