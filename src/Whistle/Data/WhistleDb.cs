@@ -26,6 +26,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Subscriber> Subscribers => Set<Subscriber>();
     public DbSet<Delivery.Delivery> Deliveries => Set<Delivery.Delivery>();
     public DbSet<Delivery.Fanout> Fanouts => Set<Delivery.Fanout>();
+    public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
 
     public abstract bool IsPostgres { get; }
 
@@ -71,13 +72,18 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         b.Entity<Delivery.Delivery>(e =>
         {
             // No foreign keys: the bulk writer inserts a million rows at once, and only it writes them.
-            // The unique index is written in key order; the two partial indexes hold only the few rows
-            // a relay looks for outside a fan-out's order: retries and direct messages due, and leases.
-            e.HasIndex(d => new { d.AlertSeq, d.SubscriberId }).IsUnique();
+            // The key is written in key order; the two partial indexes hold only the few rows a relay
+            // looks for outside a fan-out's order: retries due, and leases.
+            e.HasKey(d => new { d.AlertSeq, d.SubscriberId });
             e.HasIndex(d => d.NextAttemptAt).HasDatabaseName("IX_Deliveries_Due")
                 .HasFilter(Delivery.DeliveryStore.DueFilter);
             e.HasIndex(d => d.LeaseUntil).HasDatabaseName("IX_Deliveries_Leased")
                 .HasFilter(Delivery.DeliveryStore.LeasedFilter);
+        });
+        b.Entity<Delivery.DirectMessage>(e =>
+        {
+            e.ToTable("Messages");
+            e.HasIndex(m => new { m.State, m.NextAttemptAt });
         });
         b.Entity<Delivery.Fanout>(e =>
         {

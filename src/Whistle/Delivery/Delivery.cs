@@ -3,15 +3,14 @@ namespace Whistle.Delivery;
 public enum DeliveryState { Pending, Sent, Failed, Dead }
 
 /// <summary>
-/// One message to one subscriber: the outbox row. Alert deliveries are written in the same
-/// transaction as the alert and are unique per (alert, subscriber); direct messages (codes,
-/// notices) carry their own <see cref="Body"/>. The relay sends what is pending or due for retry.
+/// One alert to one subscriber: the outbox row, keyed by (alert, subscriber) so no one is messaged
+/// twice. Written in the same transaction as the alert; the relay sends what is pending or due for
+/// retry. (On SQLite the table is WITHOUT ROWID: the key is the table, one B-tree, appended in order.)
 /// </summary>
 public class Delivery
 {
-    public long Id { get; set; }
-    /// <summary>The alert's <see cref="Alerts.Alert.Seq"/>; null for a direct message.</summary>
-    public long? AlertSeq { get; set; }
+    /// <summary>The alert's <see cref="Alerts.Alert.Seq"/>.</summary>
+    public long AlertSeq { get; set; }
     public long SubscriberId { get; set; }
     /// <summary>Lower goes first: cancels and retractions, then direct messages, then alerts.</summary>
     public int Priority { get; set; }
@@ -22,7 +21,6 @@ public class Delivery
     public DateTimeOffset? LeaseUntil { get; set; }
     public DateTimeOffset? SentAt { get; set; }
     public string? LastError { get; set; }
-    public string? Body { get; set; }
 
     public const int PriorityCancel = 0;
     public const int PriorityDirect = 1;
@@ -53,4 +51,21 @@ public class Fanout
     public int Total { get; set; }
     public int Cursor { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A message that is not an alert — a confirmation code, an unsubscribe notice — in the outbox,
+/// written in the transaction of the change that caused it. Its text is wiped once sent.
+/// </summary>
+public class DirectMessage
+{
+    public long Id { get; set; }
+    public long SubscriberId { get; set; }
+    public string? Body { get; set; }
+    public DeliveryState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    public string? LastError { get; set; }
 }

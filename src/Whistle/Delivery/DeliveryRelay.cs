@@ -67,26 +67,26 @@ public sealed class DeliveryRelay(
         var batch = await DeliveryStore.ClaimAsync(db, o.BatchSize, now, TimeSpan.FromSeconds(o.LeaseSeconds), ct);
         if (batch.Count == 0) return 0;
 
-        var subscriberIds = batch.Select(d => d.SubscriberId).Distinct().ToList();
+        var subscriberIds = batch.Select(w => w.SubscriberId).Distinct().ToList();
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id))
             .Select(s => new { s.Id, s.Channel, s.AddressCipher, s.Language, s.State })
             .ToDictionaryAsync(s => s.Id, ct);
-        var alertSeqs = batch.Where(d => d.AlertSeq != null).Select(d => d.AlertSeq!.Value).Distinct().ToList();
+        var alertSeqs = batch.Where(w => w.AlertSeq != null).Select(w => w.AlertSeq!.Value).Distinct().ToList();
         var alerts = await db.Alerts.AsNoTracking().Where(a => alertSeqs.Contains(a.Seq)).ToDictionaryAsync(a => a.Seq, ct);
 
-        var sent = new List<long>();
+        var sent = new List<Work>();
         var reencrypt = new Dictionary<long, byte[]>();
-        foreach (var d in batch)
+        foreach (var w in batch)
         {
             now = time.GetUtcNow();
-            if (!subscribers.TryGetValue(d.SubscriberId, out var sub) || sub.AddressCipher is null)
+            if (!subscribers.TryGetValue(w.SubscriberId, out var sub) || sub.AddressCipher is null)
             {
-                await FinishAsync(db, d, SendResult.Reject("no address on file"), now, ct);
+                await FinishAsync(db, w, SendResult.Reject("no address on file"), now, ct);
                 continue;
             }
             string text;
             Alert? alert = null;
-            if (d.AlertSeq is { } alertSeq)
+            if (w.AlertSeq is { } alertSeq)
             {
                 alert = alerts.GetValueOrDefault(alertSeq);
                 string? skip = alert is null ? "alert not found"
@@ -96,14 +96,14 @@ public sealed class DeliveryRelay(
                     : null;
                 if (skip is not null)
                 {
-                    await FinishAsync(db, d, SendResult.Reject(skip), now, ct);
+                    await FinishAsync(db, w, SendResult.Reject(skip), now, ct);
                     continue;
                 }
                 text = alert!.Messages.GetValueOrDefault(sub.Language) ?? alert.Messages["en"];
             }
             else
             {
-                text = d.Body ?? "";
+                text = w.Body ?? "";
             }
 
             string address;
@@ -114,7 +114,7 @@ public sealed class DeliveryRelay(
             catch (System.Security.Cryptography.CryptographicException)
             {
                 // A key missing from the ring or a damaged value: say so once, do not retry forever.
-                await FinishAsync(db, d, SendResult.Reject("address cannot be decrypted with the configured keys"), now, ct);
+                await FinishAsync(db, w, SendResult.Reject("address cannot be decrypted with the configured keys"), now, ct);
                 continue;
             }
             if (!keys.IsCurrent(sub.AddressCipher) && !reencrypt.ContainsKey(sub.Id))
@@ -123,46 +123,62 @@ public sealed class DeliveryRelay(
             SendResult result;
             try
             {
-                result = await sender.SendAsync(new OutgoingMessage(d.Id, alert?.Id, sub.Channel, address, sub.Language, text), ct);
+                result = await sender.SendAsync(new OutgoingMessage(w.Reference, alert?.Id, sub.Channel, address, sub.Language, text), ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 result = SendResult.Retry(ex.GetType().Name);
             }
-            if (result.Ok) sent.Add(d.Id);
-            else await FinishAsync(db, d, result, now, ct);
+            if (result.Ok) sent.Add(w);
+            else await FinishAsync(db, w, result, now, ct);
         }
 
-        if (sent.Count > 0)
+        now = time.GetUtcNow();
+        foreach (var group in sent.Where(w => w.AlertSeq is not null).GroupBy(w => w.AlertSeq!.Value))
         {
-            now = time.GetUtcNow();
-            await db.Deliveries.Where(d => sent.Contains(d.Id)).ExecuteUpdateAsync(u => u
+            var ids = group.Select(w => w.SubscriberId).ToList();
+            await db.Deliveries.Where(d => d.AlertSeq == group.Key && ids.Contains(d.SubscriberId)).ExecuteUpdateAsync(u => u
                 .SetProperty(d => d.State, DeliveryState.Sent)
                 .SetProperty(d => d.SentAt, now)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
-                .SetProperty(d => d.Body, (string?)null) // a sent code is not kept
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
         }
+        var messageIds = sent.Where(w => w.MessageId is not null).Select(w => w.MessageId!.Value).ToList();
+        if (messageIds.Count > 0)
+            await db.Messages.Where(m => messageIds.Contains(m.Id)).ExecuteUpdateAsync(u => u
+                .SetProperty(m => m.State, DeliveryState.Sent)
+                .SetProperty(m => m.SentAt, now)
+                .SetProperty(m => m.Attempts, m => m.Attempts + 1)
+                .SetProperty(m => m.Body, (string?)null) // a sent code is not kept
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), ct);
         // Lazy key rotation: an address read under an old key is written back under the current one.
         foreach (var (id, cipher) in reencrypt)
             await db.Subscribers.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, cipher), ct);
         return batch.Count;
     }
 
-    private Task FinishAsync(WhistleDb db, Delivery d, SendResult result, DateTimeOffset now, CancellationToken ct)
+    private Task FinishAsync(WhistleDb db, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
     {
-        int attempts = d.Attempts + 1;
+        int attempts = w.Attempts + 1;
         bool dead = result.Permanent || attempts >= Delivery.MaxAttempts;
+        var state = dead ? DeliveryState.Dead : DeliveryState.Failed;
         var next = now + Delivery.Backoff(attempts, _jitter);
         var error = result.Error is { Length: > 200 } e ? e[..200] : result.Error;
-        log.LogWarning("Delivery {DeliveryId} {Outcome} after {Attempts} attempt(s): {Error}", d.Id, dead ? "dead" : "failed", attempts, error);
-        return db.Deliveries.Where(x => x.Id == d.Id).ExecuteUpdateAsync(u => u
-            .SetProperty(x => x.State, dead ? DeliveryState.Dead : DeliveryState.Failed)
-            .SetProperty(x => x.Attempts, attempts)
-            .SetProperty(x => x.NextAttemptAt, next)
-            .SetProperty(x => x.LastError, error)
-            .SetProperty(x => x.Body, x => dead ? null : x.Body)
-            .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+        log.LogWarning("Delivery {Reference} {Outcome} after {Attempts} attempt(s): {Error}", w.Reference, dead ? "dead" : "failed", attempts, error);
+        if (w.MessageId is { } id)
+            return db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(u => u
+                .SetProperty(m => m.State, state)
+                .SetProperty(m => m.Attempts, attempts)
+                .SetProperty(m => m.NextAttemptAt, next)
+                .SetProperty(m => m.LastError, error)
+                .SetProperty(m => m.Body, m => dead ? null : m.Body)
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), ct);
+        return db.Deliveries.Where(d => d.AlertSeq == w.AlertSeq && d.SubscriberId == w.SubscriberId).ExecuteUpdateAsync(u => u
+            .SetProperty(d => d.State, state)
+            .SetProperty(d => d.Attempts, attempts)
+            .SetProperty(d => d.NextAttemptAt, next)
+            .SetProperty(d => d.LastError, error)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
     }
 }
 

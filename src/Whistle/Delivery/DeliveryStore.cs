@@ -20,7 +20,7 @@ namespace Whistle.Delivery;
 public static class DeliveryStore
 {
     // Partial-index predicates; the claim queries repeat them word for word so the planners use them.
-    public const string DueFilter = "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)";
+    public const string DueFilter = "\"State\" = 2";
     public const string LeasedFilter = "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL";
 
     /// <summary>Writes one pending row per recipient and the fan-out's order, in the current transaction.</summary>
@@ -106,34 +106,44 @@ public static class DeliveryStore
     }
 
     /// <summary>
-    /// Leases up to <paramref name="max"/> deliveries so no other relay takes them until the lease
-    /// runs out, and returns them in sending order: cancels, then direct messages, then alerts,
-    /// each fan-out nearest first.
+    /// Leases up to <paramref name="max"/> pieces of work so no other relay takes them until the lease
+    /// runs out, and returns them in sending order: cancels, then direct messages, then alerts, each
+    /// fan-out nearest first.
     /// </summary>
     // The SQL text interpolates only this class's constants (index predicates, a locking clause); every value is a parameter.
 #pragma warning disable EF1002
-    public static async Task<List<Delivery>> ClaimAsync(WhistleDb db, int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    public static async Task<List<Work>> ClaimAsync(WhistleDb db, int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
     {
-        var claimed = new List<Delivery>();
+        var claimed = new List<Work>();
         string skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var leaseUntil = Time(db, now + lease);
         var nowDb = Time(db, now);
+        static Work Of(Delivery d) => new(d.AlertSeq, null, d.SubscriberId, d.Priority, d.Attempts, null);
 
-        // 1. Leases that ran out (a relay died mid-batch): taken again first.
-        claimed.AddRange(await db.Deliveries.FromSqlRaw($$"""
-            UPDATE "Deliveries" SET "LeaseUntil" = {0}
-            WHERE "Id" IN (SELECT "Id" FROM "Deliveries" WHERE {{LeasedFilter}} AND "LeaseUntil" < {1} LIMIT {2} {{skipLocked}})
-            RETURNING *
-            """, leaseUntil, nowDb, max).AsNoTracking().ToListAsync(ct));
-
-        // 2. Retries and direct messages that are due.
-        if (claimed.Count < max)
-            claimed.AddRange(await db.Deliveries.FromSqlRaw($$"""
+        // 1. Leases that ran out (a relay died mid-batch), then retries that are due.
+        foreach (var due in new[] { $"{LeasedFilter} AND \"LeaseUntil\" < {{1}}", $"{DueFilter} AND \"NextAttemptAt\" <= {{1}} AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < {{1}})" })
+        {
+            if (claimed.Count >= max) break;
+            var rows = await db.Deliveries.FromSqlRaw($$"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
-                WHERE "Id" IN (SELECT "Id" FROM "Deliveries" WHERE ({{DueFilter}}) AND "NextAttemptAt" <= {1}
+                WHERE ("AlertSeq", "SubscriberId") IN (
+                    SELECT "AlertSeq", "SubscriberId" FROM "Deliveries" WHERE {{due}} LIMIT {2} {{skipLocked}})
+                RETURNING *
+                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct);
+            claimed.AddRange(rows.Select(Of));
+        }
+
+        // 2. Direct messages that are due (new, retried, or left under a lapsed lease).
+        if (claimed.Count < max)
+        {
+            var messages = await db.Messages.FromSqlRaw($$"""
+                UPDATE "Messages" SET "LeaseUntil" = {0}
+                WHERE "Id" IN (SELECT "Id" FROM "Messages" WHERE "State" IN (0, 2) AND "NextAttemptAt" <= {1}
                                AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {1}) ORDER BY "NextAttemptAt" LIMIT {2} {{skipLocked}})
                 RETURNING *
-                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct));
+                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct);
+            claimed.AddRange(messages.Select(m => new Work(null, m.Id, m.SubscriberId, Delivery.PriorityDirect, m.Attempts, m.Body)));
+        }
 
         // 3. The next slice of the most urgent fan-out, cursor and leases moved in one transaction.
         var rank = new Dictionary<long, int>();
@@ -149,19 +159,19 @@ public static class DeliveryStore
             var slice = await ReadSliceAsync(db, fanout.AlertId, fanout.Cursor, take, ct);
             await db.Fanouts.Where(f => f.AlertId == fanout.AlertId)
                 .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take), ct);
-            var rows = await db.Deliveries.FromSqlRaw("""
+            var ids = db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})";
+            var rows = await db.Deliveries.FromSqlRaw($$"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
-                WHERE "AlertSeq" = {1} AND "SubscriberId" IN (SELECT "value" FROM json_each({2})) AND "State" = 0
+                WHERE "AlertSeq" = {1} AND "SubscriberId" IN ({{ids}}) AND "State" = 0
                 RETURNING *
-                """.Replace("SELECT \"value\" FROM json_each({2})", db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})"),
-                leaseUntil, fanout.AlertSeq, db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
+                """, leaseUntil, fanout.AlertSeq, db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
                 .AsNoTracking().ToListAsync(ct);
             await tx.CommitAsync(ct);
             for (int i = 0; i < slice.Length; i++) rank[slice[i]] = i;
-            claimed.AddRange(rows.OrderBy(r => rank.GetValueOrDefault(r.SubscriberId)));
+            claimed.AddRange(rows.OrderBy(r => rank.GetValueOrDefault(r.SubscriberId)).Select(Of));
             rank.Clear();
         }
-        return claimed.OrderBy(d => d.Priority).ToList(); // stable: keeps each fan-out's order
+        return claimed.OrderBy(w => w.Priority).ToList(); // stable: keeps each fan-out's order
     }
 #pragma warning restore EF1002
 
@@ -187,4 +197,10 @@ public static class DeliveryStore
         p.Value = value;
         cmd.Parameters.Add(p);
     }
+}
+
+/// <summary>A claimed piece of work: an alert delivery (AlertSeq) or a direct message (MessageId).</summary>
+public sealed record Work(long? AlertSeq, long? MessageId, long SubscriberId, int Priority, int Attempts, string? Body)
+{
+    public string Reference => MessageId is { } m ? $"m{m}" : $"a{AlertSeq}-{SubscriberId}";
 }

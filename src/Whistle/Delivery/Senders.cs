@@ -8,7 +8,8 @@ using Whistle.Verification;
 namespace Whistle.Delivery;
 
 /// <summary>One message on its way out: already in the recipient's language, address decrypted.</summary>
-public sealed record OutgoingMessage(long DeliveryId, Guid? AlertId, SubscriberChannel Channel, string Recipient, string Language, string Text);
+/// <param name="Reference">Names the outbox row, for a provider's status callback to find it again.</param>
+public sealed record OutgoingMessage(string Reference, Guid? AlertId, SubscriberChannel Channel, string Recipient, string Language, string Text);
 
 public readonly record struct SendResult(bool Ok, bool Permanent, string? Error)
 {

@@ -167,10 +167,9 @@ public static class SubscriptionsApi
     {
         var templates = TemplateSet.From(await db.Templates.AsNoTracking().Where(t => t.Key == templateKey).ToListAsync(ct));
         var text = TemplateSet.Fill(templates.Get(language, templateKey), values.ToDictionary(v => v.Key, v => v.Value));
-        db.Deliveries.Add(new Delivery.Delivery
+        db.Messages.Add(new DirectMessage
         {
             SubscriberId = sub.Id,
-            Priority = Delivery.Delivery.PriorityDirect,
             State = DeliveryState.Pending,
             NextAttemptAt = now,
             Body = text,

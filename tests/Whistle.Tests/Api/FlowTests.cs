@@ -59,7 +59,7 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<Whistle.Data.WhistleDb>();
-            Assert.Equal(2, db.Deliveries.Count(x => x.SubscriberId == h && x.AlertSeq == null));
+            Assert.Equal(2, db.Messages.Count(x => x.SubscriberId == h));
         }
 
         // Three reports: two within 500 m and 30 min merge into one sighting; one 2 km away does not.

@@ -277,20 +277,14 @@ namespace Whistle.Data.Migrations.Postgres
 
             modelBuilder.Entity("Whistle.Delivery.Delivery", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<long>("AlertSeq")
                         .HasColumnType("bigint");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<long?>("AlertSeq")
+                    b.Property<long>("SubscriberId")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
-
-                    b.Property<string>("Body")
-                        .HasColumnType("text");
 
                     b.Property<string>("LastError")
                         .HasColumnType("text");
@@ -310,10 +304,7 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("State")
                         .HasColumnType("integer");
 
-                    b.Property<long>("SubscriberId")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
+                    b.HasKey("AlertSeq", "SubscriberId");
 
                     b.HasIndex("LeaseUntil")
                         .HasDatabaseName("IX_Deliveries_Leased")
@@ -321,12 +312,48 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
-
-                    b.HasIndex("AlertSeq", "SubscriberId")
-                        .IsUnique();
+                        .HasFilter("\"State\" = 2");
 
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.DirectMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Body")
+                        .HasColumnType("text");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("SubscriberId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("Messages", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Delivery.Fanout", b =>

@@ -87,9 +87,7 @@ namespace Whistle.Data.Migrations.Postgres
                 name: "Deliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AlertSeq = table.Column<long>(type: "bigint", nullable: true),
+                    AlertSeq = table.Column<long>(type: "bigint", nullable: false),
                     SubscriberId = table.Column<long>(type: "bigint", nullable: false),
                     Priority = table.Column<int>(type: "integer", nullable: false),
                     State = table.Column<int>(type: "integer", nullable: false),
@@ -97,12 +95,11 @@ namespace Whistle.Data.Migrations.Postgres
                     NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LastError = table.Column<string>(type: "text", nullable: true),
-                    Body = table.Column<string>(type: "text", nullable: true)
+                    LastError = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.PrimaryKey("PK_Deliveries", x => new { x.AlertSeq, x.SubscriberId });
                 });
 
             migrationBuilder.CreateTable(
@@ -120,6 +117,26 @@ namespace Whistle.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Fanouts", x => x.AlertId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Messages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    SubscriberId = table.Column<long>(type: "bigint", nullable: false),
+                    Body = table.Column<string>(type: "text", nullable: true),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Messages", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -433,16 +450,10 @@ namespace Whistle.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_AlertSeq_SubscriberId",
-                table: "Deliveries",
-                columns: new[] { "AlertSeq", "SubscriberId" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Due",
                 table: "Deliveries",
                 column: "NextAttemptAt",
-                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
+                filter: "\"State\" = 2");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Leased",
@@ -454,6 +465,11 @@ namespace Whistle.Data.Migrations.Postgres
                 name: "IX_Fanouts_Priority_CreatedAt",
                 table: "Fanouts",
                 columns: new[] { "Priority", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Messages_State_NextAttemptAt",
+                table: "Messages",
+                columns: new[] { "State", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ContactPurgeAt",
@@ -519,6 +535,9 @@ namespace Whistle.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Fanouts");
+
+            migrationBuilder.DropTable(
+                name: "Messages");
 
             migrationBuilder.DropTable(
                 name: "Network");

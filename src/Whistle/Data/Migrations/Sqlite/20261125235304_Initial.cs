@@ -82,27 +82,22 @@ namespace Whistle.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_AspNetUsers", x => x.Id);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "Deliveries",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AlertSeq = table.Column<long>(type: "INTEGER", nullable: true),
-                    SubscriberId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
-                    State = table.Column<int>(type: "INTEGER", nullable: false),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastError = table.Column<string>(type: "TEXT", nullable: true),
-                    Body = table.Column<string>(type: "TEXT", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_Deliveries", x => x.Id);
-                });
+            // Hand-written: WITHOUT ROWID makes the (alert, subscriber) key the table itself — one B-tree,
+            // appended in key order by a fan-out (EF Core cannot declare it). Same columns as the model.
+            migrationBuilder.Sql("""
+                CREATE TABLE "Deliveries" (
+                    "AlertSeq" INTEGER NOT NULL,
+                    "SubscriberId" INTEGER NOT NULL,
+                    "Priority" INTEGER NOT NULL,
+                    "State" INTEGER NOT NULL,
+                    "Attempts" INTEGER NOT NULL,
+                    "NextAttemptAt" INTEGER NULL,
+                    "LeaseUntil" INTEGER NULL,
+                    "SentAt" INTEGER NULL,
+                    "LastError" TEXT NULL,
+                    CONSTRAINT "PK_Deliveries" PRIMARY KEY ("AlertSeq", "SubscriberId")
+                ) WITHOUT ROWID
+                """);
 
             migrationBuilder.CreateTable(
                 name: "Fanouts",
@@ -119,6 +114,26 @@ namespace Whistle.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Fanouts", x => x.AlertId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Messages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SubscriberId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Body = table.Column<string>(type: "TEXT", nullable: true),
+                    State = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Messages", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -432,16 +447,10 @@ namespace Whistle.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_AlertSeq_SubscriberId",
-                table: "Deliveries",
-                columns: new[] { "AlertSeq", "SubscriberId" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Due",
                 table: "Deliveries",
                 column: "NextAttemptAt",
-                filter: "\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
+                filter: "\"State\" = 2");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_Leased",
@@ -453,6 +462,11 @@ namespace Whistle.Data.Migrations.Sqlite
                 name: "IX_Fanouts_Priority_CreatedAt",
                 table: "Fanouts",
                 columns: new[] { "Priority", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Messages_State_NextAttemptAt",
+                table: "Messages",
+                columns: new[] { "State", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ContactPurgeAt",
@@ -518,6 +532,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Fanouts");
+
+            migrationBuilder.DropTable(
+                name: "Messages");
 
             migrationBuilder.DropTable(
                 name: "Network");

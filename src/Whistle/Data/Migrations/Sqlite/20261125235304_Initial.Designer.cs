@@ -11,7 +11,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261125233951_Initial")]
+    [Migration("20261125235304_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -269,18 +269,14 @@ namespace Whistle.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Whistle.Delivery.Delivery", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<long>("AlertSeq")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long?>("AlertSeq")
+                    b.Property<long>("SubscriberId")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("Body")
-                        .HasColumnType("TEXT");
 
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
@@ -300,10 +296,7 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("SubscriberId")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
+                    b.HasKey("AlertSeq", "SubscriberId");
 
                     b.HasIndex("LeaseUntil")
                         .HasDatabaseName("IX_Deliveries_Leased")
@@ -311,12 +304,46 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("IX_Deliveries_Due")
-                        .HasFilter("\"State\" = 2 OR (\"State\" = 0 AND \"AlertSeq\" IS NULL)");
-
-                    b.HasIndex("AlertSeq", "SubscriberId")
-                        .IsUnique();
+                        .HasFilter("\"State\" = 2");
 
                     b.ToTable("Deliveries");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.DirectMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Body")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SubscriberId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "NextAttemptAt");
+
+                    b.ToTable("Messages", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Delivery.Fanout", b =>
