@@ -37,6 +37,9 @@ public sealed class SubscriberIndex
     private readonly Stack<int> _free = new();
     private long[] _ids = new long[1024];
     private long[] _cellOf = new long[1024];
+    // The circle centre per slot too, for subscribers reached through a zone (the cell copy is for scans).
+    private double[] _lat = new double[1024];
+    private double[] _lon = new double[1024];
     private int[][] _subZones = new int[1024][];
     private int[] _seen = new int[1024];
     private int _generation;
@@ -64,6 +67,7 @@ public sealed class SubscriberIndex
                 if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
                 list.Add(new CellEntry { Lat = lat, Lon = lon, Radius = r, Id = s.Id, Slot = slot, HasZones = s.Zones.Length > 0 });
                 _cellOf[slot] = key;
+                (_lat[slot], _lon[slot]) = (lat, lon);
                 _maxRadius = Math.Max(_maxRadius, r);
             }
             foreach (var z in s.Zones)
@@ -168,13 +172,7 @@ public sealed class SubscriberIndex
                 if (_zones.TryGetValue(zid, out var set))
                     foreach (var slot in set)
                         if (_seen[slot] != gen)
-                            Hit(slot, _cellOf[slot] == long.MinValue ? double.MaxValue : CircleDistance(slot));
-
-            double CircleDistance(int slot)
-            {
-                foreach (var e in _cells[_cellOf[slot]]) if (e.Slot == slot) return OriginDistance(e.Lat, e.Lon);
-                return double.MaxValue;
-            }
+                            Hit(slot, _cellOf[slot] == long.MinValue ? double.MaxValue : OriginDistance(_lat[slot], _lon[slot]));
 
             return SortByDistance(outIds, outDist, n);
         }
@@ -240,6 +238,8 @@ public sealed class SubscriberIndex
         int size = Math.Max(n, _ids.Length * 2);
         Array.Resize(ref _ids, size);
         Array.Resize(ref _cellOf, size);
+        Array.Resize(ref _lat, size);
+        Array.Resize(ref _lon, size);
         Array.Resize(ref _subZones, size);
         Array.Resize(ref _seen, size);
     }
