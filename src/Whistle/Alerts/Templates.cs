@@ -23,9 +23,6 @@ public static class Languages
 {
     public static readonly string[] All = ["en", "es", "so", "hmn"];
     public static bool IsKnown(string? code) => code is not null && All.Contains(code);
-
-    /// <summary>BCP 47 tags as CAP and HTML want them.</summary>
-    public static string Tag(string code) => code switch { "en" => "en-US", "es" => "es-US", _ => code };
 }
 
 /// <summary>A language's templates, keyed; renders alert texts with their placeholders filled.</summary>
