@@ -60,7 +60,8 @@ public sealed record DeliveryCounts(int Pending, int Sent, int Failed, int Dead)
 public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
-    int Recipients, DeliveryCounts Deliveries, Dictionary<string, string> Messages);
+    int Recipients, DeliveryCounts Deliveries, Dictionary<string, string> Messages,
+    Dictionary<string, Delivery.Sms.SmsSize> Sms);
 
 public static class AlertsApi
 {
@@ -128,7 +129,7 @@ public static class AlertsApi
             Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
             new DeliveryCounts(C(DeliveryState.Pending), C(DeliveryState.Sent), C(DeliveryState.Failed), C(DeliveryState.Dead)),
-            alert.Messages));
+            alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value))));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(

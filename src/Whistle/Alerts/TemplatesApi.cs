@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Whistle.Data;
+using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Platform;
 
@@ -16,7 +18,13 @@ public sealed record TemplateEdit(string? Text) : IValidatable
     }
 }
 
-public sealed record TemplateView(int Id, string Language, string Key, string Text, bool NeedsReview, string? ReviewedBy, DateTimeOffset? ReviewedAt);
+public sealed record TemplateView(int Id, string Language, string Key, string Text, bool NeedsReview, string? ReviewedBy, DateTimeOffset? ReviewedAt)
+{
+    /// <summary>For message templates: the SMS size of the longest message it can produce, and what one costs.</summary>
+    public SmsEstimate? Sms { get; init; }
+}
+
+public sealed record SmsEstimate(string Encoding, int Units, int Segments, decimal CostPerMessage, string Currency);
 
 /// <summary>
 /// The network's message texts. Staff read them; admins edit them (an edit needs review again) and
@@ -27,12 +35,47 @@ public static class TemplatesApi
     public static RouteGroupBuilder MapTemplates(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/templates").WithTags("Templates").WithValidation().RequireAuthorization(Policies.Staff);
-        group.MapGet("/", async (WhistleDb db, string? language, CancellationToken ct) => TypedResults.Ok(await db.Templates.AsNoTracking()
-            .Where(t => language == null || t.Language == language).OrderBy(t => t.Language).ThenBy(t => t.Key)
-            .Select(t => new TemplateView(t.Id, t.Language, t.Key, t.Text, t.NeedsReview, t.ReviewedBy, t.ReviewedAt)).ToListAsync(ct)));
+        group.MapGet("/", ListAsync);
         group.MapPut("/{id:int}", EditAsync).RequireAuthorization(Policies.Admin);
         group.MapPost("/{id:int}/approve", ApproveAsync).RequireAuthorization(Policies.Admin);
         return group;
+    }
+
+    private static async Task<Ok<List<TemplateView>>> ListAsync(
+        WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, string? language, CancellationToken ct)
+    {
+        var all = await db.Templates.AsNoTracking().OrderBy(t => t.Language).ThenBy(t => t.Key).ToListAsync(ct);
+        var set = TemplateSet.From(all);
+        var sms = options.Value.Sms;
+        // The worst case: the longest zone name and the longest activity of the language.
+        var place = zones.Current.All.Select(z => z.Name).OrderByDescending(n => n.Length).FirstOrDefault() ?? "the alert area";
+        var late = new DateTimeOffset(2026, 1, 1, 22, 59, 0, TimeSpan.Zero);
+        SmsEstimate? Estimate(Template t)
+        {
+            (AlertKind Kind, CancelReason? Reason)? shape = t.Key switch
+            {
+                "alert" => (AlertKind.Alert, null),
+                "update" => (AlertKind.Update, null),
+                "cancel.all_clear" => (AlertKind.Cancel, CancelReason.AllClear),
+                "cancel.false_alarm" => (AlertKind.Cancel, CancelReason.FalseAlarm),
+                _ => null,
+            };
+            string text;
+            if (shape is { } k)
+            {
+                var activity = Enum.GetValues<Reports.Activity>()
+                    .OrderByDescending(a => set.Get(t.Language, "activity." + Verification.Names.Of(a)).Length).First();
+                var sample = new Alert { Kind = k.Kind, CancelReason = k.Reason, Activity = activity, Place = place, ExpiresAt = late };
+                text = set.Render(sample, late, TimeZoneInfo.Utc)[t.Language];
+            }
+            else if (t.Key is "confirm.code" or "unsubscribed") text = TemplateSet.Fill(t.Text, new Dictionary<string, string> { ["code"] = "000000" });
+            else return null;
+            var size = Delivery.Sms.SmsSize.Of(text);
+            return new SmsEstimate(size.Encoding, size.Units, size.Segments, size.Segments * sms.CostPerSegment, sms.Currency);
+        }
+        return TypedResults.Ok(all.Where(t => language == null || t.Language == language)
+            .Select(t => new TemplateView(t.Id, t.Language, t.Key, t.Text, t.NeedsReview, t.ReviewedBy, t.ReviewedAt) { Sms = Estimate(t) })
+            .ToList());
     }
 
     private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> EditAsync(

@@ -13,6 +13,7 @@ public sealed class WhistleOptions
     public EncryptionOptions Encryption { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();
     public NetworkOptions Network { get; set; } = new();
+    public SmsOptions Sms { get; set; } = new();
 
     public string DataPath => Path.GetFullPath(DataDir);
 }
@@ -71,6 +72,13 @@ public sealed class BootstrapOptions
 {
     public string? AdminEmail { get; set; }
     public string? AdminPassword { get; set; }
+}
+
+public sealed class SmsOptions
+{
+    /// <summary>What the provider charges per segment, for the estimates shown with templates (Twilio US long code, 2025).</summary>
+    public decimal CostPerSegment { get; set; } = 0.0083m;
+    public string Currency { get; set; } = "USD";
 }
 
 public sealed class NetworkOptions

@@ -98,6 +98,8 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         Assert.Equal(4, alert["recipients"]!.GetValue<int>());
         Assert.Equal(4, alert["deliveries"]!["sent"]!.GetValue<int>());
         Assert.Equal("active", alert["state"]!.GetValue<string>());
+        Assert.Equal("gsm7", alert["sms"]!["en"]!["encoding"]!.GetValue<string>());
+        Assert.True(alert["sms"]!["so"]!["segments"]!.GetValue<int>() >= 1);
 
         var lines = app.Outbox().Where(l => l.AlertId == alertId).ToList();
         Assert.Equal(["+16125550102", "+16125550101", "+16125550104", "just-inside@example.org"], lines.Select(l => l.Recipient));

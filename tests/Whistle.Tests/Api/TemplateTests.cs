@@ -15,6 +15,15 @@ public sealed class TemplateApiTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(["en", "es", "hmn", "so"], all.Select(t => t!["language"]!.GetValue<string>()).Distinct().Order());
         Assert.All(all, t => Assert.Equal(t!["language"]!.GetValue<string>() != "en", t["needsReview"]!.GetValue<bool>()));
 
+        // Message templates carry their worst-case SMS size and cost; fragments do not.
+        JsonNode T(string lang, string key) => all.Single(t => t!["language"]!.GetValue<string>() == lang && t["key"]!.GetValue<string>() == key)!;
+        var en = T("en", "alert")["sms"]!;
+        Assert.Equal("gsm7", en["encoding"]!.GetValue<string>());
+        Assert.Equal(en["segments"]!.GetValue<int>() * 0.0083m, en["costPerMessage"]!.GetValue<decimal>());
+        Assert.Equal("ucs2", T("es", "update")["sms"]!["encoding"]!.GetValue<string>()); // ACTUALIZACIÓN
+        Assert.Null(T("en", "marker.verified")["sms"]);
+        Assert.Equal(1, T("so", "confirm.code")["sms"]!["segments"]!.GetValue<int>());
+
         var somaliAlert = all.Single(t => t!["language"]!.GetValue<string>() == "so" && t["key"]!.GetValue<string>() == "alert")!;
         var id = somaliAlert["id"]!.GetValue<int>();
         Assert.Equal(HttpStatusCode.Forbidden, (await dispatcher.PostAsync($"/api/v1/templates/{id}/approve", null)).StatusCode);
