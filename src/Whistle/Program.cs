@@ -1,6 +1,7 @@
 using Whistle.Alerts;
 using Whistle.Data;
 using Whistle.Delivery;
+using Whistle.Delivery.Sms;
 using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Platform;
@@ -33,6 +34,8 @@ api.MapAlerts();
 api.MapSubscriptions();
 api.MapZones();
 api.MapTemplates();
+
+app.MapTwilioHooks();
 
 await app.RunAsync();
 return 0;

@@ -55,7 +55,8 @@ public sealed record UpdateRequest(string? Place, Activity? Activity, int? Expir
     }
 }
 
-public sealed record DeliveryCounts(int Pending, int Sent, int Failed, int Dead);
+/// <summary>Outbox states; <c>Delivered</c> counts those a provider has confirmed reached the phone.</summary>
+public sealed record DeliveryCounts(int Pending, int Sent, int Failed, int Dead, int Delivered);
 
 public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
@@ -123,12 +124,13 @@ public static class AlertsApi
         var counts = await db.Deliveries.Where(d => d.AlertSeq == alert.Seq).GroupBy(d => d.State)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         int C(DeliveryState s) => counts.GetValueOrDefault(s);
+        var delivered = await db.Deliveries.CountAsync(d => d.AlertSeq == alert.Seq && d.ProviderStatus == "delivered", ct);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
             alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,
             Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
-            new DeliveryCounts(C(DeliveryState.Pending), C(DeliveryState.Sent), C(DeliveryState.Failed), C(DeliveryState.Dead)),
+            new DeliveryCounts(C(DeliveryState.Pending), C(DeliveryState.Sent), C(DeliveryState.Failed), C(DeliveryState.Dead), delivered),
             alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value))));
     }
 

@@ -14,6 +14,8 @@ public sealed class WhistleOptions
     public BootstrapOptions Bootstrap { get; set; } = new();
     public NetworkOptions Network { get; set; } = new();
     public SmsOptions Sms { get; set; } = new();
+    /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
+    public string? PublicBaseUrl { get; set; }
 
     public string DataPath => Path.GetFullPath(DataDir);
 }
@@ -76,9 +78,24 @@ public sealed class BootstrapOptions
 
 public sealed class SmsOptions
 {
+    public TwilioOptions Twilio { get; set; } = new();
+
     /// <summary>What the provider charges per segment, for the estimates shown with templates (Twilio US long code, 2025).</summary>
     public decimal CostPerSegment { get; set; } = 0.0083m;
     public string Currency { get; set; } = "USD";
+}
+
+/// <summary>Whistle:Sms:Twilio:* — when BaseUrl, AccountSid, AuthToken and From are set, SMS goes through Twilio.</summary>
+public sealed class TwilioOptions
+{
+    public string? BaseUrl { get; set; }
+    public string? AccountSid { get; set; }
+    public string? AuthToken { get; set; }
+    /// <summary>One or more sending numbers, comma separated.</summary>
+    public string From { get; set; } = "";
+
+    public bool IsConfigured => !string.IsNullOrEmpty(BaseUrl) && !string.IsNullOrEmpty(AccountSid)
+                                && !string.IsNullOrEmpty(AuthToken) && !string.IsNullOrWhiteSpace(From);
 }
 
 public sealed class NetworkOptions

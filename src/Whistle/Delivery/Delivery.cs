@@ -21,6 +21,8 @@ public class Delivery
     public DateTimeOffset? LeaseUntil { get; set; }
     public DateTimeOffset? SentAt { get; set; }
     public string? LastError { get; set; }
+    /// <summary>The provider's final word, from its status callback (delivered, undelivered, failed).</summary>
+    public string? ProviderStatus { get; set; }
 
     public const int PriorityCancel = 0;
     public const int PriorityDirect = 1;
@@ -68,4 +70,5 @@ public class DirectMessage
     public DateTimeOffset? LeaseUntil { get; set; }
     public DateTimeOffset? SentAt { get; set; }
     public string? LastError { get; set; }
+    public string? ProviderStatus { get; set; }
 }

@@ -137,7 +137,8 @@ public sealed class DeliveryRelay(
         foreach (var group in sent.Where(w => w.AlertSeq is not null).GroupBy(w => w.AlertSeq!.Value))
         {
             var ids = group.Select(w => w.SubscriberId).ToList();
-            await db.Deliveries.Where(d => d.AlertSeq == group.Key && ids.Contains(d.SubscriberId)).ExecuteUpdateAsync(u => u
+            // A provider's callback may already have given its final word; it is not overwritten.
+            await db.Deliveries.Where(d => d.AlertSeq == group.Key && ids.Contains(d.SubscriberId) && d.ProviderStatus == null).ExecuteUpdateAsync(u => u
                 .SetProperty(d => d.State, DeliveryState.Sent)
                 .SetProperty(d => d.SentAt, now)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
@@ -145,7 +146,7 @@ public sealed class DeliveryRelay(
         }
         var messageIds = sent.Where(w => w.MessageId is not null).Select(w => w.MessageId!.Value).ToList();
         if (messageIds.Count > 0)
-            await db.Messages.Where(m => messageIds.Contains(m.Id)).ExecuteUpdateAsync(u => u
+            await db.Messages.Where(m => messageIds.Contains(m.Id) && m.ProviderStatus == null).ExecuteUpdateAsync(u => u
                 .SetProperty(m => m.State, DeliveryState.Sent)
                 .SetProperty(m => m.SentAt, now)
                 .SetProperty(m => m.Attempts, m => m.Attempts + 1)
@@ -187,7 +188,9 @@ public static class DeliverySetup
     public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeliverySignal>();
-        builder.Services.AddSingleton<IMessageSender, DevOutboxSender>();
+        builder.Services.AddSingleton<DevOutboxSender>();
+        builder.Services.AddHttpClient<Sms.TwilioSmsSender>(c => c.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();
         // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.
         if (builder.Configuration.GetValue("Whistle:Delivery:Enabled", true))

@@ -9,9 +9,27 @@ using Whistle.Privacy;
 namespace Whistle.Tests.Api;
 
 /// <summary>A Whistle app with settings and services of the test's choosing; not a shared fixture.</summary>
-public sealed class CustomApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Db db = Db.Sqlite)
-    : WhistleApp(db, settings)
+public sealed class CustomApp : WhistleApp
 {
+    private readonly Action<IServiceCollection>? services;
+
+    public CustomApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Db db = Db.Sqlite, int? kestrelPort = null)
+        : base(db, settings)
+    {
+        this.services = services;
+        // Served on a real loopback port, for peers that call back over HTTP (a provider's status callbacks).
+        if (kestrelPort is { } port) UseKestrel(port);
+    }
+
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     protected override void ConfigureTestServices(IServiceCollection s) => services?.Invoke(s);
 }
 

@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class ProviderStatus : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ProviderStatus",
+                table: "Messages",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ProviderStatus",
+                table: "Deliveries",
+                type: "text",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "ProviderStatus",
+                table: "Messages");
+
+            migrationBuilder.DropColumn(
+                name: "ProviderStatus",
+                table: "Deliveries");
+        }
+    }
+}

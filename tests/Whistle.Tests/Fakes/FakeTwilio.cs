@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Whistle.Delivery.Sms;
+
+namespace Whistle.Tests.Fakes;
+
+public sealed record FakeSms(string Sid, string To, string From, string Body, string StatusCallback, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// A local stand-in for Twilio's Messages API over real HTTP: checks the account's Basic credentials,
+/// records each message, answers as told (429, 500, an invalid number), and sends signed status
+/// callbacks when the test asks — as Twilio does, to the StatusCallback URL of the message.
+/// </summary>
+public sealed class FakeTwilio : IAsyncDisposable
+{
+    public const string AccountSid = "ACfake00000000000000000000000000";
+    public const string AuthToken = "fake-twilio-auth-token";
+    private readonly WebApplication _app;
+    private readonly HttpClient _callbacks = new();
+
+    public ConcurrentQueue<FakeSms> Received { get; } = new();
+    /// <summary>Status codes to answer with, one request each, before accepting again.</summary>
+    public ConcurrentQueue<int> NextFailures { get; } = new();
+    public ConcurrentDictionary<string, bool> InvalidNumbers { get; } = new();
+    public string BaseUrl { get; private set; } = "";
+
+    private FakeTwilio(WebApplication app) => _app = app;
+
+    public static async Task<FakeTwilio> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var fake = new FakeTwilio(app);
+        app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", fake.CreateMessageAsync);
+        await app.StartAsync();
+        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return fake;
+    }
+
+    private async Task<IResult> CreateMessageAsync(string sid, HttpRequest request)
+    {
+        var expected = "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes($"{AccountSid}:{AuthToken}"));
+        if (sid != AccountSid || request.Headers.Authorization != expected)
+            return Results.Json(new { code = 20003, message = "Authenticate", status = 401 }, statusCode: 401);
+        var form = await request.ReadFormAsync();
+        if (NextFailures.TryDequeue(out var failure))
+        {
+            if (failure == 429) request.HttpContext.Response.Headers.RetryAfter = "1";
+            return Results.Json(new { code = failure == 429 ? 20429 : 20500, message = "try later", status = failure }, statusCode: failure);
+        }
+        if (InvalidNumbers.ContainsKey(form["To"].ToString()))
+            return Results.Json(new { code = 21211, message = "The 'To' number is not a valid phone number.", status = 400 }, statusCode: 400);
+        var sms = new FakeSms("SM" + Guid.NewGuid().ToString("N"), form["To"]!, form["From"]!, form["Body"]!, form["StatusCallback"]!, DateTimeOffset.UtcNow);
+        Received.Enqueue(sms);
+        return Results.Json(new { sid = sms.Sid, status = "queued", to = sms.To, from = sms.From, body = sms.Body }, statusCode: 201);
+    }
+
+    /// <summary>Posts a status callback for the message, signed with the auth token (or with another, to forge one).</summary>
+    public async Task<HttpResponseMessage> SendStatusAsync(FakeSms sms, string status, string signingToken = AuthToken, string? errorCode = null)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["MessageSid"] = sms.Sid, ["MessageStatus"] = status, ["To"] = sms.To, ["From"] = sms.From, ["AccountSid"] = AccountSid,
+        };
+        if (errorCode is not null) form["ErrorCode"] = errorCode;
+        var request = new HttpRequestMessage(HttpMethod.Post, sms.StatusCallback) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(signingToken, sms.StatusCallback, form));
+        return await _callbacks.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _callbacks.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
