@@ -93,6 +93,8 @@ public sealed class TwilioOptions
     public string? AuthToken { get; set; }
     /// <summary>One or more sending numbers, comma separated.</summary>
     public string From { get; set; } = "";
+    /// <summary>Per sending number: about 1 for a 10DLC long code, 100 for a short code.</summary>
+    public double MessagesPerSecond { get; set; } = 1;
 
     public bool IsConfigured => !string.IsNullOrEmpty(BaseUrl) && !string.IsNullOrEmpty(AccountSid)
                                 && !string.IsNullOrEmpty(AuthToken) && !string.IsNullOrWhiteSpace(From);

@@ -76,9 +76,21 @@ public sealed class DeliveryRelay(
 
         var sent = new List<Work>();
         var reencrypt = new Dictionary<long, byte[]>();
-        foreach (var w in batch)
+        var lease = TimeSpan.FromSeconds(o.LeaseSeconds);
+        var checkpoint = time.GetUtcNow();
+        for (int i = 0; i < batch.Count; i++)
         {
+            var w = batch[i];
             now = time.GetUtcNow();
+            // A paced channel can make a batch outlast its lease: record what went out and hold the
+            // rest, so no other relay takes a row this one is still going to send.
+            if (now - checkpoint > lease / 4)
+            {
+                await MarkSentAsync(db, sent, now, ct);
+                sent.Clear();
+                await RenewAsync(db, batch.Skip(i).ToList(), now + lease, ct);
+                checkpoint = now;
+            }
             if (!subscribers.TryGetValue(w.SubscriberId, out var sub) || sub.AddressCipher is null)
             {
                 await FinishAsync(db, w, SendResult.Reject("no address on file"), now, ct);
@@ -133,7 +145,15 @@ public sealed class DeliveryRelay(
             else await FinishAsync(db, w, result, now, ct);
         }
 
-        now = time.GetUtcNow();
+        await MarkSentAsync(db, sent, time.GetUtcNow(), ct);
+        // Lazy key rotation: an address read under an old key is written back under the current one.
+        foreach (var (id, cipher) in reencrypt)
+            await db.Subscribers.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, cipher), ct);
+        return batch.Count;
+    }
+
+    private static async Task MarkSentAsync(WhistleDb db, List<Work> sent, DateTimeOffset now, CancellationToken ct)
+    {
         foreach (var group in sent.Where(w => w.AlertSeq is not null).GroupBy(w => w.AlertSeq!.Value))
         {
             var ids = group.Select(w => w.SubscriberId).ToList();
@@ -152,10 +172,20 @@ public sealed class DeliveryRelay(
                 .SetProperty(m => m.Attempts, m => m.Attempts + 1)
                 .SetProperty(m => m.Body, (string?)null) // a sent code is not kept
                 .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), ct);
-        // Lazy key rotation: an address read under an old key is written back under the current one.
-        foreach (var (id, cipher) in reencrypt)
-            await db.Subscribers.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, cipher), ct);
-        return batch.Count;
+    }
+
+    private static async Task RenewAsync(WhistleDb db, List<Work> rest, DateTimeOffset until, CancellationToken ct)
+    {
+        foreach (var group in rest.Where(w => w.AlertSeq is not null).GroupBy(w => w.AlertSeq!.Value))
+        {
+            var ids = group.Select(w => w.SubscriberId).ToList();
+            await db.Deliveries.Where(d => d.AlertSeq == group.Key && ids.Contains(d.SubscriberId) && d.LeaseUntil != null)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.LeaseUntil, until), ct);
+        }
+        var messageIds = rest.Where(w => w.MessageId is not null).Select(w => w.MessageId!.Value).ToList();
+        if (messageIds.Count > 0)
+            await db.Messages.Where(m => messageIds.Contains(m.Id) && m.LeaseUntil != null)
+                .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeaseUntil, until), ct);
     }
 
     private Task FinishAsync(WhistleDb db, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
@@ -163,7 +193,10 @@ public sealed class DeliveryRelay(
         int attempts = w.Attempts + 1;
         bool dead = result.Permanent || attempts >= Delivery.MaxAttempts;
         var state = dead ? DeliveryState.Dead : DeliveryState.Failed;
-        var next = now + Delivery.Backoff(attempts, _jitter);
+        // Exponential backoff with jitter, but never sooner than the provider asked (Retry-After).
+        var wait = Delivery.Backoff(attempts, _jitter);
+        if (result.RetryAfter is { } asked && asked > wait) wait = asked;
+        var next = now + wait;
         var error = result.Error is { Length: > 200 } e ? e[..200] : result.Error;
         log.LogWarning("Delivery {Reference} {Outcome} after {Attempts} attempt(s): {Error}", w.Reference, dead ? "dead" : "failed", attempts, error);
         if (w.MessageId is { } id)
@@ -189,6 +222,7 @@ public static class DeliverySetup
     {
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddSingleton<DevOutboxSender>();
+        builder.Services.AddSingleton<Sms.SenderPool>();
         builder.Services.AddHttpClient<Sms.TwilioSmsSender>(c => c.Timeout = TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();

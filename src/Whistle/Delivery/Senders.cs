@@ -11,10 +11,11 @@ namespace Whistle.Delivery;
 /// <param name="Reference">Names the outbox row, for a provider's status callback to find it again.</param>
 public sealed record OutgoingMessage(string Reference, Guid? AlertId, SubscriberChannel Channel, string Recipient, string Language, string Text);
 
-public readonly record struct SendResult(bool Ok, bool Permanent, string? Error)
+/// <param name="RetryAfter">How long the provider asked us to wait (HTTP Retry-After), if it said.</param>
+public readonly record struct SendResult(bool Ok, bool Permanent, string? Error, TimeSpan? RetryAfter = null)
 {
     public static readonly SendResult Sent = new(true, false, null);
-    public static SendResult Retry(string error) => new(false, false, error);
+    public static SendResult Retry(string error, TimeSpan? after = null) => new(false, false, error, after);
     public static SendResult Reject(string error) => new(false, true, error);
 }
 

@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Whistle.Data;
+using Whistle.Privacy;
+using Whistle.Subscriptions;
 using Whistle.Tests.Fakes;
 
 namespace Whistle.Tests.Api;
@@ -58,5 +62,107 @@ public sealed class SmsTests
         Assert.Equal(0, (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!["deliveries"]!["delivered"]!.GetValue<int>());
         Assert.Equal(HttpStatusCode.NoContent, (await twilio.SendStatusAsync(sms, "delivered")).StatusCode);
         Assert.Equal(1, (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!["deliveries"]!["delivered"]!.GetValue<int>());
+    }
+
+    private static CustomApp Start(FakeTwilio twilio, string from, double perSecond, int leaseSeconds = 60)
+    {
+        int port = CustomApp.FreePort();
+        return new CustomApp(new()
+        {
+            ["Whistle:Delivery:LeaseSeconds"] = leaseSeconds.ToString(),
+            ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
+            ["Whistle:Sms:Twilio:BaseUrl"] = twilio.BaseUrl,
+            ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
+            ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
+            ["Whistle:Sms:Twilio:From"] = from,
+            ["Whistle:Sms:Twilio:MessagesPerSecond"] = perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, kestrelPort: port);
+    }
+
+    /// <summary>Confirmed SMS subscribers written straight to the database (their sign-up is not what is tested).</summary>
+    private static async Task SeedAsync(CustomApp app, int count, double lat, double lon)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+        var keys = scope.ServiceProvider.GetRequiredService<KeyRing>();
+        var now = DateTimeOffset.UtcNow;
+        for (int i = 0; i < count; i++)
+        {
+            var number = $"+1612555{1000 + i:D4}";
+            db.Subscribers.Add(new Subscriber
+            {
+                Channel = SubscriberChannel.Sms, AddressCipher = keys.Encrypt(number, Purpose.SubscriberAddress),
+                AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, number)), Language = "en",
+                CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed,
+                CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
+            });
+        }
+        await db.SaveChangesAsync();
+    }
+
+    private static async Task<Guid> DrillAsync(CustomApp app, double lat, double lon)
+    {
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat, lon, radiusMeters = 500 } });
+        var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        await WhistleApp.DeliveredAsync(dispatcher, id);
+        return id;
+    }
+
+    [Fact]
+    public async Task No_one_second_window_carries_more_than_each_senders_rate()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        using var app = Start(twilio, "+16125550100, +16125550199", perSecond: 4);
+        await SeedAsync(app, 20, 45.1, -94.2);
+        await DrillAsync(app, 45.1, -94.2);
+        var got = twilio.Received.ToList();
+        Assert.Equal(20, got.Count);
+        foreach (var sender in got.GroupBy(m => m.From))
+        {
+            var times = sender.Select(m => m.ReceivedAt).Order().ToList();
+            foreach (var t in times)
+                Assert.True(times.Count(u => u >= t && u < t.AddSeconds(1)) <= 4, $"{sender.Key}: more than 4 in the second from {t:O}");
+        }
+        Assert.Equal(2, got.Select(m => m.From).Distinct().Count()); // both numbers of the pool were used
+    }
+
+    [Fact]
+    public async Task A_429_is_retried_no_sooner_than_its_Retry_After()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        using var app = Start(twilio, "+16125550100", perSecond: 50);
+        await SeedAsync(app, 1, 45.2, -94.3);
+        twilio.NextFailures.Enqueue(429);
+        await DrillAsync(app, 45.2, -94.3);
+        var tries = twilio.Requests.Where(r => r.To == "+16125551000").OrderBy(r => r.At).ToList();
+        Assert.Equal([429, 201], tries.Select(r => r.Status));
+        Assert.True(tries[1].At - tries[0].At >= TimeSpan.FromSeconds(1), $"retried after {(tries[1].At - tries[0].At).TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_paced_batch_that_outlasts_its_lease_keeps_its_rows_from_other_relays()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        using var app = Start(twilio, "+16125550100", perSecond: 3, leaseSeconds: 2);
+        await SeedAsync(app, 9, 45.4, -94.5); // ~3 s of sending against a 2 s lease
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 45.4, lon = -94.5, radiusMeters = 500 } });
+        var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+
+        // Another relay keeps trying to take work while the batch is being paced out.
+        int stolen = 0;
+        await WhistleApp.EventuallyAsync(async () =>
+        {
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+                stolen += (await Whistle.Delivery.DeliveryStore.ClaimAsync(db, 100, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), default)).Count;
+            }
+            return (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!;
+        }, a => a["deliveries"]!["sent"]!.GetValue<int>() == 9 || stolen > 0, "the alert to be sent");
+        Assert.Equal(0, stolen);
+        Assert.Equal(9, twilio.Received.Select(m => m.To).Distinct().Count());
+        Assert.Equal(9, twilio.Received.Count);
     }
 }

@@ -26,6 +26,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     private readonly HttpClient _callbacks = new();
 
     public ConcurrentQueue<FakeSms> Received { get; } = new();
+    /// <summary>When each request arrived, accepted or not.</summary>
+    public ConcurrentQueue<(DateTimeOffset At, string To, int Status)> Requests { get; } = new();
     /// <summary>Status codes to answer with, one request each, before accepting again.</summary>
     public ConcurrentQueue<int> NextFailures { get; } = new();
     public ConcurrentDictionary<string, bool> InvalidNumbers { get; } = new();
@@ -48,15 +50,18 @@ public sealed class FakeTwilio : IAsyncDisposable
 
     private async Task<IResult> CreateMessageAsync(string sid, HttpRequest request)
     {
+        var at = DateTimeOffset.UtcNow;
         var expected = "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes($"{AccountSid}:{AuthToken}"));
         if (sid != AccountSid || request.Headers.Authorization != expected)
             return Results.Json(new { code = 20003, message = "Authenticate", status = 401 }, statusCode: 401);
         var form = await request.ReadFormAsync();
         if (NextFailures.TryDequeue(out var failure))
         {
+            Requests.Enqueue((at, form["To"].ToString(), failure));
             if (failure == 429) request.HttpContext.Response.Headers.RetryAfter = "1";
             return Results.Json(new { code = failure == 429 ? 20429 : 20500, message = "try later", status = failure }, statusCode: failure);
         }
+        Requests.Enqueue((at, form["To"].ToString(), InvalidNumbers.ContainsKey(form["To"].ToString()) ? 400 : 201));
         if (InvalidNumbers.ContainsKey(form["To"].ToString()))
             return Results.Json(new { code = 21211, message = "The 'To' number is not a valid phone number.", status = 400 }, statusCode: 400);
         var sms = new FakeSms("SM" + Guid.NewGuid().ToString("N"), form["To"]!, form["From"]!, form["Body"]!, form["StatusCallback"]!, DateTimeOffset.UtcNow);

@@ -12,20 +12,20 @@ namespace Whistle.Delivery.Sms;
 /// so drills and tests point it at a local fake). Each message asks for a status callback naming its
 /// outbox row, which <see cref="TwilioHooks"/> accepts only with a valid signature.
 /// </summary>
-public sealed class TwilioSmsSender(HttpClient http, IOptions<WhistleOptions> options)
+public sealed class TwilioSmsSender(HttpClient http, SenderPool senders, IOptions<WhistleOptions> options)
 {
     public async Task<SendResult> SendAsync(OutgoingMessage m, CancellationToken ct)
     {
         var o = options.Value;
         var t = o.Sms.Twilio;
-        var from = t.From.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var from = await senders.AcquireAsync(ct);
         var request = new HttpRequestMessage(HttpMethod.Post,
             $"{t.BaseUrl!.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(t.AccountSid!)}/Messages.json")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["To"] = m.Recipient,
-                ["From"] = from[(int)((uint)m.Reference.GetHashCode() % (uint)from.Length)],
+                ["From"] = from,
                 ["Body"] = m.Text,
                 ["StatusCallback"] = $"{o.PublicBaseUrl!.TrimEnd('/')}/hooks/twilio/status?ref={Uri.EscapeDataString(m.Reference)}",
             }),
@@ -42,9 +42,12 @@ public sealed class TwilioSmsSender(HttpClient http, IOptions<WhistleOptions> op
             var reason = $"twilio {(int)response.StatusCode}{(code > 0 ? $" error {code}" : "")}";
             // Busy, down or misconfigured (bad credentials) is worth another try; a refused message
             // (invalid number 21211, opted out 21610, …) is not.
+            var after = response.Headers.RetryAfter is { } ra
+                ? ra.Delta ?? (ra.Date is { } at ? at - DateTimeOffset.UtcNow : null)
+                : null;
             return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
                    || (int)response.StatusCode >= 500
-                ? SendResult.Retry(reason)
+                ? SendResult.Retry(reason, after)
                 : SendResult.Reject(reason);
         }
         catch (HttpRequestException e)
