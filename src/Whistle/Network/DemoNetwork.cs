@@ -47,7 +47,8 @@ public static class DemoNetwork
             GeoPoint p;
             do p = new GeoPoint(zone.MinLat + random.NextDouble() * (zone.MaxLat - zone.MinLat), zone.MinLon + random.NextDouble() * (zone.MaxLon - zone.MinLon));
             while (!zone.Contains(p));
-            var channel = i % 3 == 0 ? SubscriberChannel.Sms : SubscriberChannel.Email;
+            // A third by SMS while fictional numbers last (1,200 of them), the rest by e-mail.
+            var channel = i % 3 == 0 && i / 3 < FictionalPhones ? SubscriberChannel.Sms : SubscriberChannel.Email;
             string address = channel == SubscriberChannel.Sms ? FictionalPhone(i / 3) : $"demo{i}@example.org";
             var sub = new Subscriber
             {
@@ -73,6 +74,7 @@ public static class DemoNetwork
     }
 
     private static readonly string[] AreaCodes = ["612", "651", "763", "952", "320", "507", "218", "715", "608", "414", "262", "920"];
+    private static readonly int FictionalPhones = AreaCodes.Length * 100;
 
     /// <summary>555-0100 to 555-0199 are reserved for fiction in every North American area code.</summary>
     public static string FictionalPhone(int n) => $"+1{AreaCodes[n / 100 % AreaCodes.Length]}5550{100 + n % 100}";
