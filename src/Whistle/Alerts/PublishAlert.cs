@@ -118,9 +118,10 @@ public sealed class PublishAlert(
                 await send();
                 return;
             }
-            catch (DbUpdateException) when (attempt < 5)
+            catch (DbUpdateException) when (attempt < 25)
             {
-                await Task.Yield();
+                // Each round one of the racing senders wins; the others step back a little, at random.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * attempt)));
             }
         }
     }

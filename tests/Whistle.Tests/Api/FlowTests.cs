@@ -143,12 +143,12 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         var dispatcher = await app.StaffAsync("dispatcher");
         var here = new GeoPoint(47.9, -96.6);
         await app.SubscribeAsync(public_, "email", "busy-day@example.org", "en", circle: Circle(here, 200));
-        var sends = Enumerable.Range(0, 6).Select(_ => dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = Circle(here, 500) }));
+        var sends = Enumerable.Range(0, 8).Select(_ => dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = Circle(here, 500) }));
         var ids = new List<Guid>();
         foreach (var res in await Task.WhenAll(sends)) ids.Add(await IdOf(res));
-        Assert.Equal(6, ids.Distinct().Count());
+        Assert.Equal(8, ids.Distinct().Count());
         foreach (var id in ids) await WhistleApp.DeliveredAsync(dispatcher, id);
-        Assert.Equal(6, app.Outbox().Count(l => l.Recipient == "busy-day@example.org" && l.AlertId is not null));
+        Assert.Equal(8, app.Outbox().Count(l => l.Recipient == "busy-day@example.org" && l.AlertId is not null));
     }
 
     [Fact]
