@@ -121,10 +121,12 @@ public static class AlertsApi
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
-        var counts = await db.Deliveries.Where(d => d.AlertSeq == alert.Seq).GroupBy(d => d.State)
-            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-        int C(DeliveryState s) => counts.GetValueOrDefault(s);
-        var delivered = await db.Deliveries.CountAsync(d => d.AlertSeq == alert.Seq && d.ProviderStatus == "delivered", ct);
+        // One pass over the alert's rows: counted by state, and by whether the provider confirmed delivery.
+        var counts = await db.Deliveries.Where(d => d.AlertSeq == alert.Seq)
+            .GroupBy(d => new { d.State, Delivered = d.ProviderStatus == "delivered" })
+            .Select(g => new { g.Key.State, g.Key.Delivered, Count = g.Count() }).ToListAsync(ct);
+        int C(DeliveryState s) => counts.Where(c => c.State == s).Sum(c => c.Count);
+        var delivered = counts.Where(c => c.Delivered).Sum(c => c.Count);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
             alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,

@@ -19,11 +19,6 @@ public sealed class PublishAlert(
     {
         var catalog = zones.Current;
         var area = alert.Area;
-        if (alert.OriginLat == 0 && alert.OriginLon == 0)
-        {
-            var c = area.Centre(catalog);
-            (alert.OriginLat, alert.OriginLon) = (c.Lat, c.Lon);
-        }
         alert.Messages = await RenderAsync(alert, observedAt, ct);
 
         await index.CatchUpAsync(db, ct);

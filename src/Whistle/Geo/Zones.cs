@@ -104,11 +104,8 @@ public sealed class ZoneCatalog
     public ZoneShape? ZoneAt(GeoPoint p) => _byId.Values.FirstOrDefault(z =>
         p.Lat >= z.MinLat && p.Lat <= z.MaxLat && p.Lon >= z.MinLon && p.Lon <= z.MaxLon && z.Contains(p));
 
-    public static Geometry ParseGeometry(string geoJson)
-    {
-        var options = new JsonSerializerOptions();
-        options.Converters.Add(new NetTopologySuite.IO.Converters.GeoJsonConverterFactory());
-        return JsonSerializer.Deserialize<Geometry>(geoJson, options)
-            ?? throw new FormatException("empty geometry");
-    }
+    private static readonly JsonSerializerOptions GeoJson = new() { Converters = { new NetTopologySuite.IO.Converters.GeoJsonConverterFactory() } };
+
+    public static Geometry ParseGeometry(string geoJson) =>
+        JsonSerializer.Deserialize<Geometry>(geoJson, GeoJson) ?? throw new FormatException("empty geometry");
 }
