@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Whistle.Alerts;
@@ -81,7 +82,7 @@ try
         resolveTimes.Add(sw.Elapsed.TotalMilliseconds);
 
         await using var db = NewDb();
-        var publish = new PublishAlert(db, zones, sync, new DeliverySignal(), TimeProvider.System);
+        var publish = new PublishAlert(db, zones, sync, new DeliverySignal(), new DeliveryRates(Options.Create(new WhistleOptions())), TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         var alert = new Alert
         {

@@ -36,6 +36,7 @@ api.MapZones();
 api.MapTemplates();
 
 app.MapTwilioHooks();
+app.MapAlertsHub();
 
 await app.RunAsync();
 return 0;

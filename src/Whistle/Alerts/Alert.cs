@@ -36,6 +36,10 @@ public class Alert
     public DateTimeOffset? CancelledAt { get; set; }
     public string SentBy { get; set; } = "";
     public int Recipients { get; set; }
+    /// <summary>When the first 1,000 recipients, the nearest, had all been handed to a provider (set once, when first seen).</summary>
+    public DateTimeOffset? FirstThousandAt { get; set; }
+    /// <summary>Estimated seconds to reach everyone, per channel, at the configured rates when it was sent.</summary>
+    public Dictionary<string, double> Estimates { get; set; } = [];
     /// <summary>Rendered text per language code (en, es, so, hmn).</summary>
     public Dictionary<string, string> Messages { get; set; } = [];
 

@@ -61,8 +61,15 @@ public sealed record DeliveryCounts(int Pending, int Sent, int Failed, int Dead,
 public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
-    int Recipients, DeliveryCounts Deliveries, Dictionary<string, string> Messages,
+    int Recipients, DeliveryCounts Deliveries, AlertProgress Progress, Dictionary<string, string> Messages,
     Dictionary<string, Delivery.Sms.SmsSize> Sms);
+
+/// <summary>What sending an alert to an area would take, before it is sent.</summary>
+/// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
+public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency);
+
+public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond);
 
 public static class AlertsApi
 {
@@ -73,6 +80,7 @@ public static class AlertsApi
 
         var staff = group.MapGroup("").RequireAuthorization(Policies.Dispatch);
         staff.MapPost("/", CreateAsync);
+        staff.MapPost("/preview", PreviewAsync);
         staff.MapGet("/{id:guid}", GetAsync);
         staff.MapPost("/{id:guid}/update", UpdateAsync);
         staff.MapPost("/{id:guid}/cancel", CancelAsync);
@@ -91,8 +99,35 @@ public static class AlertsApi
             if (sighting.State != SightingState.Confirmed && req.Drill != true)
                 return Problem.Conflict($"The sighting is {Names.Of(sighting.State)}; only a confirmed sighting can be alerted. Verify it first, or send a drill.");
         }
-        var now = time.GetUtcNow();
-        var catalog = zones.Current;
+        var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
+    }
+
+    /// <summary>
+    /// Who an alert to this area would reach, per channel, and how long each channel would take at
+    /// its configured rate — what the dispatcher sees before pressing send. Nothing is stored or sent.
+    /// </summary>
+    private static async Task<Results<Ok<AlertPreview>, NotFound>> PreviewAsync(
+        AlertRequest req, WhistleDb db, PublishAlert publish, ZoneRegistry zones, DeliveryRates rates, TimeProvider time,
+        IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+    {
+        Sighting? sighting = null;
+        if (req.SightingId is { } sid && (sighting = await db.Sightings.FindAsync([sid], ct)) is null) return TypedResults.NotFound();
+        var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        var (recipients, messages) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        var estimates = rates.Estimate(recipients, messages);
+        var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
+            g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PerSecond(g.Key), 2)));
+        var sms = messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value));
+        int smsRecipients = channels.GetValueOrDefault("sms")?.Recipients ?? 0;
+        var o = options.Value.Sms;
+        decimal cost = smsRecipients * (sms.Count == 0 ? 1 : sms.Values.Max(s => s.Segments)) * o.CostPerSegment;
+        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency));
+    }
+
+    private static Alert NewAlert(AlertRequest req, Sighting? sighting, ZoneCatalog catalog, DateTimeOffset now, WhistleOptions options, ClaimsPrincipal user)
+    {
         var alert = new Alert
         {
             Kind = AlertKind.Alert,
@@ -104,36 +139,29 @@ public static class AlertsApi
             CircleRadiusMeters = req.Circle?.RadiusMeters,
             Zones = string.Join(',', (req.Zones ?? []).Distinct().Order()),
             SentAt = now,
-            ExpiresAt = now.AddMinutes(req.ExpiresInMinutes ?? options.Value.Alerts.DefaultExpiryMinutes),
+            ExpiresAt = now.AddMinutes(req.ExpiresInMinutes ?? options.Alerts.DefaultExpiryMinutes),
             SentBy = user.Identity?.Name ?? "",
         };
         var origin = sighting?.Location ?? alert.Area.Centre(catalog);
         (alert.OriginLat, alert.OriginLon) = (origin.Lat, origin.Lon);
         // The public place is coarse: the dispatcher's words, else the neighbourhood, never a doorstep.
         alert.Place = req.Place ?? catalog.ZoneAt(origin)?.Name ?? sighting?.PlaceText ?? "the alert area";
-        await publish.SendAsync(alert, sighting?.LastReportAt ?? now, ct);
-        return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
+        return alert;
     }
 
     public sealed record AlertCreated(Guid Id, int Recipients);
 
-    private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(Guid id, WhistleDb db, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(Guid id, WhistleDb db, DeliveryRates rates, TimeProvider time, CancellationToken ct)
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
-        // One pass over the alert's rows: counted by state, and by whether the provider confirmed delivery.
-        var counts = await db.Deliveries.Where(d => d.AlertSeq == alert.Seq)
-            .GroupBy(d => new { d.State, Delivered = d.ProviderStatus == "delivered" })
-            .Select(g => new { g.Key.State, g.Key.Delivered, Count = g.Count() }).ToListAsync(ct);
-        int C(DeliveryState s) => counts.Where(c => c.State == s).Sum(c => c.Count);
-        var delivered = counts.Where(c => c.Delivered).Sum(c => c.Count);
+        var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
             alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,
             Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
-            new DeliveryCounts(C(DeliveryState.Pending), C(DeliveryState.Sent), C(DeliveryState.Failed), C(DeliveryState.Dead), delivered),
-            alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value))));
+            progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value))));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(

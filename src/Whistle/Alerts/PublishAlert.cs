@@ -13,7 +13,7 @@ namespace Whistle.Alerts;
 /// Also sends the updates and cancels that follow it, to exactly the people the original reached.
 /// </summary>
 public sealed class PublishAlert(
-    WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, TimeProvider time)
+    WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, DeliveryRates rates, TimeProvider time)
 {
     public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
     {
@@ -24,6 +24,7 @@ public sealed class PublishAlert(
         await index.CatchUpAsync(db, ct);
         var recipients = index.Index.Resolve(area, new GeoPoint(alert.OriginLat, alert.OriginLon), catalog);
         alert.Recipients = recipients.Length;
+        alert.Estimates = rates.Estimate(recipients, alert.Messages);
 
         await WithNextSeqAsync(async () =>
         {
@@ -31,12 +32,19 @@ public sealed class PublishAlert(
             alert.Seq = await NextSeqAsync(ct);
             db.Alerts.Add(alert);
             await db.SaveChangesAsync(ct);
-            await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert,
-                Array.ConvertAll(recipients, r => r.SubscriberId), alert.SentAt, ct);
+            await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert, recipients, alert.SentAt, ct);
             await tx.CommitAsync(ct);
         });
         signal.Poke();
         return alert;
+    }
+
+    /// <summary>Who the alert would reach, nearest first, and its text in each language; nothing is written.</summary>
+    public async Task<(Recipient[] Recipients, Dictionary<string, string> Messages)> PreviewAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
+    {
+        var messages = await RenderAsync(alert, observedAt, ct);
+        await index.CatchUpAsync(db, ct);
+        return (index.Index.Resolve(alert.Area, new GeoPoint(alert.OriginLat, alert.OriginLon), zones.Current), messages);
     }
 
     /// <summary>
@@ -76,8 +84,10 @@ public sealed class PublishAlert(
                 .Where(d => d.AlertSeq == original.Seq && (d.State == DeliveryState.Sent
                     || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
                 .Select(d => d.SubscriberId).ToListAsync(ct)).ToHashSet();
-            var order = await db.Fanouts.AsNoTracking().Where(f => f.AlertId == original.Id).Select(f => f.Recipients).FirstAsync(ct);
-            var recipients = DeliveryStore.Order(order).Where(reached.Contains).ToList();
+            var orders = await db.Fanouts.AsNoTracking().Where(f => f.AlertId == original.Id)
+                .Select(f => new { f.Channel, f.Recipients }).ToListAsync(ct);
+            var recipients = orders.SelectMany(o => DeliveryStore.Order(o.Recipients).Where(reached.Contains)
+                .Select(id => new Recipient(id, 0, o.Channel))).ToList();
             if (kind == AlertKind.Cancel)
             {
                 original.CancelledAt = now;
@@ -90,6 +100,7 @@ public sealed class PublishAlert(
                     .ExecuteUpdateAsync(u => u.SetProperty(d => d.State, DeliveryState.Dead).SetProperty(d => d.LastError, "superseded by cancel"), ct);
             }
             follow.Recipients = recipients.Count;
+            follow.Estimates = rates.Estimate(recipients, follow.Messages);
             follow.Seq = await NextSeqAsync(ct);
             db.Alerts.Add(follow);
             await db.SaveChangesAsync(ct);
@@ -138,6 +149,20 @@ public static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<PublishAlert>();
+        builder.Services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.PayloadSerializerOptions.Converters.Add(Platform.PlatformSetup.EnumsAsSnakeCase);
+        });
+        builder.Services.AddSingleton<AlertWatchers>();
+        builder.Services.AddHostedService<ProgressBroadcaster>();
         return builder;
+    }
+
+    /// <summary>Live progress for the console: SignalR at /hubs/alerts.</summary>
+    public static WebApplication MapAlertsHub(this WebApplication app)
+    {
+        app.MapHub<AlertsHub>(AlertsHub.Path);
+        return app;
     }
 }

@@ -58,6 +58,13 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
                     (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
                     v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
                     v => new Dictionary<string, string>(v)));
+            e.Property(a => a.Estimates).HasConversion(new ValueConverter<Dictionary<string, double>, string>(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<Dictionary<string, double>>(v, JsonSerializerOptions.Default) ?? new()),
+                new ValueComparer<Dictionary<string, double>>(
+                    (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
+                    v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+                    v => new Dictionary<string, double>(v)));
             e.Ignore(a => a.Area);
             e.HasIndex(a => a.Seq).IsUnique();
             e.HasIndex(a => a.ReferencesId);
@@ -87,8 +94,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         });
         b.Entity<Delivery.Fanout>(e =>
         {
-            e.HasKey(f => f.AlertId);
-            e.HasIndex(f => new { f.Priority, f.CreatedAt });
+            e.HasKey(f => new { f.AlertId, f.Channel });
+            e.HasIndex(f => new { f.Channel, f.Priority });
         });
     }
 }

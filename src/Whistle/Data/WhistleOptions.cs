@@ -14,6 +14,9 @@ public sealed class WhistleOptions
     public BootstrapOptions Bootstrap { get; set; } = new();
     public NetworkOptions Network { get; set; } = new();
     public SmsOptions Sms { get; set; } = new();
+    public EmailOptions Email { get; set; } = new();
+    public PushOptions Push { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
 
@@ -79,6 +82,10 @@ public sealed class BootstrapOptions
 public sealed class SmsOptions
 {
     public TwilioOptions Twilio { get; set; } = new();
+    /// <summary>Provider calls in flight at once (the pace per sending number still holds).</summary>
+    public int Concurrency { get; set; } = 16;
+    /// <summary>The most segments an alert may take in any language before the template editor warns.</summary>
+    public int SegmentBudget { get; set; } = 2;
 
     /// <summary>What the provider charges per segment, for the estimates shown with templates (Twilio US long code, 2025).</summary>
     public decimal CostPerSegment { get; set; } = 0.0083m;
@@ -95,6 +102,8 @@ public sealed class TwilioOptions
     public string From { get; set; } = "";
     /// <summary>Per sending number: about 1 for a 10DLC long code, 100 for a short code.</summary>
     public double MessagesPerSecond { get; set; } = 1;
+    /// <summary>How long to wait for Twilio's answer before trying again later.</summary>
+    public double TimeoutSeconds { get; set; } = 15;
 
     public bool IsConfigured => !string.IsNullOrEmpty(BaseUrl) && !string.IsNullOrEmpty(AccountSid)
                                 && !string.IsNullOrEmpty(AuthToken) && !string.IsNullOrWhiteSpace(From);
@@ -104,4 +113,43 @@ public sealed class NetworkOptions
 {
     public string Name { get; set; } = "Whistle network";
     public string TimeZone { get; set; } = "UTC";
+}
+
+/// <summary>Whistle:Email:* — when Smtp:Host and From are set, e-mail goes out over SMTP.</summary>
+public sealed class EmailOptions
+{
+    public SmtpOptions Smtp { get; set; } = new();
+    /// <summary>The sender, e.g. "Twin Cities Rapid Response &lt;alerts@example.org&gt;".</summary>
+    public string? From { get; set; }
+    public double MessagesPerSecond { get; set; } = 20;
+    public int Concurrency { get; set; } = 4;
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Smtp.Host) && !string.IsNullOrWhiteSpace(From);
+}
+
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+    public int Port { get; set; } = 25;
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    /// <summary>"auto" (STARTTLS when offered), "starttls", "tls" (implicit, port 465) or "none".</summary>
+    public string Security { get; set; } = "auto";
+}
+
+/// <summary>Whistle:Push:* — web push (RFC 8030/8291/8292); VAPID keys live in &lt;data dir&gt;/vapid.json.</summary>
+public sealed class PushOptions
+{
+    /// <summary>The VAPID subject push services may contact: a mailto: or https: URL (default: PublicBaseUrl).</summary>
+    public string? Subject { get; set; }
+    public double MessagesPerSecond { get; set; } = 500;
+    public int Concurrency { get; set; } = 16;
+}
+
+/// <summary>Whistle:Webhooks:* — signed JSON POSTs to subscribers' own relays (Signal, Matrix bots).</summary>
+public sealed class WebhookOptions
+{
+    public double MessagesPerSecond { get; set; } = 50;
+    public int Concurrency { get; set; } = 8;
+    public int TimeoutSeconds { get; set; } = 10;
 }

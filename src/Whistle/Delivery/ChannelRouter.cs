@@ -5,12 +5,32 @@ using Whistle.Subscriptions;
 
 namespace Whistle.Delivery;
 
-/// <summary>Hands each message to its channel's provider when one is configured, else to the development sink.</summary>
-public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider services, IOptions<WhistleOptions> options) : IMessageSender
+/// <summary>
+/// Hands each message to its channel's provider when one is configured, else to the development
+/// sink, and keeps each live channel to its configured pace (SMS is paced per sending number by
+/// its <see cref="SenderPool"/>; the sink is not paced).
+/// </summary>
+public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider services, DeliveryRates rates, IOptions<WhistleOptions> options) : IMessageSender
 {
-    public Task<SendResult> SendAsync(OutgoingMessage message, CancellationToken ct) => message.Channel switch
+    private readonly Pace[] _paces = Enum.GetValues<SubscriberChannel>().Select(_ => new Pace()).ToArray();
+
+    public async Task<SendResult> SendAsync(OutgoingMessage message, CancellationToken ct)
     {
-        SubscriberChannel.Sms when options.Value.Sms.Twilio.IsConfigured => services.GetRequiredService<TwilioSmsSender>().SendAsync(message, ct),
-        _ => devSink.SendAsync(message, ct),
+        if (!IsLive(message.Channel, options.Value)) return await devSink.SendAsync(message, ct);
+        switch (message.Channel)
+        {
+            case SubscriberChannel.Sms:
+                return await services.GetRequiredService<TwilioSmsSender>().SendAsync(message, ct);
+            default:
+                await _paces[(int)message.Channel].AcquireAsync(rates.PerSecond(message.Channel), ct);
+                return await devSink.SendAsync(message, ct);
+        }
+    }
+
+    /// <summary>Whether the channel goes to a real provider (else to the development sink, unpaced).</summary>
+    public static bool IsLive(SubscriberChannel channel, WhistleOptions o) => channel switch
+    {
+        SubscriberChannel.Sms => o.Sms.Twilio.IsConfigured,
+        _ => false,
     };
 }

@@ -1,3 +1,5 @@
+using Whistle.Subscriptions;
+
 namespace Whistle.Delivery;
 
 public enum DeliveryState { Pending, Sent, Failed, Dead }
@@ -12,6 +14,8 @@ public class Delivery
     /// <summary>The alert's <see cref="Alerts.Alert.Seq"/>.</summary>
     public long AlertSeq { get; set; }
     public long SubscriberId { get; set; }
+    /// <summary>The subscriber's channel, copied here so each channel's lane claims only its own rows.</summary>
+    public SubscriberChannel Channel { get; set; }
     /// <summary>Lower goes first: cancels and retractions, then direct messages, then alerts.</summary>
     public int Priority { get; set; }
     public DeliveryState State { get; set; }
@@ -38,7 +42,8 @@ public class Delivery
 }
 
 /// <summary>
-/// The nearest-first order of one alert's deliveries and how far the relay has got through it.
+/// The nearest-first order of one alert's deliveries on one channel and how far that channel's
+/// lane has got through it.
 /// Delivery rows are written in subscriber order (so the unique (alert, subscriber) index only
 /// ever appends — that is what makes a million-row fan-out fast); the order in which to send
 /// them is this array of subscriber ids, read a batch at a time from <see cref="Cursor"/>.
@@ -46,6 +51,7 @@ public class Delivery
 public class Fanout
 {
     public Guid AlertId { get; set; }
+    public SubscriberChannel Channel { get; set; }
     public long AlertSeq { get; set; }
     public int Priority { get; set; }
     /// <summary>Subscriber ids, nearest first, as little-endian 64-bit integers.</summary>
@@ -53,6 +59,8 @@ public class Fanout
     public int Total { get; set; }
     public int Cursor { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>When a lane last took a slice: of fan-outs of equal priority the least recently served goes next.</summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
 }
 
 /// <summary>
@@ -63,6 +71,7 @@ public class DirectMessage
 {
     public long Id { get; set; }
     public long SubscriberId { get; set; }
+    public SubscriberChannel Channel { get; set; }
     public string? Body { get; set; }
     public DeliveryState State { get; set; }
     public int Attempts { get; set; }

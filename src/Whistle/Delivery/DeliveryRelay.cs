@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,148 +9,185 @@ using Whistle.Subscriptions;
 
 namespace Whistle.Delivery;
 
-/// <summary>Wakes the relay as soon as something is enqueued, instead of at the next poll.</summary>
+/// <summary>Wakes every channel's lane as soon as something is enqueued, instead of at the next poll.</summary>
 public sealed class DeliverySignal
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool>[] _lanes = Enum.GetValues<SubscriberChannel>()
+        .Select(_ => Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite }))
+        .ToArray();
 
-    public void Poke() => _channel.Writer.TryWrite(true);
+    public void Poke()
+    {
+        foreach (var lane in _lanes) lane.Writer.TryWrite(true);
+    }
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    public async Task WaitAsync(SubscriberChannel lane, TimeSpan timeout, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
-        try { await _channel.Reader.ReadAsync(cts.Token); }
+        try { await _lanes[(int)lane].Reader.ReadAsync(cts.Token); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
     }
 }
 
 /// <summary>
-/// The outbox relay: claims due deliveries with a lease, hands each to the sender for its
-/// channel, and records the outcome. Anything not marked sent — a crash, a timeout, a provider
-/// error — is claimed again when its lease or backoff runs out, so nothing enqueued is lost.
+/// The outbox relay: one lane per channel, so slow SMS never holds back e-mail or push. Each lane
+/// claims a batch of due deliveries with a lease, sends them with bounded concurrency at the
+/// channel's pace, and records outcomes as they come in (at least once a second, so a crash repeats
+/// at most what was in flight). Anything not marked sent — a crash, a timeout, a provider error — is
+/// claimed again when its lease or backoff runs out, so nothing enqueued is lost.
 /// </summary>
 public sealed class DeliveryRelay(
     IServiceScopeFactory scopes,
     DeliverySignal signal,
     IMessageSender sender,
+    DeliveryRates rates,
     KeyRing keys,
     TimeProvider time,
     IOptions<WhistleOptions> options,
     ILogger<DeliveryRelay> log) : BackgroundService
 {
+    /// <summary>How often outcomes are written while a batch is still sending.</summary>
+    public static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(1);
     private readonly Random _jitter = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    protected override Task ExecuteAsync(CancellationToken stop) =>
+        Task.WhenAll(Enum.GetValues<SubscriberChannel>().Select(c => Task.Run(() => LaneAsync(c, stop), stop)));
+
+    private async Task LaneAsync(SubscriberChannel channel, CancellationToken stop)
     {
         var o = options.Value.Delivery;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                while (!stop.IsCancellationRequested && await RunOnceAsync(stop) > 0) { }
+                while (!stop.IsCancellationRequested && await RunOnceAsync(channel, stop) > 0) { }
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
-                log.LogError(ex, "Delivery relay pass failed; retrying at the next poll");
+                log.LogError(ex, "Delivery lane {Channel} failed; retrying at the next poll", channel);
             }
-            await signal.WaitAsync(TimeSpan.FromMilliseconds(o.PollMilliseconds), stop);
+            await signal.WaitAsync(channel, TimeSpan.FromMilliseconds(o.PollMilliseconds), stop);
         }
     }
 
-    /// <summary>One batch: returns how many deliveries were handled.</summary>
+    /// <summary>One batch on every channel: returns how many deliveries were handled.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        int n = 0;
+        foreach (var c in Enum.GetValues<SubscriberChannel>()) n += await RunOnceAsync(c, ct);
+        return n;
+    }
+
+    private sealed record Recipient(long Id, SubscriberChannel Channel, byte[]? AddressCipher, byte[]? SecretCipher, string Language, SubscriberState State);
+
+    /// <summary>One batch on one channel: returns how many deliveries were handled.</summary>
+    public async Task<int> RunOnceAsync(SubscriberChannel channel, CancellationToken ct)
     {
         var o = options.Value.Delivery;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-        var now = time.GetUtcNow();
-        var batch = await DeliveryStore.ClaimAsync(db, o.BatchSize, now, TimeSpan.FromSeconds(o.LeaseSeconds), ct);
+        var lease = TimeSpan.FromSeconds(o.LeaseSeconds);
+        var batch = await DeliveryStore.ClaimAsync(db, channel, rates.BatchSize(channel), time.GetUtcNow(), lease, ct);
         if (batch.Count == 0) return 0;
 
         var subscriberIds = batch.Select(w => w.SubscriberId).Distinct().ToList();
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id))
-            .Select(s => new { s.Id, s.Channel, s.AddressCipher, s.Language, s.State })
+            .Select(s => new Recipient(s.Id, s.Channel, s.AddressCipher, s.SecretCipher, s.Language, s.State))
             .ToDictionaryAsync(s => s.Id, ct);
         var alertSeqs = batch.Where(w => w.AlertSeq != null).Select(w => w.AlertSeq!.Value).Distinct().ToList();
         var alerts = await db.Alerts.AsNoTracking().Where(a => alertSeqs.Contains(a.Seq)).ToDictionaryAsync(a => a.Seq, ct);
 
-        var sent = new List<Work>();
-        var reencrypt = new Dictionary<long, byte[]>();
-        var lease = TimeSpan.FromSeconds(o.LeaseSeconds);
-        var checkpoint = time.GetUtcNow();
-        for (int i = 0; i < batch.Count; i++)
+        // Workers only send; this loop alone touches the database: it writes outcomes as they arrive
+        // and keeps the lease on what is still to go.
+        var outcomes = new ConcurrentQueue<(Work Work, SendResult Result)>();
+        var unsent = new ConcurrentDictionary<Work, byte>(batch.Select(w => KeyValuePair.Create(w, (byte)0)));
+        var reencrypt = new ConcurrentDictionary<long, byte[]>();
+        var sending = Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = rates.Concurrency(channel), CancellationToken = ct },
+            async (w, token) =>
+            {
+                var result = await SendOneAsync(w, channel, subscribers.GetValueOrDefault(w.SubscriberId),
+                    w.AlertSeq is { } seq ? alerts.GetValueOrDefault(seq) : null, reencrypt, token);
+                outcomes.Enqueue((w, result));
+                unsent.TryRemove(w, out _);
+            });
+        var renewed = time.GetUtcNow();
+        while (!sending.IsCompleted)
         {
-            var w = batch[i];
-            now = time.GetUtcNow();
-            // A paced channel can make a batch outlast its lease: record what went out and hold the
-            // rest, so no other relay takes a row this one is still going to send.
-            if (now - checkpoint > lease / 4)
+            await Task.WhenAny(sending, Task.Delay(FlushEvery, time, ct));
+            await FlushAsync(db, outcomes, ct);
+            var now = time.GetUtcNow();
+            // A paced channel can make a batch outlast its lease: hold what is still to go, so no other
+            // relay takes a row this one is going to send.
+            if (now - renewed > lease / 4 && !unsent.IsEmpty)
             {
-                await MarkSentAsync(db, sent, now, ct);
-                sent.Clear();
-                await RenewAsync(db, batch.Skip(i).ToList(), now + lease, ct);
-                checkpoint = now;
+                await RenewAsync(db, unsent.Keys.ToList(), now + lease, ct);
+                renewed = now;
             }
-            if (!subscribers.TryGetValue(w.SubscriberId, out var sub) || sub.AddressCipher is null)
-            {
-                await FinishAsync(db, w, SendResult.Reject("no address on file"), now, ct);
-                continue;
-            }
-            string text;
-            Alert? alert = null;
-            if (w.AlertSeq is { } alertSeq)
-            {
-                alert = alerts.GetValueOrDefault(alertSeq);
-                string? skip = alert is null ? "alert not found"
-                    : sub.State != SubscriberState.Confirmed ? "subscriber is no longer subscribed"
-                    : alert.CancelledAt is not null ? "alert was cancelled before it was sent"
-                    : alert.Kind != AlertKind.Cancel && now >= alert.ExpiresAt ? "alert expired before it was sent"
-                    : null;
-                if (skip is not null)
-                {
-                    await FinishAsync(db, w, SendResult.Reject(skip), now, ct);
-                    continue;
-                }
-                text = alert!.Messages.GetValueOrDefault(sub.Language) ?? alert.Messages["en"];
-            }
-            else
-            {
-                text = w.Body ?? "";
-            }
-
-            string address;
-            try
-            {
-                address = keys.Decrypt(sub.AddressCipher, Purpose.SubscriberAddress);
-            }
-            catch (System.Security.Cryptography.CryptographicException)
-            {
-                // A key missing from the ring or a damaged value: say so once, do not retry forever.
-                await FinishAsync(db, w, SendResult.Reject("address cannot be decrypted with the configured keys"), now, ct);
-                continue;
-            }
-            if (!keys.IsCurrent(sub.AddressCipher) && !reencrypt.ContainsKey(sub.Id))
-                reencrypt[sub.Id] = keys.Encrypt(address, Purpose.SubscriberAddress);
-
-            SendResult result;
-            try
-            {
-                result = await sender.SendAsync(new OutgoingMessage(w.Reference, alert?.Id, sub.Channel, address, sub.Language, text), ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                result = SendResult.Retry(ex.GetType().Name);
-            }
-            if (result.Ok) sent.Add(w);
-            else await FinishAsync(db, w, result, now, ct);
         }
-
-        await MarkSentAsync(db, sent, time.GetUtcNow(), ct);
+        await sending;
+        await FlushAsync(db, outcomes, ct);
         // Lazy key rotation: an address read under an old key is written back under the current one.
         foreach (var (id, cipher) in reencrypt)
             await db.Subscribers.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, cipher), ct);
         return batch.Count;
+    }
+
+    private async Task<SendResult> SendOneAsync(Work w, SubscriberChannel channel, Recipient? sub, Alert? alert,
+        ConcurrentDictionary<long, byte[]> reencrypt, CancellationToken ct)
+    {
+        if (sub?.AddressCipher is null) return SendResult.Reject("no address on file");
+        var now = time.GetUtcNow();
+        string text;
+        if (w.AlertSeq is not null)
+        {
+            string? skip = alert is null ? "alert not found"
+                : sub.State != SubscriberState.Confirmed ? "subscriber is no longer subscribed"
+                : alert.CancelledAt is not null ? "alert was cancelled before it was sent"
+                : alert.Kind != AlertKind.Cancel && now >= alert.ExpiresAt ? "alert expired before it was sent"
+                : null;
+            if (skip is not null) return SendResult.Reject(skip);
+            text = alert!.Messages.GetValueOrDefault(sub.Language) ?? alert.Messages["en"];
+        }
+        else
+        {
+            text = w.Body ?? "";
+        }
+
+        string address;
+        string? secret;
+        try
+        {
+            address = keys.Decrypt(sub.AddressCipher, Purpose.SubscriberAddress);
+            secret = sub.SecretCipher is null ? null : keys.Decrypt(sub.SecretCipher, Purpose.SubscriberSecret);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // A key missing from the ring or a damaged value: say so once, do not retry forever.
+            return SendResult.Reject("address cannot be decrypted with the configured keys");
+        }
+        if (!keys.IsCurrent(sub.AddressCipher)) reencrypt.TryAdd(sub.Id, keys.Encrypt(address, Purpose.SubscriberAddress));
+
+        try
+        {
+            return await sender.SendAsync(new OutgoingMessage(w.Reference, alert, sub.Id, sub.Channel, address, sub.Language, text, secret), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return SendResult.Retry(ex.GetType().Name);
+        }
+    }
+
+    private async Task FlushAsync(WhistleDb db, ConcurrentQueue<(Work Work, SendResult Result)> outcomes, CancellationToken ct)
+    {
+        var sent = new List<Work>();
+        var now = time.GetUtcNow();
+        while (outcomes.TryDequeue(out var o))
+        {
+            if (o.Result.Ok) sent.Add(o.Work);
+            else await FinishAsync(db, o.Work, o.Result, now, ct);
+        }
+        await MarkSentAsync(db, sent, now, ct);
     }
 
     private static async Task MarkSentAsync(WhistleDb db, List<Work> sent, DateTimeOffset now, CancellationToken ct)
@@ -188,31 +226,66 @@ public sealed class DeliveryRelay(
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeaseUntil, until), ct);
     }
 
-    private Task FinishAsync(WhistleDb db, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
+    private async Task FinishAsync(WhistleDb db, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
     {
         int attempts = w.Attempts + 1;
         bool dead = result.Permanent || attempts >= Delivery.MaxAttempts;
         var state = dead ? DeliveryState.Dead : DeliveryState.Failed;
         // Exponential backoff with jitter, but never sooner than the provider asked (Retry-After).
-        var wait = Delivery.Backoff(attempts, _jitter);
+        TimeSpan wait;
+        lock (_jitter) wait = Delivery.Backoff(attempts, _jitter);
         if (result.RetryAfter is { } asked && asked > wait) wait = asked;
         var next = now + wait;
         var error = result.Error is { Length: > 200 } e ? e[..200] : result.Error;
         log.LogWarning("Delivery {Reference} {Outcome} after {Attempts} attempt(s): {Error}", w.Reference, dead ? "dead" : "failed", attempts, error);
+        if (result.Gone)
+        {
+            // The browser or service dropped this address for good: stop sending to it, keep nothing of it.
+            await db.Subscribers.Where(s => s.Id == w.SubscriberId).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.State, SubscriberState.Unsubscribed)
+                .SetProperty(s => s.AddressCipher, (byte[]?)null)
+                .SetProperty(s => s.SecretCipher, (byte[]?)null)
+                .SetProperty(s => s.ChangedAt, now), ct);
+        }
         if (w.MessageId is { } id)
-            return db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(u => u
+            await db.Messages.Where(m => m.Id == id).ExecuteUpdateAsync(u => u
                 .SetProperty(m => m.State, state)
                 .SetProperty(m => m.Attempts, attempts)
                 .SetProperty(m => m.NextAttemptAt, next)
                 .SetProperty(m => m.LastError, error)
                 .SetProperty(m => m.Body, m => dead ? null : m.Body)
                 .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null), ct);
-        return db.Deliveries.Where(d => d.AlertSeq == w.AlertSeq && d.SubscriberId == w.SubscriberId).ExecuteUpdateAsync(u => u
-            .SetProperty(d => d.State, state)
-            .SetProperty(d => d.Attempts, attempts)
-            .SetProperty(d => d.NextAttemptAt, next)
-            .SetProperty(d => d.LastError, error)
-            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
+        else
+            await db.Deliveries.Where(d => d.AlertSeq == w.AlertSeq && d.SubscriberId == w.SubscriberId).ExecuteUpdateAsync(u => u
+                .SetProperty(d => d.State, state)
+                .SetProperty(d => d.Attempts, attempts)
+                .SetProperty(d => d.NextAttemptAt, next)
+                .SetProperty(d => d.LastError, error)
+                .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), ct);
+    }
+}
+
+/// <summary>
+/// A token bucket of one: each call takes the next free slot, slots 1/rate apart, so no one-second
+/// window carries more than the rate however many workers call at once. A provider's limit is in
+/// real seconds, so this paces by the wall clock, whatever clock the rest of the app is given.
+/// </summary>
+public sealed class Pace
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset _nextFree = DateTimeOffset.MinValue;
+
+    public async Task AcquireAsync(double perSecond, CancellationToken ct, int units = 1)
+    {
+        var time = TimeProvider.System;
+        var now = time.GetUtcNow();
+        DateTimeOffset slot;
+        lock (_gate)
+        {
+            slot = _nextFree > now ? _nextFree : now;
+            _nextFree = slot + TimeSpan.FromSeconds(units / Math.Max(0.01, perSecond));
+        }
+        if (slot > now) await Task.Delay(slot - now, time, ct);
     }
 }
 
@@ -221,9 +294,11 @@ public static class DeliverySetup
     public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeliverySignal>();
+        builder.Services.AddSingleton<DeliveryRates>();
         builder.Services.AddSingleton<DevOutboxSender>();
         builder.Services.AddSingleton<Sms.SenderPool>();
-        builder.Services.AddHttpClient<Sms.TwilioSmsSender>(c => c.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddHttpClient<Sms.TwilioSmsSender>((sp, c) =>
+            c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.Twilio.TimeoutSeconds));
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();
         // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.

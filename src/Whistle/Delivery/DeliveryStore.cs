@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Whistle.Data;
+using Whistle.Subscriptions;
 
 namespace Whistle.Delivery;
 
@@ -23,29 +24,32 @@ public static class DeliveryStore
     public const string DueFilter = "\"State\" = 2";
     public const string LeasedFilter = "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL";
 
-    /// <summary>Writes one pending row per recipient and the fan-out's order, in the current transaction.</summary>
-    public static async Task EnqueueAsync(WhistleDb db, Alerts.Alert alert, int priority, IReadOnlyList<long> nearestFirst,
+    /// <summary>
+    /// Writes one pending row per recipient and, per channel, the fan-out's nearest-first order, in
+    /// the current transaction.
+    /// </summary>
+    public static async Task EnqueueAsync(WhistleDb db, Alerts.Alert alert, int priority, IReadOnlyList<Recipient> nearestFirst,
         DateTimeOffset now, CancellationToken ct = default)
     {
         var tx = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Deliveries are written in the transaction that sends the alert.");
-        var order = new byte[nearestFirst.Count * 8];
-        for (int i = 0; i < nearestFirst.Count; i++) BinaryPrimitives.WriteInt64LittleEndian(order.AsSpan(i * 8), nearestFirst[i]);
-        var sorted = nearestFirst.ToArray();
-        Array.Sort(sorted);
+        var sorted = new Recipient[nearestFirst.Count];
+        for (int i = 0; i < sorted.Length; i++) sorted[i] = nearestFirst[i];
+        Array.Sort(sorted, static (a, b) => a.SubscriberId.CompareTo(b.SubscriberId));
 
         switch (db.Database.GetDbConnection())
         {
             case NpgsqlConnection pg:
             {
                 await using var copy = await pg.BeginBinaryImportAsync(
-                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts") FROM STDIN (FORMAT BINARY)""", ct);
+                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts") FROM STDIN (FORMAT BINARY)""", ct);
                 // Synchronous writes: they fill Npgsql's buffer in memory and flush as it fills; an await per field costs more than the row.
-                foreach (var id in sorted)
+                foreach (var r in sorted)
                 {
                     copy.StartRow();
                     copy.Write(alert.Seq, NpgsqlDbType.Bigint);
-                    copy.Write(id, NpgsqlDbType.Bigint);
+                    copy.Write(r.SubscriberId, NpgsqlDbType.Bigint);
+                    copy.Write((int)r.Channel, NpgsqlDbType.Integer);
                     copy.Write(priority, NpgsqlDbType.Integer);
                     copy.Write((int)DeliveryState.Pending, NpgsqlDbType.Integer);
                     copy.Write(0, NpgsqlDbType.Integer);
@@ -55,12 +59,13 @@ public static class DeliveryStore
             }
             case SqliteConnection sqlite:
             {
-                // One statement per chunk: SQLite expands the id array itself; a statement per row costs ~10 µs in ADO.NET.
+                // One statement per chunk: SQLite expands the array itself; a statement per row costs ~10 µs in ADO.NET.
+                // Each element is id * 4 + channel (ids are far below 2^61).
                 using var cmd = sqlite.CreateCommand();
                 cmd.Transaction = (SqliteTransaction)tx;
                 cmd.CommandText = """
-                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Priority", "State", "Attempts")
-                    SELECT $alert, "value", $priority, 0, 0 FROM json_each($ids)
+                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts")
+                    SELECT $alert, "value" >> 2, "value" & 3, $priority, 0, 0 FROM json_each($ids)
                     """;
                 cmd.Parameters.AddWithValue("$alert", alert.Seq);
                 cmd.Parameters.AddWithValue("$priority", priority);
@@ -74,7 +79,7 @@ public static class DeliveryStore
                     for (int i = start; i < end; i++)
                     {
                         if (i > start) buffer[at++] = ',';
-                        sorted[i].TryFormat(buffer.AsSpan(at), out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+                        (sorted[i].SubscriberId * 4 + (int)sorted[i].Channel).TryFormat(buffer.AsSpan(at), out int written, default, System.Globalization.CultureInfo.InvariantCulture);
                         at += written;
                     }
                     buffer[at++] = ']';
@@ -86,7 +91,22 @@ public static class DeliveryStore
             default:
                 throw new NotSupportedException("Unknown database provider.");
         }
-        db.Fanouts.Add(new Fanout { AlertId = alert.Id, AlertSeq = alert.Seq, Priority = priority, Recipients = order, Total = nearestFirst.Count, CreatedAt = now });
+        // One nearest-first order per channel: each channel's lane goes through its own at its own pace.
+        foreach (var channel in Enum.GetValues<SubscriberChannel>())
+        {
+            int count = 0;
+            foreach (var r in nearestFirst) if (r.Channel == channel) count++;
+            if (count == 0) continue;
+            var order = new byte[count * 8];
+            int at = 0;
+            foreach (var r in nearestFirst)
+                if (r.Channel == channel) { BinaryPrimitives.WriteInt64LittleEndian(order.AsSpan(at), r.SubscriberId); at += 8; }
+            db.Fanouts.Add(new Fanout
+            {
+                AlertId = alert.Id, Channel = channel, AlertSeq = alert.Seq, Priority = priority,
+                Recipients = order, Total = count, CreatedAt = now,
+            });
+        }
         await db.SaveChangesAsync(ct);
     }
 
@@ -106,59 +126,82 @@ public static class DeliveryStore
     }
 
     /// <summary>
-    /// Leases up to <paramref name="max"/> pieces of work so no other relay takes them until the lease
-    /// runs out, and returns them in sending order: cancels, then direct messages, then alerts, each
-    /// fan-out nearest first.
+    /// Leases up to <paramref name="max"/> pieces of work on one channel so no other relay takes them
+    /// until the lease runs out, and returns them in sending order: cancels and retractions first,
+    /// then leases that ran out and retries that are due, direct messages, and alerts — the alerts in
+    /// flight sharing the batch in turn (the least recently served first), each fan-out nearest first.
     /// </summary>
     // The SQL text interpolates only this class's constants (index predicates, a locking clause); every value is a parameter.
 #pragma warning disable EF1002
-    public static async Task<List<Work>> ClaimAsync(WhistleDb db, int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    public static async Task<List<Work>> ClaimAsync(WhistleDb db, SubscriberChannel channel, int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
     {
         var claimed = new List<Work>();
         string skipLocked = db.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "";
         var leaseUntil = Time(db, now + lease);
         var nowDb = Time(db, now);
-        static Work Of(Delivery d) => new(d.AlertSeq, null, d.SubscriberId, d.Priority, d.Attempts, null);
+        int ch = (int)channel;
 
-        // 1. Leases that ran out (a relay died mid-batch), then retries that are due.
+        // 1. Cancels and retractions: people who got an alert hear first that it is over.
+        await ClaimFanoutsAsync(db, channel, Delivery.PriorityCancel, max, claimed, now, leaseUntil, ct);
+
+        // 2. Leases that ran out (a relay died mid-batch), then retries that are due.
         foreach (var due in new[] { $"{LeasedFilter} AND \"LeaseUntil\" < {{1}}", $"{DueFilter} AND \"NextAttemptAt\" <= {{1}} AND (\"LeaseUntil\" IS NULL OR \"LeaseUntil\" < {{1}})" })
         {
             if (claimed.Count >= max) break;
             var rows = await db.Deliveries.FromSqlRaw($$"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
                 WHERE ("AlertSeq", "SubscriberId") IN (
-                    SELECT "AlertSeq", "SubscriberId" FROM "Deliveries" WHERE {{due}} LIMIT {2} {{skipLocked}})
+                    SELECT "AlertSeq", "SubscriberId" FROM "Deliveries" WHERE {{due}} AND "Channel" = {3} LIMIT {2} {{skipLocked}})
                 RETURNING *
-                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct);
-            claimed.AddRange(rows.Select(Of));
+                """, leaseUntil, nowDb, max - claimed.Count, ch).AsNoTracking().ToListAsync(ct);
+            claimed.AddRange(rows.OrderBy(r => r.Priority).Select(Of));
         }
 
-        // 2. Direct messages that are due (new, retried, or left under a lapsed lease).
+        // 3. Direct messages that are due (new, retried, or left under a lapsed lease).
         if (claimed.Count < max)
         {
             var messages = await db.Messages.FromSqlRaw($$"""
                 UPDATE "Messages" SET "LeaseUntil" = {0}
-                WHERE "Id" IN (SELECT "Id" FROM "Messages" WHERE "State" IN (0, 2) AND "NextAttemptAt" <= {1}
+                WHERE "Id" IN (SELECT "Id" FROM "Messages" WHERE "State" IN (0, 2) AND "NextAttemptAt" <= {1} AND "Channel" = {3}
                                AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {1}) ORDER BY "NextAttemptAt" LIMIT {2} {{skipLocked}})
                 RETURNING *
-                """, leaseUntil, nowDb, max - claimed.Count).AsNoTracking().ToListAsync(ct);
+                """, leaseUntil, nowDb, max - claimed.Count, ch).AsNoTracking().ToListAsync(ct);
             claimed.AddRange(messages.Select(m => new Work(null, m.Id, m.SubscriberId, Delivery.PriorityDirect, m.Attempts, m.Body)));
         }
 
-        // 3. The next slice of the most urgent fan-out, cursor and leases moved in one transaction.
+        // 4. Alerts and updates, in turn.
+        await ClaimFanoutsAsync(db, channel, Delivery.PriorityAlert, max, claimed, now, leaseUntil, ct);
+        return claimed;
+    }
+
+    private static Work Of(Delivery d) => new(d.AlertSeq, null, d.SubscriberId, d.Priority, d.Attempts, null);
+
+    /// <summary>
+    /// Slices of the fan-outs of one priority, cursor and leases moved in one transaction per slice.
+    /// Several fan-outs in flight share the batch evenly, the least recently served first, so one
+    /// city-wide alert cannot hold back another.
+    /// </summary>
+    private static async Task ClaimFanoutsAsync(WhistleDb db, SubscriberChannel channel, int priority, int max, List<Work> claimed,
+        DateTimeOffset now, object leaseUntil, CancellationToken ct)
+    {
+        if (claimed.Count >= max) return;
+        int active = await db.Fanouts.CountAsync(f => f.Channel == channel && f.Priority == priority && f.Cursor < f.Total, ct);
+        if (active == 0) return;
+        int share = Math.Max(1, (max - claimed.Count + active - 1) / active);
         var rank = new Dictionary<long, int>();
         while (claimed.Count < max)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             // FOR UPDATE (waiting, not skipping): relays take turns on one fan-out's cursor, each a different slice.
-            var fanout = (await db.Fanouts.FromSqlRaw($"""
-                SELECT * FROM "Fanouts" WHERE "Cursor" < "Total" ORDER BY "Priority", "CreatedAt" LIMIT 1 {(db.IsPostgres ? "FOR UPDATE" : "")}
-                """).AsNoTracking().ToListAsync(ct)).FirstOrDefault();
+            var fanout = (await db.Fanouts.FromSqlRaw($$"""
+                SELECT * FROM "Fanouts" WHERE "Channel" = {0} AND "Priority" = {1} AND "Cursor" < "Total"
+                ORDER BY COALESCE("ClaimedAt", "CreatedAt"), "CreatedAt" LIMIT 1 {{(db.IsPostgres ? "FOR UPDATE" : "")}}
+                """, (int)channel, priority).AsNoTracking().ToListAsync(ct)).FirstOrDefault();
             if (fanout is null) break;
-            int take = Math.Min(max - claimed.Count, fanout.Total - fanout.Cursor);
-            var slice = await ReadSliceAsync(db, fanout.AlertId, fanout.Cursor, take, ct);
-            await db.Fanouts.Where(f => f.AlertId == fanout.AlertId)
-                .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take), ct);
+            int take = Math.Min(Math.Min(share, max - claimed.Count), fanout.Total - fanout.Cursor);
+            var slice = await ReadSliceAsync(db, fanout.AlertId, fanout.Channel, fanout.Cursor, take, ct);
+            await db.Fanouts.Where(f => f.AlertId == fanout.AlertId && f.Channel == fanout.Channel)
+                .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take).SetProperty(f => f.ClaimedAt, now), ct);
             var ids = db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})";
             var rows = await db.Deliveries.FromSqlRaw($$"""
                 UPDATE "Deliveries" SET "LeaseUntil" = {0}
@@ -171,21 +214,21 @@ public static class DeliveryStore
             claimed.AddRange(rows.OrderBy(r => rank.GetValueOrDefault(r.SubscriberId)).Select(Of));
             rank.Clear();
         }
-        return claimed.OrderBy(w => w.Priority).ToList(); // stable: keeps each fan-out's order
     }
 #pragma warning restore EF1002
 
-    private static async Task<long[]> ReadSliceAsync(WhistleDb db, Guid alertId, int from, int count, CancellationToken ct)
+    private static async Task<long[]> ReadSliceAsync(WhistleDb db, Guid alertId, SubscriberChannel channel, int from, int count, CancellationToken ct)
     {
         var conn = db.Database.GetDbConnection();
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         cmd.CommandText = db.IsPostgres
-            ? """SELECT substring("Recipients" from @from for @len) FROM "Fanouts" WHERE "AlertId" = @id"""
-            : """SELECT substr("Recipients", @from, @len) FROM "Fanouts" WHERE "AlertId" = @id""";
+            ? """SELECT substring("Recipients" from @from for @len) FROM "Fanouts" WHERE "AlertId" = @id AND "Channel" = @channel"""
+            : """SELECT substr("Recipients", @from, @len) FROM "Fanouts" WHERE "AlertId" = @id AND "Channel" = @channel""";
         AddParam(cmd, "@from", from * 8 + 1);
         AddParam(cmd, "@len", count * 8);
         AddParam(cmd, "@id", Id(db, alertId));
+        AddParam(cmd, "@channel", (int)channel);
         var bytes = (byte[])(await cmd.ExecuteScalarAsync(ct))!;
         return Order(bytes);
     }

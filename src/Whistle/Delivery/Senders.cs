@@ -7,16 +7,24 @@ using Whistle.Verification;
 
 namespace Whistle.Delivery;
 
-/// <summary>One message on its way out: already in the recipient's language, address decrypted.</summary>
+/// <summary>One message on its way out: already in the recipient's language, address (and secret) decrypted.</summary>
 /// <param name="Reference">Names the outbox row, for a provider's status callback to find it again.</param>
-public sealed record OutgoingMessage(string Reference, Guid? AlertId, SubscriberChannel Channel, string Recipient, string Language, string Text);
+/// <param name="Alert">The alert it carries (null for a direct message such as a confirmation code).</param>
+/// <param name="Secret">The channel's secret for this subscriber, decrypted: web push keys as JSON, a webhook's signing secret.</param>
+public sealed record OutgoingMessage(string Reference, Alerts.Alert? Alert, long SubscriberId, SubscriberChannel Channel,
+    string Recipient, string Language, string Text, string? Secret = null)
+{
+    public Guid? AlertId => Alert?.Id;
+}
 
 /// <param name="RetryAfter">How long the provider asked us to wait (HTTP Retry-After), if it said.</param>
-public readonly record struct SendResult(bool Ok, bool Permanent, string? Error, TimeSpan? RetryAfter = null)
+/// <param name="Gone">The address no longer exists (a push subscription the browser dropped: 404/410): unsubscribe it.</param>
+public readonly record struct SendResult(bool Ok, bool Permanent, string? Error, TimeSpan? RetryAfter = null, bool Gone = false)
 {
     public static readonly SendResult Sent = new(true, false, null);
     public static SendResult Retry(string error, TimeSpan? after = null) => new(false, false, error, after);
     public static SendResult Reject(string error) => new(false, true, error);
+    public static SendResult AddressGone(string error) => new(false, true, error, null, true);
 }
 
 /// <summary>The channel seam: SMS, e-mail, web push and webhooks plug in here.</summary>

@@ -26,7 +26,17 @@ public static class IdentitySetup
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "token-keys")))
             .SetApplicationName("Whistle");
         builder.Services.AddAuthentication(IdentityConstants.BearerScheme)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(12));
+            .AddBearerToken(IdentityConstants.BearerScheme, o =>
+            {
+                o.BearerTokenExpiration = TimeSpan.FromHours(12);
+                // Browsers cannot set headers on a WebSocket: SignalR sends the token as access_token, for hubs only.
+                o.Events.OnMessageReceived = ctx =>
+                {
+                    if (ctx.Request.Path.StartsWithSegments("/hubs") && ctx.Request.Query["access_token"] is [{ Length: > 0 } token])
+                        ctx.Token = token;
+                    return Task.CompletedTask;
+                };
+            });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.All))
             .AddPolicy(Policies.Verify, p => p.RequireRole(Roles.Admin, Roles.Dispatcher, Roles.Verifier))

@@ -111,5 +111,6 @@ public sealed class KeyRing
 public static class Purpose
 {
     public const string SubscriberAddress = "subscriber.address";
+    public const string SubscriberSecret = "subscriber.secret";
     public const string ReporterContact = "report.contact";
 }

@@ -17,6 +17,11 @@ public class Subscriber
     public SubscriberChannel Channel { get; set; }
     public byte[]? AddressCipher { get; set; }
     public byte[] AddressHash { get; set; } = [];
+    /// <summary>
+    /// What the channel needs besides the address, encrypted like it: a web push subscription's
+    /// keys (<see cref="PushKeys"/> as JSON), a webhook's signing secret.
+    /// </summary>
+    public byte[]? SecretCipher { get; set; }
     public string Language { get; set; } = "en";
     /// <summary>Zone ids, comma separated.</summary>
     public string Zones { get; set; } = "";
@@ -38,11 +43,12 @@ public class Subscriber
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromHours(24);
 }
 
-/// <summary>What a subscriber wants: language and area. Kept as JSON until confirmed.</summary>
-public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters)
+/// <summary>What a subscriber wants: language and area (and a new channel secret, still encrypted). Kept as JSON until confirmed.</summary>
+public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters, string? SecretCipher = null)
 {
     public void ApplyTo(Subscriber s)
     {
+        if (SecretCipher is not null) s.SecretCipher = Convert.FromBase64String(SecretCipher);
         s.Language = Language;
         s.Zones = string.Join(',', Zones.Distinct().Order());
         s.CircleLat = Lat;

@@ -5,10 +5,11 @@ using Whistle.Geo;
 namespace Whistle.Subscriptions;
 
 /// <summary>One confirmed subscriber's area, as the targeting index holds it.</summary>
-public readonly record struct SubscriberArea(long Id, double? Lat, double? Lon, double? RadiusMeters, int[] Zones);
+public readonly record struct SubscriberArea(long Id, double? Lat, double? Lon, double? RadiusMeters, int[] Zones,
+    SubscriberChannel Channel = SubscriberChannel.Sms);
 
 /// <summary>A recipient of an alert and how far they are from where it happened.</summary>
-public readonly record struct Recipient(long SubscriberId, double DistanceMeters);
+public readonly record struct Recipient(long SubscriberId, double DistanceMeters, SubscriberChannel Channel = SubscriberChannel.Sms);
 
 /// <summary>
 /// The in-memory spatial index of confirmed subscribers that alert targeting runs on: a uniform
@@ -28,6 +29,7 @@ public sealed class SubscriberIndex
         public long Id;
         public int Slot;
         public bool HasZones;
+        public byte Channel;
     }
 
     private readonly Lock _gate = new();
@@ -41,6 +43,7 @@ public sealed class SubscriberIndex
     private double[] _lat = new double[1024];
     private double[] _lon = new double[1024];
     private int[][] _subZones = new int[1024][];
+    private byte[] _channel = new byte[1024];
     private int[] _seen = new int[1024];
     private int _generation;
     private int _slots;
@@ -48,6 +51,7 @@ public sealed class SubscriberIndex
     // Reused between calls (under the lock): a city-wide alert would otherwise allocate tens of MB each time.
     private long[] _outIds = [];
     private float[] _outDist = [];
+    private byte[] _outChannel = [];
 
     public int Count { get { lock (_gate) return _slotById.Count; } }
 
@@ -60,12 +64,13 @@ public sealed class SubscriberIndex
             EnsureCapacity(_slots);
             _ids[slot] = s.Id;
             _subZones[slot] = s.Zones;
+            _channel[slot] = (byte)s.Channel;
             _cellOf[slot] = long.MinValue;
             if (s.Lat is { } lat && s.Lon is { } lon && s.RadiusMeters is > 0 and var r)
             {
                 var key = CellKey(CellOf(lat), CellOf(lon));
                 if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
-                list.Add(new CellEntry { Lat = lat, Lon = lon, Radius = r, Id = s.Id, Slot = slot, HasZones = s.Zones.Length > 0 });
+                list.Add(new CellEntry { Lat = lat, Lon = lon, Radius = r, Id = s.Id, Slot = slot, HasZones = s.Zones.Length > 0, Channel = (byte)s.Channel });
                 _cellOf[slot] = key;
                 (_lat[slot], _lon[slot]) = (lat, lon);
                 _maxRadius = Math.Max(_maxRadius, r);
@@ -111,9 +116,11 @@ public sealed class SubscriberIndex
         {
             if (++_generation == int.MaxValue) { Array.Clear(_seen); _generation = 1; }
             int gen = _generation, n = 0;
-            if (_outIds.Length < _slotById.Count) { _outIds = new long[_slotById.Count]; _outDist = new float[_slotById.Count]; }
+            if (_outIds.Length < _slotById.Count)
+                (_outIds, _outDist, _outChannel) = (new long[_slotById.Count], new float[_slotById.Count], new byte[_slotById.Count]);
             var outIds = _outIds;
             var outDist = _outDist;
+            var outChannel = _outChannel;
             // Distances for ordering are planar around the origin (well under 0.1 % off across a city);
             // whether a subscriber is in or out near an edge is decided by the exact great-circle distance.
             double ky = MetersPerDegree, kx = ky * Math.Cos(origin.Lat * Math.PI / 180);
@@ -130,6 +137,7 @@ public sealed class SubscriberIndex
                 _seen[slot] = gen;
                 foreach (var z in _subZones[slot]) distance = Math.Min(distance, ZoneDist(z));
                 outIds[n] = _ids[slot];
+                outChannel[n] = _channel[slot];
                 outDist[n++] = (float)Math.Min(distance, float.MaxValue);
             }
 
@@ -151,6 +159,7 @@ public sealed class SubscriberIndex
                         else
                         {
                             outIds[n] = e.Id;
+                            outChannel[n] = e.Channel;
                             outDist[n++] = (float)OriginDistance(e.Lat, e.Lon);
                         }
                     }
@@ -174,12 +183,12 @@ public sealed class SubscriberIndex
                         if (_seen[slot] != gen)
                             Hit(slot, _cellOf[slot] == long.MinValue ? double.MaxValue : OriginDistance(_lat[slot], _lon[slot]));
 
-            return SortByDistance(outIds, outDist, n);
+            return SortByDistance(outIds, outDist, outChannel, n);
         }
     }
 
     /// <summary>Nearest first: a two-pass radix sort on the distances' float bits (non-negative floats sort as their bits).</summary>
-    private static Recipient[] SortByDistance(long[] ids, float[] dist, int n)
+    private static Recipient[] SortByDistance(long[] ids, float[] dist, byte[] channel, int n)
     {
         var keys = new uint[n];
         var order = new int[n];
@@ -202,7 +211,7 @@ public sealed class SubscriberIndex
             (order, order2) = (order2, order);
         }
         var result = new Recipient[n];
-        for (int i = 0; i < n; i++) result[i] = new Recipient(ids[order[i]], dist[order[i]]);
+        for (int i = 0; i < n; i++) result[i] = new Recipient(ids[order[i]], dist[order[i]], (SubscriberChannel)channel[order[i]]);
         return result;
     }
 
@@ -241,6 +250,7 @@ public sealed class SubscriberIndex
         Array.Resize(ref _lat, size);
         Array.Resize(ref _lon, size);
         Array.Resize(ref _subZones, size);
+        Array.Resize(ref _channel, size);
         Array.Resize(ref _seen, size);
     }
 }

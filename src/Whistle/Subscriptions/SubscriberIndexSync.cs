@@ -33,11 +33,11 @@ public sealed class SubscriberIndexSync(SubscriberIndex index, TimeProvider time
             {
                 query = query.Where(s => s.State == SubscriberState.Confirmed);
             }
-            var rows = query.Select(s => new { s.Id, s.State, s.Zones, s.CircleLat, s.CircleLon, s.CircleRadiusMeters }).AsAsyncEnumerable();
+            var rows = query.Select(s => new { s.Id, s.State, s.Channel, s.Zones, s.CircleLat, s.CircleLon, s.CircleRadiusMeters }).AsAsyncEnumerable();
             await foreach (var s in rows.WithCancellation(ct))
             {
                 if (s.State == SubscriberState.Confirmed)
-                    index.Upsert(new SubscriberArea(s.Id, s.CircleLat, s.CircleLon, s.CircleRadiusMeters, Alerts.Alert.ZoneIds(s.Zones)));
+                    index.Upsert(new SubscriberArea(s.Id, s.CircleLat, s.CircleLon, s.CircleRadiusMeters, Alerts.Alert.ZoneIds(s.Zones), s.Channel));
                 else
                     index.Remove(s.Id);
             }

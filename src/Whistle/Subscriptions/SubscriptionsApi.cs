@@ -11,13 +11,25 @@ using Whistle.Privacy;
 
 namespace Whistle.Subscriptions;
 
-public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Address, string? Language, int[]? Zones, CircleDto? Circle) : IValidatable
+/// <param name="Keys">Web push only: the browser's PushSubscription keys (p256dh, auth), base64url.</param>
+/// <param name="Secret">Webhook only: the signing secret the receiver verifies with, "whsec_" + base64 of 24–64 random bytes (Standard Webhooks).</param>
+public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Address, string? Language, int[]? Zones, CircleDto? Circle,
+    PushKeys? Keys = null, string? Secret = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
         var zones = services.GetRequiredService<ZoneRegistry>().Current;
         p.Require(Channel is not null, "channel", "sms, email, webpush or webhook.");
         if (Channel is { } c && Addresses.Normalize(c, Address, out var error) is null) p.Add("address", error!);
+        if (Channel == SubscriberChannel.Webpush)
+        {
+            p.Require(Keys?.P256dh is { } pk && PushKeys.Decode(pk) is { Length: 65 } point && point[0] == 4, "keys.p256dh",
+                "The subscription's P-256 public key, base64url (65 bytes uncompressed), as PushSubscription.toJSON() gives it.");
+            p.Require(Keys?.Auth is { } au && PushKeys.Decode(au) is { Length: 16 }, "keys.auth",
+                "The subscription's 16-byte auth secret, base64url.");
+        }
+        if (Channel == SubscriberChannel.Webhook)
+            p.Require(WebhookSecret.IsValid(Secret), "secret", "A signing secret: \"whsec_\" followed by base64 of 24 to 64 random bytes.");
         p.Require(Languages.IsKnown(Language), "language", "en, es, so or hmn.");
         p.Require(Circle is not null || Zones is { Length: > 0 }, "area", "Choose zones, a point with a radius, or both.");
         Circle?.Validate(p, "circle");
@@ -42,6 +54,31 @@ public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Chan
 }
 
 public sealed record SubscriptionAccepted(long Id);
+
+/// <summary>A browser's push subscription keys, as PushSubscription.toJSON().keys gives them.</summary>
+public sealed record PushKeys(string? P256dh, string? Auth)
+{
+    public static byte[]? Decode(string value)
+    {
+        try { return Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(value.Trim().TrimEnd('=')); }
+        catch (FormatException) { return null; }
+    }
+}
+
+/// <summary>Standard Webhooks signing secrets: "whsec_" + base64 of the key bytes.</summary>
+public static class WebhookSecret
+{
+    public const string Prefix = "whsec_";
+
+    public static byte[]? Key(string? secret)
+    {
+        if (secret is null || !secret.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        try { return Convert.FromBase64String(secret[Prefix.Length..]); }
+        catch (FormatException) { return null; }
+    }
+
+    public static bool IsValid(string? secret) => Key(secret) is { Length: >= 24 and <= 64 };
+}
 public sealed record SubscriptionConfirmed(long Id, string State);
 
 public static class SubscriptionsApi
@@ -75,7 +112,18 @@ public static class SubscriptionsApi
         }
         if (sub.State == SubscriberState.Unsubscribed) sub.State = SubscriberState.Pending;
         sub.AddressCipher ??= keys.Encrypt(address, Purpose.SubscriberAddress);
-        var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters);
+        // The channel's secret (push keys, webhook secret) takes effect now for a new address, and for
+        // a confirmed one only when the code comes back, like the rest of the change.
+        var secret = channel switch
+        {
+            SubscriberChannel.Webpush => JsonSerializer.Serialize(req.Keys),
+            SubscriberChannel.Webhook => req.Secret,
+            _ => null,
+        };
+        byte[]? secretCipher = secret is null ? null : keys.Encrypt(secret, Purpose.SubscriberSecret);
+        if (sub.State != SubscriberState.Confirmed) sub.SecretCipher = secretCipher;
+        var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters,
+            secretCipher is null ? null : Convert.ToBase64String(secretCipher));
         sub.Pending = JsonSerializer.Serialize(prefs);
         // At most one code a minute to an address, so the form cannot be used to flood someone's phone.
         bool sendCode = sub.CodeExpiresAt is not { } exp || exp - Subscriber.CodeLifetime < now.AddMinutes(-1);
@@ -170,6 +218,7 @@ public static class SubscriptionsApi
         db.Messages.Add(new DirectMessage
         {
             SubscriberId = sub.Id,
+            Channel = sub.Channel,
             State = DeliveryState.Pending,
             NextAttemptAt = now,
             Body = text,

@@ -36,7 +36,7 @@ public sealed class RelayTests
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-            var taken = await DeliveryStore.ClaimAsync(db, 2, fake.GetUtcNow(), TimeSpan.FromSeconds(60), default);
+            var taken = await DeliveryStore.ClaimAsync(db, Whistle.Subscriptions.SubscriberChannel.Email, 2, fake.GetUtcNow(), TimeSpan.FromSeconds(60), default);
             Assert.Equal(2, taken.Count);
         }
         // Another relay sends the rest, but not what is under lease.

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Whistle.Data;
 using Whistle.Privacy;
 using Whistle.Subscriptions;
-using Whistle.Tests.Fakes;
+using Whistle.Fakes;
 
 namespace Whistle.Tests.Api;
 
@@ -151,14 +151,16 @@ public sealed class SmsTests
         var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 45.4, lon = -94.5, radiusMeters = 500 } });
         var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
 
-        // Another relay keeps trying to take work while the batch is being paced out.
+        // Once this relay has its batch (all 14: one batch holds five seconds of sending) and is pacing it
+        // out, another relay keeps trying to take work.
+        await WhistleApp.EventuallyAsync(() => Task.FromResult(twilio.Received.Count), n => n >= 1, "the first message");
         int stolen = 0;
         await WhistleApp.EventuallyAsync(async () =>
         {
             await using (var scope = app.Services.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-                stolen += (await Whistle.Delivery.DeliveryStore.ClaimAsync(db, 100, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), default)).Count;
+                stolen += (await Whistle.Delivery.DeliveryStore.ClaimAsync(db, Whistle.Subscriptions.SubscriberChannel.Sms, 100, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), default)).Count;
             }
             return (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!;
         }, a => a["deliveries"]!["sent"]!.GetValue<int>() == 14 || stolen > 0, "the alert to be sent");

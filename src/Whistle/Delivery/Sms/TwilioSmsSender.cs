@@ -18,7 +18,7 @@ public sealed class TwilioSmsSender(HttpClient http, SenderPool senders, IOption
     {
         var o = options.Value;
         var t = o.Sms.Twilio;
-        var from = await senders.AcquireAsync(ct);
+        var from = await senders.AcquireAsync(ct, SmsSize.Of(m.Text).Segments);
         var request = new HttpRequestMessage(HttpMethod.Post,
             $"{t.BaseUrl!.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(t.AccountSid!)}/Messages.json")
         {
@@ -45,6 +45,8 @@ public sealed class TwilioSmsSender(HttpClient http, SenderPool senders, IOption
             var after = response.Headers.RetryAfter is { } ra
                 ? ra.Delta ?? (ra.Date is { } at ? at - DateTimeOffset.UtcNow : null)
                 : null;
+            // 21610: the recipient replied STOP to the carrier; they are unsubscribed here too.
+            if (code == 21610) return SendResult.AddressGone(reason + " (recipient opted out)");
             return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
                    || (int)response.StatusCode >= 500
                 ? SendResult.Retry(reason, after)

@@ -181,7 +181,14 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<bool>("Drill")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("Estimates")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("FirstThousandAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Kind")
@@ -286,6 +293,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
+
                     b.Property<string>("LastError")
                         .HasColumnType("text");
 
@@ -334,6 +344,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<string>("Body")
                         .HasColumnType("text");
 
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
+
                     b.Property<string>("LastError")
                         .HasColumnType("text");
 
@@ -365,11 +378,16 @@ namespace Whistle.Data.Migrations.Postgres
             modelBuilder.Entity("Whistle.Delivery.Fanout", b =>
                 {
                     b.Property<Guid>("AlertId")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
 
                     b.Property<long>("AlertSeq")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -387,9 +405,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Total")
                         .HasColumnType("integer");
 
-                    b.HasKey("AlertId");
+                    b.HasKey("AlertId", "Channel");
 
-                    b.HasIndex("Priority", "CreatedAt");
+                    b.HasIndex("Channel", "Priority");
 
                     b.ToTable("Fanouts");
                 });
@@ -617,6 +635,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("Pending")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("SecretCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<int>("State")
                         .HasColumnType("integer");

@@ -172,7 +172,14 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<bool>("Drill")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Estimates")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstThousandAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Kind")
@@ -275,6 +282,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
@@ -321,6 +331,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<string>("Body")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
@@ -352,10 +365,15 @@ namespace Whistle.Data.Migrations.Sqlite
             modelBuilder.Entity("Whistle.Delivery.Fanout", b =>
                 {
                     b.Property<Guid>("AlertId")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AlertSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ClaimedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
@@ -374,9 +392,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Total")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("AlertId");
+                    b.HasKey("AlertId", "Channel");
 
-                    b.HasIndex("Priority", "CreatedAt");
+                    b.HasIndex("Channel", "Priority");
 
                     b.ToTable("Fanouts");
                 });
@@ -602,6 +620,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("Pending")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SecretCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
