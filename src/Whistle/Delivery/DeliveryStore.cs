@@ -178,8 +178,8 @@ public static class DeliveryStore
 
     /// <summary>
     /// Slices of the fan-outs of one priority, cursor and leases moved in one transaction per slice.
-    /// Several fan-outs in flight share the batch evenly, the least recently served first, so one
-    /// city-wide alert cannot hold back another.
+    /// Several fan-outs in flight share the batch evenly — one never served first, then the least
+    /// recently served — so one city-wide alert cannot hold back another.
     /// </summary>
     private static async Task ClaimFanoutsAsync(WhistleDb db, SubscriberChannel channel, int priority, int max, List<Work> claimed,
         DateTimeOffset now, object leaseUntil, CancellationToken ct)
@@ -195,7 +195,7 @@ public static class DeliveryStore
             // FOR UPDATE (waiting, not skipping): relays take turns on one fan-out's cursor, each a different slice.
             var fanout = (await db.Fanouts.FromSqlRaw($$"""
                 SELECT * FROM "Fanouts" WHERE "Channel" = {0} AND "Priority" = {1} AND "Cursor" < "Total"
-                ORDER BY COALESCE("ClaimedAt", "CreatedAt"), "CreatedAt" LIMIT 1 {{(db.IsPostgres ? "FOR UPDATE" : "")}}
+                ORDER BY "ClaimedAt" IS NOT NULL, "ClaimedAt", "CreatedAt" LIMIT 1 {{(db.IsPostgres ? "FOR UPDATE" : "")}}
                 """, (int)channel, priority).AsNoTracking().ToListAsync(ct)).FirstOrDefault();
             if (fanout is null) break;
             int take = Math.Min(Math.Min(share, max - claimed.Count), fanout.Total - fanout.Cursor);
