@@ -58,6 +58,8 @@ public sealed class DeliveryOptions
     public int PollMilliseconds { get; set; } = 1000;
     public int BatchSize { get; set; } = 500;
     public int LeaseSeconds { get; set; } = 60;
+    /// <summary>Where the development sink writes (default &lt;data dir&gt;/dev-outbox.jsonl); one file per process.</summary>
+    public string? DevOutboxPath { get; set; }
 }
 
 public sealed class RateLimitOptions

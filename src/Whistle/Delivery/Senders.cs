@@ -43,7 +43,8 @@ public sealed class DevOutboxSender(IOptions<WhistleOptions> options) : IMessage
     private readonly SemaphoreSlim _gate = new(1, 1);
     private FileStream? _file;
 
-    public string FilePath { get; } = Path.Combine(options.Value.DataPath, "dev-outbox.jsonl");
+    public string FilePath { get; } = options.Value.Delivery.DevOutboxPath is { Length: > 0 } path
+        ? Path.GetFullPath(path) : Path.Combine(options.Value.DataPath, "dev-outbox.jsonl");
 
     public async Task<SendResult> SendAsync(OutgoingMessage m, CancellationToken ct)
     {

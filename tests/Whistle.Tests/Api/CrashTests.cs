@@ -4,11 +4,6 @@ using System.Text.Json.Nodes;
 
 namespace Whistle.Tests.Api;
 
-/// <summary>
-/// A separate Whistle process (the built Whistle.dll) is killed with SIGKILL five times during a
-/// 20,000-recipient fan-out and started again on the same data dir: everyone gets the alert, and
-/// the only duplicates are messages of a batch that was in flight at a kill.
-/// </summary>
 /// <summary>Tests that time one process against another (kills, paced sending): they run alone, after the parallel ones.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TimedCollection
@@ -16,21 +11,47 @@ public sealed class TimedCollection
     public const string Name = "timed";
 }
 
+/// <summary>
+/// A separate Whistle process (the built Whistle.dll) is killed with SIGKILL five times during a
+/// 20,000-recipient fan-out and started again on the same data dir: everyone gets the alert, and
+/// the only duplicates are messages of a batch that was in flight at a kill.
+/// </summary>
 [Collection(TimedCollection.Name)]
 public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Recipients = 20_000, BatchSize = 200, Kills = 5;
 
-    [Fact]
-    public async Task Killed_five_times_mid_fan_out_every_recipient_gets_the_alert_and_duplicates_stay_within_the_in_flight_batches()
+    /// <summary>
+    /// SQLite: one Whistle process. PostgreSQL: two processes sharing one database (and one outbox), killed
+    /// in turn; each is started again after its kill while the other carries on.
+    /// </summary>
+    [Theory]
+    [InlineData(Db.Sqlite)]
+    [InlineData(Db.Postgres)]
+    public async Task Killed_five_times_mid_fan_out_every_recipient_gets_the_alert_and_duplicates_stay_within_the_in_flight_batches(Db db)
     {
         var dataDir = Directory.CreateTempSubdirectory("whistle-crash-").FullName;
-        int port = CustomApp.FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        const string admin = "crash-admin@staff.test", password = "Crash-test-passphrase-1";
-        Process Start()
+        string? pgAdmin = null, pgDatabase = null, connectionString = null;
+        if (db == Db.Postgres)
         {
-            var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Whistle.dll"), "--urls", baseUrl])
+            pgAdmin = Environment.GetEnvironmentVariable(WhistleApp.PgEnv)
+                ?? throw new InvalidOperationException($"{WhistleApp.PgEnv} is not set: run ./test.sh.");
+            pgDatabase = "whistle_crash_" + Guid.NewGuid().ToString("N")[..8];
+            await using (var conn = new Npgsql.NpgsqlConnection(pgAdmin))
+            {
+                await conn.OpenAsync();
+                await new Npgsql.NpgsqlCommand($"CREATE DATABASE {pgDatabase}", conn).ExecuteNonQueryAsync();
+            }
+            connectionString = new Npgsql.NpgsqlConnectionStringBuilder(pgAdmin) { Database = pgDatabase }.ToString();
+        }
+        int nodes = db == Db.Postgres ? 2 : 1;
+        // One sink file per process (the development sink, like a provider, sees each process's messages).
+        var outboxes = Enumerable.Range(0, nodes).Select(n => Path.Combine(dataDir, $"outbox-{n}.jsonl")).ToArray();
+        var urls = Enumerable.Range(0, nodes).Select(_ => $"http://127.0.0.1:{CustomApp.FreePort()}").ToArray();
+        const string admin = "crash-admin@staff.test", password = "Crash-test-passphrase-1";
+        Process Start(int node)
+        {
+            var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Whistle.dll"), "--urls", urls[node]])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
@@ -42,6 +63,12 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             psi.Environment["Whistle__Delivery__BatchSize"] = BatchSize.ToString();
             psi.Environment["Whistle__Delivery__LeaseSeconds"] = "2";
             psi.Environment["Whistle__Delivery__PollMilliseconds"] = "100";
+            psi.Environment["Whistle__Delivery__DevOutboxPath"] = outboxes[node];
+            if (connectionString is not null)
+            {
+                psi.Environment["Whistle__Database__Provider"] = "postgres";
+                psi.Environment["Whistle__Database__ConnectionString"] = connectionString;
+            }
             var p = Process.Start(psi)!;
             p.OutputDataReceived += (_, _) => { };
             p.ErrorDataReceived += (_, _) => { };
@@ -49,31 +76,27 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             p.BeginErrorReadLine();
             return p;
         }
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        async Task Ready() => await WhistleApp.EventuallyAsync(async () =>
+        var http = urls.Select(u => new HttpClient { BaseAddress = new Uri(u) }).ToArray();
+        async Task Ready(int node) => await WhistleApp.EventuallyAsync(async () =>
         {
-            try { return (await http.GetAsync("/healthz")).IsSuccessStatusCode; } catch (HttpRequestException) { return false; }
-        }, ok => ok, "Whistle to answer /healthz", timeoutMs: 90_000);
-        var outbox = Path.Combine(dataDir, "dev-outbox.jsonl");
-        List<string> Lines(string alertId)
-        {
-            if (!File.Exists(outbox)) return [];
-            using var fs = new FileStream(outbox, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(fs);
-            var result = new List<string>();
-            while (reader.ReadLine() is { } line)
-                if (line.Contains(alertId)) result.Add(System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("recipient").GetString()!);
-            return result;
-        }
+            try { return (await http[node].GetAsync("/healthz")).IsSuccessStatusCode; } catch (HttpRequestException) { return false; }
+        }, ok => ok, $"Whistle {node} to answer /healthz", timeoutMs: 120_000);
+        List<string> Lines(string alertId) => outboxes.SelectMany(outbox => Read(outbox, alertId)).ToList();
+        long Bytes() => outboxes.Sum(o => File.Exists(o) ? new FileInfo(o).Length : 0);
 
-        var process = Start();
+        // The first node migrates and seeds; the second starts on the database it made.
+        var processes = new Process[nodes];
         try
         {
-            await Ready();
-            var login = await http.PostAsJsonAsync("/api/v1/auth/login", new { email = admin, password });
-            var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
-            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            var res = await http.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 } });
+            for (int node = 0; node < nodes; node++)
+            {
+                processes[node] = Start(node);
+                await Ready(node);
+                var login = await http[node].PostAsJsonAsync("/api/v1/auth/login", new { email = admin, password });
+                var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
+                http[node].DefaultRequestHeaders.Authorization = new("Bearer", token);
+            }
+            var res = await http[0].PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 } });
             var created = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
             Assert.Equal(Recipients, created["recipients"]!.GetValue<int>());
             var alertId = created["id"]!.GetValue<string>();
@@ -81,27 +104,32 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             // Kill points spread over the first two thirds of the fan-out, at random. Progress is read from
             // the sink's size (cheap), so the test keeps up with a relay that sends thousands a second.
             await WhistleApp.EventuallyAsync(() => Task.FromResult(Lines(alertId).Count), n => n >= 100, "the first messages", 60_000);
-            double lineBytes = new FileInfo(outbox).Length / (double)File.ReadLines(outbox).Count();
+            double lineBytes = Bytes() / (double)outboxes.Where(File.Exists).Sum(o => File.ReadLines(o).Count());
             var random = new Random();
             var points = Enumerable.Range(0, Kills).Select(k => 500 + k * 2_000 + random.Next(1_000)).ToList();
             int midway = 0;
-            foreach (var point in points)
+            // A restarted node comes back in its own time while the other carries on; it must be up before its next kill.
+            var ready = Enumerable.Range(0, nodes).Select(_ => Task.CompletedTask).ToArray();
+            for (int k = 0; k < Kills; k++)
             {
-                await WhistleApp.EventuallyAsync(() => Task.FromResult(new FileInfo(outbox).Length), n => n >= point * lineBytes, $"{point} messages out", 60_000);
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                int node = k % nodes;
+                await ready[node];
+                await WhistleApp.EventuallyAsync(() => Task.FromResult(Bytes()), n => n >= points[k] * lineBytes, $"{points[k]} messages out", 60_000);
+                processes[node].Kill(entireProcessTree: true);
+                await processes[node].WaitForExitAsync();
                 int atKill = Lines(alertId).Count;
-                output.WriteLine($"killed with {atKill} messages out");
+                output.WriteLine($"killed node {node} with {atKill} messages out");
                 if (atKill < Recipients) midway++;
-                process.Dispose();
-                process = Start();
-                await Ready();
+                processes[node].Dispose();
+                processes[node] = Start(node);
+                ready[node] = Ready(node);
             }
+            await Task.WhenAll(ready);
 
             // A machine under load may let the relay outrun a kill; most kills must still land mid-way.
             Assert.True(midway >= 3, $"only {midway} of {Kills} kills came before the fan-out finished");
-            var alert = await WhistleApp.EventuallyAsync(async () => (await http.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{alertId}"))!,
-                a => a["deliveries"]!["pending"]!.GetValue<int>() == 0 && a["deliveries"]!["failed"]!.GetValue<int>() == 0, "the fan-out to finish", 120_000);
+            var alert = await WhistleApp.EventuallyAsync(async () => (await http[0].GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{alertId}"))!,
+                a => a["deliveries"]!["pending"]!.GetValue<int>() == 0 && a["deliveries"]!["failed"]!.GetValue<int>() == 0, "the fan-out to finish", 180_000);
             Assert.Equal(Recipients, alert["deliveries"]!["sent"]!.GetValue<int>());
             var lines = Lines(alertId);
             Assert.Equal(Recipients, lines.Distinct().Count());
@@ -111,10 +139,33 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         finally
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
+            foreach (var p in processes)
+            {
+                if (p is null) continue;
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                p.Dispose();
+            }
+            foreach (var h in http) h.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (pgDatabase is not null)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var conn = new Npgsql.NpgsqlConnection(pgAdmin);
+                await conn.OpenAsync();
+                await new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", conn).ExecuteNonQueryAsync();
+            }
             try { Directory.Delete(dataDir, true); } catch (IOException) { }
         }
+    }
+
+    private static List<string> Read(string outbox, string alertId)
+    {
+        if (!File.Exists(outbox)) return [];
+        using var fs = new FileStream(outbox, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(fs);
+        var result = new List<string>();
+        while (reader.ReadLine() is { } line)
+            if (line.Contains(alertId)) result.Add(System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("recipient").GetString()!);
+        return result;
     }
 }
