@@ -36,5 +36,14 @@ public sealed class TemplateApiTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var edited = await (await admin.PutAsJsonAsync($"/api/v1/templates/{id}", new { text = "{marker}: {activity} - {place}, {time}. {advice}" })).Content.ReadFromJsonAsync<JsonObject>();
         Assert.True(edited!["needsReview"]!.GetValue<bool>());
+
+        // Past the SMS segment budget (2 by default) an edit is refused, naming the count.
+        var budget = en["budget"]!.GetValue<int>();
+        Assert.All(all.Where(t => t!["sms"] is not null), t => Assert.True(t!["sms"]!["segments"]!.GetValue<int>() <= budget, t.ToJsonString()));
+        var tooLong = await admin.PutAsJsonAsync($"/api/v1/templates/{id}", new { text = "{marker}: {activity} - {place}, {time}. {advice} " + new string('x', 200) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        var problem = (await tooLong.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains($"the network's budget is {budget}", problem["detail"]!.GetValue<string>());
+        Assert.NotNull(problem["errors"]!["text"]);
     }
 }
