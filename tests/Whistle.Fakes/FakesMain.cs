@@ -17,13 +17,25 @@ public static class FakesMain
               Whistle__Sms__Twilio__AuthToken={FakeTwilio.AuthToken}
               Whistle__Sms__Twilio__From=+15005550006
             """);
+        await using var smtp = await FakeSmtp.StartAsync(basePort + 1);
+        await using var hooks = await FakeWebhookReceiver.StartAsync(port: basePort + 2);
+        Console.WriteLine($"""
+            Fake SMTP: {smtp.Host}:{smtp.Port}
+              Whistle__Email__Smtp__Host={smtp.Host}
+              Whistle__Email__Smtp__Port={smtp.Port}
+              Whistle__Email__Smtp__Security=none
+              Whistle__Email__From=alerts@whistle.test
+            Fake webhook receiver: subscribe with address {hooks.BaseUrl}/hook and secret {hooks.Secret}
+            """);
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        var printed = 0;
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; try { stop.Cancel(); } catch (ObjectDisposedException) { } };
+        int printed = 0, mails = 0, posts = 0;
         while (!stop.IsCancellationRequested)
         {
             try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { break; }
             foreach (var sms in twilio.Received.Skip(printed)) { Console.WriteLine($"SMS to {sms.To}: {sms.Body}"); printed++; }
+            foreach (var mail in smtp.Received.Skip(mails)) { Console.WriteLine($"E-mail to {string.Join(", ", mail.To)}: {mail.Subject}"); mails++; }
+            foreach (var hook in hooks.Received.Skip(posts)) { Console.WriteLine($"Webhook {hook.Path}: {hook.Body}"); posts++; }
         }
     }
 }

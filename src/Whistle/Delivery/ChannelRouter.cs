@@ -23,7 +23,12 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
                 return await services.GetRequiredService<TwilioSmsSender>().SendAsync(message, ct);
             default:
                 await _paces[(int)message.Channel].AcquireAsync(rates.PerSecond(message.Channel), ct);
-                return await devSink.SendAsync(message, ct);
+                return message.Channel switch
+                {
+                    SubscriberChannel.Email => await services.GetRequiredService<Email.EmailSender>().SendAsync(message, ct),
+                    SubscriberChannel.Webhook => await services.GetRequiredService<Webhooks.WebhookSender>().SendAsync(message, ct),
+                    _ => await devSink.SendAsync(message, ct),
+                };
         }
     }
 
@@ -31,6 +36,8 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
     public static bool IsLive(SubscriberChannel channel, WhistleOptions o) => channel switch
     {
         SubscriberChannel.Sms => o.Sms.Twilio.IsConfigured,
+        SubscriberChannel.Email => o.Email.IsConfigured,
+        SubscriberChannel.Webhook => true,
         _ => false,
     };
 }

@@ -299,6 +299,10 @@ public static class DeliverySetup
         builder.Services.AddSingleton<Sms.SenderPool>();
         builder.Services.AddHttpClient<Sms.TwilioSmsSender>((sp, c) =>
             c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.Twilio.TimeoutSeconds));
+        builder.Services.AddSingleton<Email.EmailSender>();
+        builder.Services.AddHttpClient<Webhooks.WebhookSender>((sp, c) =>
+                c.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Webhooks.TimeoutSeconds)))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();
         // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.

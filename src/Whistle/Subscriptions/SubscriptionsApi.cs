@@ -81,6 +81,30 @@ public static class WebhookSecret
 }
 public sealed record SubscriptionConfirmed(long Id, string State);
 
+/// <summary>
+/// The token in an e-mail's one-click unsubscribe link: the subscriber id and a keyed MAC of it
+/// ("{id}.{base64url(HMAC)}"), so the link needs no state and cannot be made for another subscriber.
+/// </summary>
+public static class UnsubscribeToken
+{
+    public static string For(KeyRing keys, long subscriberId) =>
+        $"{subscriberId}.{Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(Mac(keys, subscriberId))}";
+
+    /// <summary>The subscriber id the token names, or null when it is not one this server made.</summary>
+    public static long? Verify(KeyRing keys, string? token)
+    {
+        if (token is not { Length: > 2 and < 100 }) return null;
+        var dot = token.IndexOf('.');
+        if (dot < 1 || !long.TryParse(token.AsSpan(0, dot), System.Globalization.NumberStyles.None, null, out var id)) return null;
+        byte[] given;
+        try { given = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(token[(dot + 1)..]); }
+        catch (FormatException) { return null; }
+        return CryptographicOperations.FixedTimeEquals(given, Mac(keys, id)) ? id : null;
+    }
+
+    private static byte[] Mac(KeyRing keys, long subscriberId) => keys.Hash($"unsubscribe:{subscriberId}");
+}
+
 public static class SubscriptionsApi
 {
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
@@ -90,6 +114,13 @@ public static class SubscriptionsApi
         group.MapPost("/", SubscribeAsync);
         group.MapPost("/confirm", ConfirmAsync);
         group.MapPost("/unsubscribe", UnsubscribeAsync);
+        // RFC 8058 one-click unsubscribe from an e-mail's List-Unsubscribe header: a mail client POSTs
+        // "List-Unsubscribe=One-Click" with no cookie or token of ours; a GET (a link scanner, or a
+        // person following the link in the body) only shows a button that POSTs the same form. Not rate
+        // limited: a big mail provider posts many subscribers' clicks from one address, and a token
+        // cannot be guessed.
+        group.MapPost("/one-click", OneClickAsync).DisableAntiforgery().DisableRateLimiting().ExcludeFromDescription();
+        group.MapGet("/one-click", OneClickPage).DisableRateLimiting().ExcludeFromDescription();
         return group;
     }
 
@@ -178,23 +209,60 @@ public static class SubscriptionsApi
     private static async Task<Accepted> UnsubscribeAsync(
         UnsubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
         var sub = await FindAsync(db, keys, req.Address!, req.Channel, ct);
-        if (sub is not null && sub.State != SubscriberState.Unsubscribed)
-        {
-            bool wasConfirmed = sub.State == SubscriberState.Confirmed;
-            sub.State = SubscriberState.Unsubscribed;
-            sub.Pending = null;
-            sub.CodeHash = null;
-            sub.ChangedAt = now;
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            if (wasConfirmed) await EnqueueDirectAsync(db, sub, "unsubscribed", sub.Language, now, ct);
-            await tx.CommitAsync(ct);
-            signal.Poke();
-        }
+        if (sub is not null) await StopAsync(db, sub, time.GetUtcNow(), signal, ct);
         return TypedResults.Accepted((string?)null);
     }
+
+    private static async Task StopAsync(WhistleDb db, Subscriber sub, DateTimeOffset now, DeliverySignal signal, CancellationToken ct)
+    {
+        if (sub.State == SubscriberState.Unsubscribed) return;
+        bool wasConfirmed = sub.State == SubscriberState.Confirmed;
+        sub.State = SubscriberState.Unsubscribed;
+        sub.Pending = null;
+        sub.CodeHash = null;
+        sub.ChangedAt = now;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        if (wasConfirmed) await EnqueueDirectAsync(db, sub, "unsubscribed", sub.Language, now, ct);
+        await tx.CommitAsync(ct);
+        signal.Poke();
+    }
+
+    private static ProblemHttpResult BadToken() => TypedResults.Problem(statusCode: 400, title: "Unsubscribe link not valid",
+        detail: "This unsubscribe link is damaged or was not made by this server. Use the link in the most recent alert.");
+
+    /// <summary>Stops the subscriber the token names at once (idempotent), as RFC 8058 asks.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> OneClickAsync(
+        string? token, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
+    {
+        if (UnsubscribeToken.Verify(keys, token) is not { } id) return BadToken();
+        if (await db.Subscribers.FirstOrDefaultAsync(s => s.Id == id, ct) is { } sub)
+            await StopAsync(db, sub, time.GetUtcNow(), signal, ct);
+        return TypedResults.Content(Page("Unsubscribed", "<p>You will not receive alerts any more.</p>"), "text/html; charset=utf-8");
+    }
+
+    /// <summary>A GET changes nothing (link scanners follow links): it offers a button that POSTs the one-click form.</summary>
+    private static Results<ContentHttpResult, ProblemHttpResult> OneClickPage(string? token, KeyRing keys)
+    {
+        if (UnsubscribeToken.Verify(keys, token) is null) return BadToken();
+        var action = System.Net.WebUtility.HtmlEncode("?token=" + Uri.EscapeDataString(token!));
+        return TypedResults.Content(Page("Unsubscribe", $"""
+            <form method="post" action="{action}">
+              <input type="hidden" name="List-Unsubscribe" value="One-Click">
+              <button type="submit">Stop sending me alerts</button>
+            </form>
+            """), "text/html; charset=utf-8");
+    }
+
+    private static string Page(string title, string body) => $"""
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex"><title>{title}</title></head>
+        <body><h1>{title}</h1>
+        {body}
+        </body></html>
+        """;
 
     private static async Task<Subscriber?> FindAsync(WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, CancellationToken ct)
     {
