@@ -86,8 +86,12 @@ public sealed class SmsOptions
     public TwilioOptions Twilio { get; set; } = new();
     /// <summary>Provider calls in flight at once (the pace per sending number still holds).</summary>
     public int Concurrency { get; set; } = 16;
-    /// <summary>The most segments an alert may take in any language before the template editor warns.</summary>
-    public int SegmentBudget { get; set; } = 2;
+    /// <summary>
+    /// The most segments a message template may come to at its longest (longest neighbourhood name and
+    /// activity); an edit past it is refused. 3 fits the shipped Spanish templates, which accents make UCS-2
+    /// (67 characters a segment); English, Somali and Hmong fit in 2.
+    /// </summary>
+    public int SegmentBudget { get; set; } = 3;
 
     /// <summary>What the provider charges per segment, for the estimates shown with templates (Twilio US long code, 2025).</summary>
     public decimal CostPerSegment { get; set; } = 0.0083m;

@@ -40,7 +40,7 @@ public sealed class TemplateApiTests(SqliteApp app) : IClassFixture<SqliteApp>
         // Past the SMS segment budget (2 by default) an edit is refused, naming the count.
         var budget = en["budget"]!.GetValue<int>();
         Assert.All(all.Where(t => t!["sms"] is not null), t => Assert.True(t!["sms"]!["segments"]!.GetValue<int>() <= budget, t.ToJsonString()));
-        var tooLong = await admin.PutAsJsonAsync($"/api/v1/templates/{id}", new { text = "{marker}: {activity} - {place}, {time}. {advice} " + new string('x', 200) });
+        var tooLong = await admin.PutAsJsonAsync($"/api/v1/templates/{id}", new { text = "{marker}: {activity} - {place}, {time}. {advice} " + new string('x', 500) });
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         var problem = (await tooLong.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Contains($"the network's budget is {budget}", problem["detail"]!.GetValue<string>());
