@@ -23,6 +23,11 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
                 return await services.GetRequiredService<TwilioSmsSender>().SendAsync(message, ct);
             default:
                 await _paces[(int)message.Channel].AcquireAsync(rates.PerSecond(message.Channel), ct);
+                switch (message.Channel)
+                {
+                    case SubscriberChannel.Webpush:
+                        return await services.GetRequiredService<Push.WebPushSender>().SendAsync(message, ct);
+                }
                 return await devSink.SendAsync(message, ct);
         }
     }
@@ -31,6 +36,8 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
     public static bool IsLive(SubscriberChannel channel, WhistleOptions o) => channel switch
     {
         SubscriberChannel.Sms => o.Sms.Twilio.IsConfigured,
+        // Web push needs no provider account: the push service is whichever the browser chose.
+        SubscriberChannel.Webpush => true,
         _ => false,
     };
 }

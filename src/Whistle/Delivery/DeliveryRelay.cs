@@ -299,6 +299,16 @@ public static class DeliverySetup
         builder.Services.AddSingleton<Sms.SenderPool>();
         builder.Services.AddHttpClient<Sms.TwilioSmsSender>((sp, c) =>
             c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.Twilio.TimeoutSeconds));
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
+            return Push.VapidKeys.Load(o.Push.VapidKeys, Path.Combine(o.DataPath, Push.VapidKeys.FileName));
+        });
+        // A push endpoint is a subscriber's address: the HTTP client's own logs (which name the URL) are off,
+        // and a push service is never followed elsewhere by a redirect.
+        builder.Services.AddHttpClient<Push.WebPushSender>(c => c.Timeout = Push.WebPushSender.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();
         // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.
