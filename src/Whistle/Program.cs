@@ -1,6 +1,7 @@
 using Whistle.Alerts;
 using Whistle.Data;
 using Whistle.Delivery;
+using Whistle.Delivery.Push;
 using Whistle.Delivery.Sms;
 using Whistle.Geo;
 using Whistle.Identity;
@@ -34,6 +35,7 @@ api.MapAlerts();
 api.MapSubscriptions();
 api.MapZones();
 api.MapTemplates();
+api.MapPush();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();

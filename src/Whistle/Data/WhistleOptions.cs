@@ -148,6 +148,8 @@ public sealed class PushOptions
 {
     /// <summary>The VAPID subject push services may contact: a mailto: or https: URL (default: PublicBaseUrl).</summary>
     public string? Subject { get; set; }
+    /// <summary>The VAPID key pair as vapid.json's JSON, instead of the file (nodes sharing a database must share it).</summary>
+    public string? VapidKeys { get; set; }
     public double MessagesPerSecond { get; set; } = 500;
     public int Concurrency { get; set; } = 16;
 }

@@ -27,6 +27,7 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
                 {
                     SubscriberChannel.Email => await services.GetRequiredService<Email.EmailSender>().SendAsync(message, ct),
                     SubscriberChannel.Webhook => await services.GetRequiredService<Webhooks.WebhookSender>().SendAsync(message, ct),
+                    SubscriberChannel.Webpush => await services.GetRequiredService<Push.WebPushSender>().SendAsync(message, ct),
                     _ => await devSink.SendAsync(message, ct),
                 };
         }
@@ -37,7 +38,9 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
     {
         SubscriberChannel.Sms => o.Sms.Twilio.IsConfigured,
         SubscriberChannel.Email => o.Email.IsConfigured,
+        // Webhooks and web push need no provider account: the address is the subscriber's own endpoint.
         SubscriberChannel.Webhook => true,
+        SubscriberChannel.Webpush => true,
         _ => false,
     };
 }

@@ -300,9 +300,20 @@ public static class DeliverySetup
         builder.Services.AddHttpClient<Sms.TwilioSmsSender>((sp, c) =>
             c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.Twilio.TimeoutSeconds));
         builder.Services.AddSingleton<Email.EmailSender>();
+        // A webhook URL and a push endpoint are subscribers' addresses: the HTTP clients' own logs (which
+        // name the URL) are off, and neither follows a redirect elsewhere.
         builder.Services.AddHttpClient<Webhooks.WebhookSender>((sp, c) =>
                 c.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Webhooks.TimeoutSeconds)))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RemoveAllLoggers();
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
+            return Push.VapidKeys.Load(o.Push.VapidKeys, Path.Combine(o.DataPath, Push.VapidKeys.FileName));
+        });
+        builder.Services.AddHttpClient<Push.WebPushSender>(c => c.Timeout = Push.WebPushSender.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();
         // A node may serve the API without sending (Whistle:Delivery:Enabled=false) while others relay.
