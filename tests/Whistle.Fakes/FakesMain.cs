@@ -29,9 +29,9 @@ public static class FakesMain
             """);
         await using var push = await FakePushService.StartAsync(basePort + 3);
         var browser = push.NewSubscription();
-        Console.WriteLine($"""
+        Console.WriteLine($$"""
             Fake push service: a browser subscription to try (the service decrypts what it receives):
-              {{"channel":"webpush","address":"{browser.Endpoint}","keys":{{"p256dh":"{browser.P256dh}","auth":"{browser.Auth}"}},"language":"en","zones":[1]}}
+              {"channel":"webpush","address":"{{browser.Endpoint}}","keys":{"p256dh":"{{browser.P256dh}}","auth":"{{browser.Auth}}"},"language":"en","zones":[1]}
             """);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; try { stop.Cancel(); } catch (ObjectDisposedException) { } };
@@ -42,7 +42,7 @@ public static class FakesMain
             foreach (var sms in twilio.Received.Skip(printed)) { Console.WriteLine($"SMS to {sms.To}: {sms.Body}"); printed++; }
             foreach (var mail in smtp.Received.Skip(mails)) { Console.WriteLine($"E-mail to {string.Join(", ", mail.To)}: {mail.Subject}"); mails++; }
             foreach (var hook in hooks.Received.Skip(posts)) { Console.WriteLine($"Webhook {hook.Path}: {hook.Body}"); posts++; }
-            foreach (var p in push.Received.Skip(pushes)) { Console.WriteLine($"Push (topic {p.Topic}, urgency {p.Urgency}, TTL {p.Ttl}): {p.Json}"); pushes++; }
+            foreach (var pushed in push.Received.Skip(pushes)) { Console.WriteLine($"Push (topic {pushed.Topic}, urgency {pushed.Urgency}, TTL {pushed.Ttl}): {pushed.Json}"); pushes++; }
         }
     }
 }
