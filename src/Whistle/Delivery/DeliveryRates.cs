@@ -46,7 +46,7 @@ public sealed class DeliveryRates(IOptions<WhistleOptions> options)
     /// cancel waits no longer than that behind a batch), at least the calls in flight, at most BatchSize.
     /// </summary>
     public int BatchSize(SubscriberChannel channel) =>
-        Math.Clamp((int)Math.Ceiling(PerSecond(channel) * 5), Concurrency(channel), Math.Max(1, options.Value.Delivery.BatchSize));
+        Math.Max(1, Math.Min(options.Value.Delivery.BatchSize, Math.Max(Concurrency(channel), (int)Math.Ceiling(PerSecond(channel) * 5))));
 
     /// <summary>Estimated seconds to hand every recipient to its channel's provider, by channel name.</summary>
     public Dictionary<string, double> Estimate(IReadOnlyCollection<Recipient> recipients, IReadOnlyDictionary<string, string> messages)
