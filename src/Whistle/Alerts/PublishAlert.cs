@@ -84,7 +84,7 @@ public sealed class PublishAlert(
                 .Where(d => d.AlertSeq == original.Seq && (d.State == DeliveryState.Sent
                     || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
                 .Select(d => d.SubscriberId).ToListAsync(ct)).ToHashSet();
-            var orders = await db.Fanouts.AsNoTracking().Where(f => f.AlertId == original.Id)
+            var orders = await db.FanoutOrders.AsNoTracking().Where(f => f.AlertId == original.Id)
                 .Select(f => new { f.Channel, f.Recipients }).ToListAsync(ct);
             var recipients = orders.SelectMany(o => DeliveryStore.Order(o.Recipients).Where(reached.Contains)
                 .Select(id => new Recipient(id, 0, o.Channel))).ToList();

@@ -26,6 +26,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Subscriber> Subscribers => Set<Subscriber>();
     public DbSet<Delivery.Delivery> Deliveries => Set<Delivery.Delivery>();
     public DbSet<Delivery.Fanout> Fanouts => Set<Delivery.Fanout>();
+    public DbSet<Delivery.FanoutOrder> FanoutOrders => Set<Delivery.FanoutOrder>();
     public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
 
     public abstract bool IsPostgres { get; }
@@ -97,6 +98,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasKey(f => new { f.AlertId, f.Channel });
             e.HasIndex(f => new { f.Channel, f.Priority });
         });
+        b.Entity<Delivery.FanoutOrder>().HasKey(f => new { f.AlertId, f.Channel });
     }
 }
 

@@ -42,11 +42,11 @@ public class Delivery
 }
 
 /// <summary>
-/// The nearest-first order of one alert's deliveries on one channel and how far that channel's
-/// lane has got through it.
-/// Delivery rows are written in subscriber order (so the unique (alert, subscriber) index only
-/// ever appends — that is what makes a million-row fan-out fast); the order in which to send
-/// them is this array of subscriber ids, read a batch at a time from <see cref="Cursor"/>.
+/// How far one channel's lane has got through one alert's deliveries. Delivery rows are written in
+/// subscriber order (so the unique (alert, subscriber) index only ever appends — that is what makes
+/// a million-row fan-out fast); the order in which to send them is the <see cref="FanoutOrder"/>,
+/// read a batch at a time from <see cref="Cursor"/>. The order lives in its own table: moving the
+/// cursor rewrites this small row, never the megabytes of the order.
 /// </summary>
 public class Fanout
 {
@@ -54,13 +54,19 @@ public class Fanout
     public SubscriberChannel Channel { get; set; }
     public long AlertSeq { get; set; }
     public int Priority { get; set; }
-    /// <summary>Subscriber ids, nearest first, as little-endian 64-bit integers.</summary>
-    public byte[] Recipients { get; set; } = [];
     public int Total { get; set; }
     public int Cursor { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>When a lane last took a slice: of fan-outs of equal priority the least recently served goes next.</summary>
     public DateTimeOffset? ClaimedAt { get; set; }
+}
+
+/// <summary>One alert's recipients on one channel, nearest first: subscriber ids as little-endian 64-bit integers.</summary>
+public class FanoutOrder
+{
+    public Guid AlertId { get; set; }
+    public SubscriberChannel Channel { get; set; }
+    public byte[] Recipients { get; set; } = [];
 }
 
 /// <summary>

@@ -103,9 +103,9 @@ public static class DeliveryStore
                 if (r.Channel == channel) { BinaryPrimitives.WriteInt64LittleEndian(order.AsSpan(at), r.SubscriberId); at += 8; }
             db.Fanouts.Add(new Fanout
             {
-                AlertId = alert.Id, Channel = channel, AlertSeq = alert.Seq, Priority = priority,
-                Recipients = order, Total = count, CreatedAt = now,
+                AlertId = alert.Id, Channel = channel, AlertSeq = alert.Seq, Priority = priority, Total = count, CreatedAt = now,
             });
+            db.FanoutOrders.Add(new FanoutOrder { AlertId = alert.Id, Channel = channel, Recipients = order });
         }
         await db.SaveChangesAsync(ct);
     }
@@ -223,8 +223,8 @@ public static class DeliveryStore
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         cmd.CommandText = db.IsPostgres
-            ? """SELECT substring("Recipients" from @from for @len) FROM "Fanouts" WHERE "AlertId" = @id AND "Channel" = @channel"""
-            : """SELECT substr("Recipients", @from, @len) FROM "Fanouts" WHERE "AlertId" = @id AND "Channel" = @channel""";
+            ? """SELECT substring("Recipients" from @from for @len) FROM "FanoutOrders" WHERE "AlertId" = @id AND "Channel" = @channel"""
+            : """SELECT substr("Recipients", @from, @len) FROM "FanoutOrders" WHERE "AlertId" = @id AND "Channel" = @channel""";
         AddParam(cmd, "@from", from * 8 + 1);
         AddParam(cmd, "@len", count * 8);
         AddParam(cmd, "@id", Id(db, alertId));

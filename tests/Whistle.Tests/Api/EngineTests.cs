@@ -207,7 +207,7 @@ public sealed class ProgressTests
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
         var seq = await db.Alerts.Where(a => a.Id == id).Select(a => a.Seq).SingleAsync();
-        var order = DeliveryStore.Order(await db.Fanouts.Where(f => f.AlertId == id).Select(f => f.Recipients).SingleAsync());
+        var order = DeliveryStore.Order(await db.FanoutOrders.Where(f => f.AlertId == id).Select(f => f.Recipients).SingleAsync());
         var sentAt = await db.Deliveries.Where(d => d.AlertSeq == seq).ToDictionaryAsync(d => d.SubscriberId, d => d.SentAt!.Value);
         Assert.All(order.Take(1000), s => Assert.True(sentAt[s] <= firstThousand));
         Assert.Equal(firstThousand, order.Take(1000).Max(s => sentAt[s]));

@@ -398,10 +398,6 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Priority")
                         .HasColumnType("integer");
 
-                    b.Property<byte[]>("Recipients")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
                     b.Property<int>("Total")
                         .HasColumnType("integer");
 
@@ -410,6 +406,23 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("Channel", "Priority");
 
                     b.ToTable("Fanouts");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.FanoutOrder", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Recipients")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("AlertId", "Channel");
+
+                    b.ToTable("FanoutOrders");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>

@@ -385,10 +385,6 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
-                    b.Property<byte[]>("Recipients")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
                     b.Property<int>("Total")
                         .HasColumnType("INTEGER");
 
@@ -397,6 +393,23 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("Channel", "Priority");
 
                     b.ToTable("Fanouts");
+                });
+
+            modelBuilder.Entity("Whistle.Delivery.FanoutOrder", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Recipients")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("AlertId", "Channel");
+
+                    b.ToTable("FanoutOrders");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>
