@@ -55,7 +55,8 @@ public static class FanoutBench
             }
             Console.WriteLine($"paced at {rate}/s: the 1,000th arrived {seconds:F1} s after the dispatcher pressed send " +
                               $"(first to 1,000th: {window:F1} s, {999 / window:F1} msg/s); Whistle reports firstThousandSeconds = {progress?["firstThousandSeconds"]}");
-            Console.WriteLine($"RESULT nearest 1,000 of {n:N0} handed over at {rate} msg/s: {seconds:F1} s (the rate alone allows {1000.0 / rate:F1} s)");
+            Console.WriteLine($"RESULT nearest 1,000 of {n:N0} handed over by one sender at {rate} segments/s: {seconds:F1} s after send " +
+                              $"(the pace alone allows {1000 * segments * 1.05 / rate:F1} s for these {segments:F2}-segment messages; {1000.0 * 1.05 / rate:F1} s were they one segment each)");
         }
     }
 

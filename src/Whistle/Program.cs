@@ -8,6 +8,7 @@ using Whistle.Identity;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Reports;
+using Whistle.Site;
 using Whistle.Subscriptions;
 using Whistle.Verification;
 
@@ -20,12 +21,14 @@ builder.AddStaffIdentity();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
+builder.AddSite();
 
 var app = builder.Build();
 if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
 await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 
+app.UseSiteAssets();
 app.UsePlatform();
 var api = app.MapGroup("/api/v1");
 api.MapAuth();
@@ -39,6 +42,7 @@ api.MapPush();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();
+app.MapSite();
 
 await app.RunAsync();
 return 0;

@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Alerts;
+using Whistle.Data;
+
+namespace Whistle.Site.Pages;
+
+/// <summary>The public home: active verified alerts on a map and as a list, in the visitor's language.</summary>
+public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOptions> site) : SitePage
+{
+    public sealed record ActiveAlert(Guid Id, string Text, DateTimeOffset ExpiresAt);
+
+    public List<ActiveAlert> Alerts { get; private set; } = [];
+    public SiteOptions Tiles => site.Value;
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var alerts = await db.Alerts.AsNoTracking()
+            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
+            .OrderByDescending(a => a.SentAt).Take(100).ToListAsync(ct);
+        Alerts = alerts.Select(a => new ActiveAlert(a.Id, a.Messages.GetValueOrDefault(Lang) ?? a.Messages.GetValueOrDefault("en") ?? "", a.ExpiresAt)).ToList();
+    }
+}
