@@ -91,6 +91,20 @@ public sealed class FakeTwilio : IAsyncDisposable
         return Results.Json(new { sid = sms.Sid, status = "queued", to = sms.To, from = sms.From, body = sms.Body }, statusCode: 201);
     }
 
+    /// <summary>The Whistle settings (Whistle:Sms:Twilio:*) that point SMS at this fake.</summary>
+    public Dictionary<string, string?> Settings(string from = "+16125550100", double? perSecond = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Whistle:Sms:Twilio:BaseUrl"] = BaseUrl,
+            ["Whistle:Sms:Twilio:AccountSid"] = AccountSid,
+            ["Whistle:Sms:Twilio:AuthToken"] = AuthToken,
+            ["Whistle:Sms:Twilio:From"] = from,
+        };
+        if (perSecond is { } rate) settings["Whistle:Sms:Twilio:MessagesPerSecond"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return settings;
+    }
+
     /// <summary>Posts a status callback for the message, signed with the auth token (or with another, to forge one).</summary>
     public async Task<HttpResponseMessage> SendStatusAsync(FakeSms sms, string status, string signingToken = AuthToken, string? errorCode = null)
     {

@@ -31,6 +31,16 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
 
     public abstract bool IsPostgres { get; }
 
+    /// <summary>A small dictionary kept as one JSON text column.</summary>
+    private static ValueConverter<Dictionary<string, T>, string> JsonConverter<T>() => new(
+        v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+        v => JsonSerializer.Deserialize<Dictionary<string, T>>(v, JsonSerializerOptions.Default) ?? new());
+
+    private static ValueComparer<Dictionary<string, T>> JsonComparer<T>() => new(
+        (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
+        v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+        v => new Dictionary<string, T>(v));
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
@@ -52,20 +62,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         });
         b.Entity<Alert>(e =>
         {
-            e.Property(a => a.Messages).HasConversion(new ValueConverter<Dictionary<string, string>, string>(
-                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
-                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new()),
-                new ValueComparer<Dictionary<string, string>>(
-                    (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
-                    v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
-                    v => new Dictionary<string, string>(v)));
-            e.Property(a => a.Estimates).HasConversion(new ValueConverter<Dictionary<string, double>, string>(
-                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
-                v => JsonSerializer.Deserialize<Dictionary<string, double>>(v, JsonSerializerOptions.Default) ?? new()),
-                new ValueComparer<Dictionary<string, double>>(
-                    (x, y) => x!.Count == y!.Count && !x.Except(y).Any(),
-                    v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
-                    v => new Dictionary<string, double>(v)));
+            e.Property(a => a.Messages).HasConversion(JsonConverter<string>(), JsonComparer<string>());
+            e.Property(a => a.Estimates).HasConversion(JsonConverter<double>(), JsonComparer<double>());
             e.Ignore(a => a.Area);
             e.HasIndex(a => a.Seq).IsUnique();
             e.HasIndex(a => a.ReferencesId);

@@ -20,15 +20,10 @@ public sealed class EngineOrderTests
     private static CustomApp Start(FakeTwilio twilio, double perSecond, int batch)
     {
         int port = CustomApp.FreePort();
-        return new CustomApp(new()
+        return new CustomApp(new(twilio.Settings(perSecond: perSecond))
         {
             ["Whistle:Delivery:BatchSize"] = batch.ToString(),
             ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
-            ["Whistle:Sms:Twilio:BaseUrl"] = twilio.BaseUrl,
-            ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
-            ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
-            ["Whistle:Sms:Twilio:From"] = "+16125550100",
-            ["Whistle:Sms:Twilio:MessagesPerSecond"] = perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, kestrelPort: port);
     }
 
@@ -95,14 +90,9 @@ public sealed class EngineOrderTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         int port = CustomApp.FreePort();
-        using var app = new CustomApp(new()
+        using var app = new CustomApp(new(twilio.Settings(perSecond: 50))
         {
             ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
-            ["Whistle:Sms:Twilio:BaseUrl"] = twilio.BaseUrl,
-            ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
-            ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
-            ["Whistle:Sms:Twilio:From"] = "+16125550100",
-            ["Whistle:Sms:Twilio:MessagesPerSecond"] = "50",
             ["Whistle:Sms:Twilio:TimeoutSeconds"] = "1",
         }, kestrelPort: port);
         var who = await Seed.SubscribersAsync(app, 1, 45.3, -94.3);

@@ -19,14 +19,7 @@ public sealed class SmsTests
     {
         await using var twilio = await FakeTwilio.StartAsync();
         int port = CustomApp.FreePort();
-        using var app = new CustomApp(new()
-        {
-            ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
-            ["Whistle:Sms:Twilio:BaseUrl"] = twilio.BaseUrl,
-            ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
-            ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
-            ["Whistle:Sms:Twilio:From"] = "+16125550100",
-        }, kestrelPort: port);
+        using var app = new CustomApp(new(twilio.Settings()) { ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}" }, kestrelPort: port);
         var client = app.CreateClient();
         var here = new { lat = 45.3, lon = -93.9, radiusMeters = 300 };
 
@@ -68,15 +61,10 @@ public sealed class SmsTests
     private static CustomApp Start(FakeTwilio twilio, string from, double perSecond, int leaseSeconds = 60)
     {
         int port = CustomApp.FreePort();
-        return new CustomApp(new()
+        return new CustomApp(new(twilio.Settings(from, perSecond))
         {
             ["Whistle:Delivery:LeaseSeconds"] = leaseSeconds.ToString(),
             ["Whistle:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
-            ["Whistle:Sms:Twilio:BaseUrl"] = twilio.BaseUrl,
-            ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
-            ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
-            ["Whistle:Sms:Twilio:From"] = from,
-            ["Whistle:Sms:Twilio:MessagesPerSecond"] = perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, kestrelPort: port);
     }
 
