@@ -49,14 +49,10 @@ public sealed class FakePushService : IAsyncDisposable
 
     public static async Task<FakePushService> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var app = FakeHost.Create(port);
         var fake = new FakePushService(app);
         app.MapPost("/push/{id}", fake.PushAsync);
-        await app.StartAsync();
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         fake.Origin = new Uri(fake.BaseUrl).GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
         return fake;
     }

@@ -46,14 +46,10 @@ public sealed class FakeWebhookReceiver : IAsyncDisposable
 
     public static async Task<FakeWebhookReceiver> StartAsync(string? secret = null, int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var app = FakeHost.Create(port);
         var fake = new FakeWebhookReceiver(app, secret ?? "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         app.MapPost("/{**path}", fake.ReceiveAsync);
-        await app.StartAsync();
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         return fake;
     }
 
