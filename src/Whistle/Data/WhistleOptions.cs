@@ -58,6 +58,11 @@ public sealed class DeliveryOptions
     public int PollMilliseconds { get; set; } = 1000;
     public int BatchSize { get; set; } = 500;
     public int LeaseSeconds { get; set; } = 60;
+    /// <summary>
+    /// Let webhooks and push go to private, loopback and link-local addresses (off: subscriber-chosen URLs
+    /// reach only the public internet, so the server cannot be made to call its own network).
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
     /// <summary>Where the development sink writes (default &lt;data dir&gt;/dev-outbox.jsonl); one file per process.</summary>
     public string? DevOutboxPath { get; set; }
 }

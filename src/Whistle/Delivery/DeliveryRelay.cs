@@ -301,10 +301,10 @@ public static class DeliverySetup
             c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.Twilio.TimeoutSeconds));
         builder.Services.AddSingleton<Email.EmailSender>();
         // A webhook URL and a push endpoint are subscribers' addresses: the HTTP clients' own logs (which
-        // name the URL) are off, and neither follows a redirect elsewhere.
+        // name the URL) are off, neither follows a redirect, and neither connects to a private network.
         builder.Services.AddHttpClient<Webhooks.WebhookSender>((sp, c) =>
                 c.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Webhooks.TimeoutSeconds)))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .ConfigurePrimaryHttpMessageHandler(sp => SubscriberEndpoints.Handler(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Delivery.AllowPrivateNetworks))
             .RemoveAllLoggers();
         builder.Services.AddSingleton(sp =>
         {
@@ -312,7 +312,7 @@ public static class DeliverySetup
             return Push.VapidKeys.Load(o.Push.VapidKeys, Path.Combine(o.DataPath, Push.VapidKeys.FileName));
         });
         builder.Services.AddHttpClient<Push.WebPushSender>(c => c.Timeout = Push.WebPushSender.Timeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .ConfigurePrimaryHttpMessageHandler(sp => SubscriberEndpoints.Handler(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Delivery.AllowPrivateNetworks))
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IMessageSender, ChannelRouter>();
         builder.Services.AddSingleton<DeliveryRelay>();

@@ -37,6 +37,8 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
             ["Whistle:Demo"] = "true",
             ["Whistle:DemoSubscribers"] = "0",
             ["Whistle:Delivery:PollMilliseconds"] = "100",
+            // The local fakes (push service, webhook receiver) listen on 127.0.0.1.
+            ["Whistle:Delivery:AllowPrivateNetworks"] = "true",
             ["Whistle:RateLimits:ReportsPerMinute"] = "1000",
             ["Whistle:RateLimits:SubscriptionsPerMinute"] = "1000",
             ["Whistle:RateLimits:LoginPerMinute"] = "1000",

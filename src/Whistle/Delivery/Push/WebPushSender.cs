@@ -75,6 +75,10 @@ public sealed class WebPushSender(HttpClient http, VapidKeys vapid, TimeProvider
             // 400 malformed, 401/403 VAPID refused (the subscription was made with another key), 413 too large.
             return SendResult.Reject(reason);
         }
+        catch (HttpRequestException e) when (SubscriberEndpoints.IsRefused(e))
+        {
+            return SendResult.Reject("push endpoint is on a private network");
+        }
         catch (HttpRequestException e)
         {
             return SendResult.Retry($"push service unreachable: {e.HttpRequestError}");

@@ -75,6 +75,10 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
             // Redirects are not followed (a POST must not turn into a GET elsewhere); like other 4xx, final.
             return SendResult.Reject(reason);
         }
+        catch (HttpRequestException e) when (SubscriberEndpoints.IsRefused(e))
+        {
+            return SendResult.Reject("webhook address is on a private network");
+        }
         catch (HttpRequestException e)
         {
             return SendResult.Retry($"webhook unreachable: {e.HttpRequestError}");
