@@ -25,6 +25,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         } while (await timer.WaitForNextTickAsync(stop));
     }
 
+    public static readonly TimeSpan FanoutOrderKept = TimeSpan.FromDays(7);
+
     public async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -47,9 +49,17 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             db.SightingTransitions.Add(s.MoveTo(SightingState.Unconfirmed, "system", $"not verified within {o.Clustering.ExpireAfterMinutes} minutes", now));
         await db.SaveChangesAsync(ct);
 
-        if (contacts + addresses + expired.Count > 0)
-            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired",
-                contacts, addresses, expired.Count);
+        // A fan-out's nearest-first order (8 MB for a million recipients) is needed while it sends and for
+        // its updates and cancel; a week after the alert expired, with every lane through it, it goes.
+        var orderKept = now - FanoutOrderKept;
+        int orders = await db.FanoutOrders
+            .Where(f => db.Alerts.Any(a => a.Id == f.AlertId && a.ExpiresAt <= orderKept)
+                        && !db.Fanouts.Any(x => x.AlertId == f.AlertId && x.Cursor < x.Total))
+            .ExecuteDeleteAsync(ct);
+
+        if (contacts + addresses + expired.Count + orders > 0)
+            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, {Orders} fan-out orders dropped",
+                contacts, addresses, expired.Count, orders);
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Whistle.Privacy;
@@ -121,6 +122,34 @@ public sealed class RetentionTests
         Assert.False(purged["reports"]![0]!["hasContact"]!.GetValue<bool>());
         // The report itself — what was seen, where, when — stays.
         Assert.Equal("Cedar Ave", purged["reports"]![0]!["placeText"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_fan_outs_order_is_dropped_a_week_after_its_alert_expired_and_not_before()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new CustomApp([], s => s.AddSingleton<TimeProvider>(fake));
+        await Seed.SubscribersAsync(app, 3, 45.7, -94.7, Whistle.Subscriptions.SubscriberChannel.Email);
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, expiresInMinutes = 60, circle = new { lat = 45.7, lon = -94.7, radiusMeters = 100 } });
+        var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        await WhistleApp.DeliveredAsync(dispatcher, id);
+        var housekeeping = app.Services.GetRequiredService<Housekeeping>();
+        async Task<int> Orders()
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<Whistle.Data.WhistleDb>().FanoutOrders.CountAsync(f => f.AlertId == id);
+        }
+
+        fake.Advance(TimeSpan.FromMinutes(60) + Housekeeping.FanoutOrderKept - TimeSpan.FromMinutes(1));
+        await housekeeping.RunOnceAsync(default);
+        Assert.Equal(1, await Orders());
+        fake.Advance(TimeSpan.FromMinutes(2));
+        await housekeeping.RunOnceAsync(default);
+        Assert.Equal(0, await Orders());
+        // The alert and its delivery counts stay (a week on, the dispatcher logs in again: tokens last 12 hours).
+        var later = await app.StaffAsync("dispatcher");
+        Assert.Equal(3, (await later.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!["deliveries"]!["sent"]!.GetValue<int>());
     }
 
     [Fact]
