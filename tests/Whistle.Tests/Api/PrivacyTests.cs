@@ -153,6 +153,25 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task An_alert_that_expires_before_its_turn_stops_sending()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new CustomApp(new() { ["Whistle:Delivery:Enabled"] = "false" }, s => s.AddSingleton<TimeProvider>(fake));
+        await Seed.SubscribersAsync(app, 4, 45.8, -94.8, Whistle.Subscriptions.SubscriberChannel.Email);
+        var dispatcher = await app.StaffAsync("dispatcher");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, expiresInMinutes = 5, circle = new { lat = 45.8, lon = -94.8, radiusMeters = 100 } });
+        var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+
+        fake.Advance(TimeSpan.FromMinutes(5));
+        var relay = app.Services.GetRequiredService<Whistle.Delivery.DeliveryRelay>();
+        Assert.Equal(4, await relay.RunOnceAsync(default));
+        var alert = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!;
+        Assert.Equal(4, alert["deliveries"]!["dead"]!.GetValue<int>());
+        Assert.Equal("expired", alert["state"]!.GetValue<string>());
+        Assert.DoesNotContain(app.Outbox(), l => l.AlertId == id);
+    }
+
+    [Fact]
     public async Task Past_the_configured_limit_reports_get_429_with_problem_details_and_what_was_accepted_is_kept()
     {
         using var app = new CustomApp(new() { ["Whistle:RateLimits:ReportsPerMinute"] = "3" });
