@@ -86,6 +86,7 @@ public static partial class Ui
         {
             ["c.console"] = "Consola",
             ["c.nav"] = "Consola",
+            ["c.nav.queue"] = "Cola",
             ["c.nav.verify"] = "Mis tareas",
             ["c.logout"] = "Cerrar sesión",
             ["c.login.title"] = "Acceso del personal",
@@ -112,6 +113,7 @@ public static partial class Ui
         {
             ["c.console"] = "Konsol",
             ["c.nav"] = "Konsol",
+            ["c.nav.queue"] = "Safka",
             ["c.nav.verify"] = "Hawlahayga",
             ["c.logout"] = "Ka bax",
             ["c.login.title"] = "Gelitaanka shaqaalaha",
@@ -138,6 +140,7 @@ public static partial class Ui
         {
             ["c.console"] = "Console",
             ["c.nav"] = "Console",
+            ["c.nav.queue"] = "Kab",
             ["c.nav.verify"] = "Kuv haujlwm",
             ["c.logout"] = "Tawm",
             ["c.login.title"] = "Neeg ua haujlwm nkag",

@@ -176,8 +176,33 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         // The composer: the circle's radius changes the live count; the Spanish message and its SMS size are shown.
         await desk.GetByLabel("Radius (metres)").FillAsync("100");
         await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1"); // the resident's own 1.5 km circle still meets it
+        // Dragging the circle's centre 300 px (about 4 km at this zoom) away leaves the resident out; dragging it back brings them in.
+        var centre = desk.Locator("#alert-map .leaflet-marker-icon");
+        var at = (await centre.BoundingBoxAsync())!;
+        float x = at.X + at.Width / 2, y = at.Y + at.Height - 4;
+        await desk.Mouse.MoveAsync(x, y);
+        await desk.Mouse.DownAsync();
+        await desk.Mouse.MoveAsync(x + 150, y, new() { Steps = 5 });
+        await desk.Mouse.MoveAsync(x + 300, y, new() { Steps = 5 });
+        await desk.Mouse.UpAsync();
+        await Expect(desk.Locator("#recipients")).ToHaveTextAsync("0");
+        at = (await centre.BoundingBoxAsync())!;
+        Assert.InRange(at.X + at.Width / 2 - x, 250, 350);
+        await desk.Mouse.MoveAsync(x + 300, y);
+        await desk.Mouse.DownAsync();
+        await desk.Mouse.MoveAsync(x + 150, y, new() { Steps = 5 });
+        await desk.Mouse.MoveAsync(x, y, new() { Steps = 5 });
+        await desk.Mouse.UpAsync();
+        await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1");
+        // No circle: the area must come from somewhere, and says so; a click on the map picks the neighbourhood there.
         await desk.GetByLabel("Use a circle").UncheckAsync();
         await Expect(desk.Locator("#alert-form [data-error-for=area]")).ToContainTextAsync("Give the alert an area");
+        await desk.Locator("#alert-map").ClickAsync(); // its centre: the sighting, in Midtown Phillips
+        await Expect(desk.Locator("#zones-picked")).ToHaveTextAsync("Midtown Phillips");
+        await Expect(desk.Locator("#alert-form [data-error-for=area]")).ToBeEmptyAsync();
+        await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1");
+        await desk.Locator("#alert-map").ClickAsync(); // and a second click leaves it out again
+        await Expect(desk.Locator("#zones-picked")).ToHaveTextAsync("none (click the map to add)");
         await desk.GetByLabel("Use a circle").CheckAsync();
         await desk.GetByLabel("Radius (metres)").FillAsync("1000");
         await Expect(desk.Locator("#alert-form [data-error-for=area]")).ToBeEmptyAsync();

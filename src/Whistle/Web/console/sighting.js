@@ -11,6 +11,8 @@
   var sighting = null;
   var errorBox = document.getElementById("sighting-error");
   var ALERT_KEY = "whistle.alert." + id;
+  // A verifier records outcomes here; dispatching, resolving and alerting are the dispatcher's (the API enforces it).
+  if (!C.canDispatch()) ["dispatch", "resolve", "composer"].forEach(function (x) { document.getElementById(x).hidden = true; });
 
   // ---- the sighting ----
   async function load() {
