@@ -258,4 +258,46 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await BrowserFixture.ScreenshotAsync(verifyDesktop, "console-verify-desktop");
         await AccessibleAsync(verifyDesktop);
     }
+
+    [Fact]
+    public async Task A_drill_can_go_out_before_verification_is_labelled_in_every_language_and_a_false_alarm_retracts_it()
+    {
+        var dispatcher = await StaffAsync(Roles.Dispatcher);
+        using var http = Http();
+        var res = await http.PostAsJsonAsync("/api/v1/reports", new { activity = "patrol", lat = 44.9995, lon = -93.2900, placeText = "Drill corner", channel = "web" });
+        var sightingId = (await res.Content.ReadFromJsonAsync<JsonObject>())!["sightingId"]!.GetValue<Guid>();
+
+        var desk = await browser.NewPageAsync(BrowserFixture.Desktop);
+        await LoginAsync(desk, dispatcher, "/console");
+        await desk.GotoAsync($"/console/sightings/{sightingId}");
+        await Expect(desk.Locator("#s-state")).ToHaveTextAsync("new");
+        await Expect(desk.Locator("#messages li[data-lang=en]")).ToContainTextAsync("VERIFIED");
+        await desk.GetByLabel("Drill (labelled as a drill in every language)").CheckAsync();
+        await Expect(desk.Locator("#messages li[data-lang=en]")).ToContainTextAsync("DRILL - TEST ONLY");
+        await Expect(desk.Locator("#messages li[data-lang=es]")).ToContainTextAsync("SIMULACRO - SOLO PRUEBA");
+        await Expect(desk.Locator("#messages li[data-lang=so]")).ToContainTextAsync("TIJAABO");
+        await Expect(desk.Locator("#messages li[data-lang=hmn]")).ToContainTextAsync("KEV XYAUM");
+
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Send alert…" }).ClickAsync();
+        await Expect(desk.Locator("#confirm-summary")).ToContainTextAsync("Drill");
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Go back" }).ClickAsync();
+        await Expect(desk.Locator("#sent")).ToBeHiddenAsync(); // going back sends nothing
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Send alert…" }).ClickAsync();
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Send now" }).ClickAsync();
+        await Expect(desk.Locator("#sent")).ToBeVisibleAsync();
+        await Expect(desk.Locator("#progress")).ToHaveAttributeAsync("data-done", "true");
+
+        // A drill is never on the public page.
+        var home = await browser.NewPageAsync(BrowserFixture.Phone);
+        await home.GotoAsync("/");
+        await Expect(home.Locator("#alerts")).Not.ToContainTextAsync("DRILL");
+
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Retract as false alarm" }).ClickAsync();
+        await Expect(desk.Locator("#sent-status")).ToContainTextAsync("Retract as false alarm · Sent");
+        await Expect(desk.Locator("#s-state")).ToHaveTextAsync("false alarm");
+        await Expect(desk.Locator("#history")).ToContainTextAsync("alert cancelled: false_alarm");
+        // Retracting twice is refused with the API's reason, in the page.
+        await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
+        await Expect(desk.Locator("#sent-error")).ToContainTextAsync("already cancelled");
+    }
 }
