@@ -300,4 +300,55 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
         await Expect(desk.Locator("#sent-error")).ToContainTextAsync("already cancelled");
     }
+
+    [Fact]
+    public async Task An_admin_edits_and_approves_a_spanish_template_and_a_text_past_the_SMS_budget_is_refused_next_to_it()
+    {
+        var admin = await StaffAsync(Roles.Admin);
+        var page = await browser.NewPageAsync(BrowserFixture.Desktop);
+        await LoginAsync(page, admin, "/console");
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Templates" });
+        await Expect(link).ToBeVisibleAsync();
+        await link.ClickAsync();
+        await page.WaitForURLAsync("**/console/admin/templates");
+        await page.GetByLabel("Language of the templates").SelectOptionAsync("es");
+        var update = page.Locator("#templates li[data-key=update]");
+        var text = update.GetByLabel("update (es)");
+        await Expect(text).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\{marker\}"));
+        await Expect(update).ToContainTextAsync("Longest SMS:");
+
+        await text.FillAsync("{marker} ACTUALIZACIÓN: " + string.Concat(Enumerable.Repeat("texto demasiado largo ", 30)));
+        await update.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(update.Locator("[data-error-for=text]")).ToContainTextAsync("segments; at most 3.");
+        await Expect(update.Locator("[data-error-general]")).ToContainTextAsync("Shorten it.");
+        await Expect(text).ToHaveAttributeAsync("aria-invalid", "true");
+
+        await text.FillAsync("ACTUALIZACIÓN sin marcador: {activity} cerca de {place}.");
+        await update.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(update.Locator("[data-error-general]")).ToContainTextAsync("must keep {marker}");
+
+        await text.FillAsync("{marker} ACTUALIZACIÓN: {activity} cerca de {place}, {time}. {advice}");
+        await update.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(update.Locator("[role=status]")).ToHaveTextAsync("Saved.");
+        await Expect(update.Locator("[data-error-general]")).ToBeEmptyAsync();
+        await Expect(update.Locator(".review")).ToHaveTextAsync("Needs review by a native speaker");
+        await BrowserFixture.ScreenshotAsync(page, "console-templates-desktop");
+        await AccessibleAsync(page);
+        await update.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(update.Locator(".review")).ToHaveTextAsync("Reviewed by " + admin.Email);
+        await Expect(update.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeHiddenAsync();
+
+        var phone = await browser.NewPageAsync(BrowserFixture.Phone);
+        await LoginAsync(phone, admin, "/console");
+        await phone.GotoAsync("/console/admin/templates");
+        await Expect(phone.Locator("#templates li[data-key=alert]")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(phone, "console-templates-phone");
+        await AccessibleAsync(phone);
+
+        // A dispatcher is not shown the link.
+        var desk = await browser.NewPageAsync(BrowserFixture.Desktop);
+        await LoginAsync(desk, await StaffAsync(Roles.Dispatcher), "/console");
+        await Expect(desk.Locator("#live")).ToHaveTextAsync("Live");
+        await Expect(desk.GetByRole(AriaRole.Link, new() { Name = "Templates" })).ToHaveCountAsync(0);
+    }
 }

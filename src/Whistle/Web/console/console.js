@@ -103,6 +103,9 @@
     return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
   }
 
+  // Links only an admin can use are shown to admins (the API refuses the rest anyway).
+  if (roles().indexOf("admin") >= 0) document.querySelectorAll("[data-needs=admin]").forEach(function (a) { a.hidden = false; });
+
   var logout = document.getElementById("logout");
   if (logout) logout.addEventListener("click", function () {
     sessionStorage.removeItem(TOKEN);

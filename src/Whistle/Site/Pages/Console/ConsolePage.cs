@@ -17,3 +17,5 @@ public sealed class SightingModel : ConsolePage
     public Guid Id { get; private set; }
     public void OnGet(Guid id) => Id = id;
 }
+
+public sealed class TemplatesModel : ConsolePage { public void OnGet() { } }
