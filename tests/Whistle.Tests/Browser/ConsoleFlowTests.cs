@@ -128,15 +128,19 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.True(await desk.EvaluateAsync<bool>("() => window.__sameDocument === true"));
         await Expect(desk.Locator("#queue-map path.leaflet-interactive")).ToHaveCountAsync(1);
         // A second report nearby merges into the same sighting, live too.
-        await http.PostAsJsonAsync("/api/v1/reports", new { activity = "checkpoint", lat = 44.9487, lon = -93.2551, channel = "web" });
+        await item.GetByText("Reports (1)").ClickAsync(); // the merged reports, opened in the queue
+        await Expect(item.Locator(".merged li")).ToHaveCountAsync(1);
+        await Expect(item.Locator(".merged")).ToContainTextAsync("Retén en la esquina, cuatro agentes");
+        await http.PostAsJsonAsync("/api/v1/reports", new { activity = "checkpoint", lat = 44.9487, lon = -93.2551, channel = "web", text = "Siguen ahí" });
         await Expect(item).ToContainTextAsync("2 reports", new() { Timeout = 1000 });
+        await Expect(item.Locator(".merged li")).ToHaveCountAsync(2); // still open, and grown
         await BrowserFixture.ScreenshotAsync(desk, "console-queue-desktop");
         await AccessibleAsync(desk);
 
         // The sighting page: reports, history, dispatch.
         await item.GetByRole(AriaRole.Link).ClickAsync();
         await desk.WaitForURLAsync($"**/console/sightings/{sightingId}");
-        await Expect(desk.Locator("#reports li")).ToHaveCountAsync(2);
+        await Expect(desk.Locator("#reports > li")).ToHaveCountAsync(2);
         await Expect(desk.Locator("#reports")).ToContainTextAsync("Retén en la esquina, cuatro agentes");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("new");
         // Sending before it is confirmed is refused, readably.

@@ -12,6 +12,19 @@
   var muted = localStorage.getItem("whistle.muted") === "1";
   var known = {};  // id -> summary
   var markers = {};
+  var expanded = {}; // ids whose reports the dispatcher opened
+
+  // A sighting's merged reports, loaded when its card is opened (and again when it changes).
+  async function reports(s, box) {
+    var res = await C.api("GET", "/api/v1/sightings/" + s.id);
+    box.textContent = "";
+    if (!res.ok) { box.appendChild(C.el("li", { className: "form-error", text: res.problem.detail || C.t("c.error.generic") })); return; }
+    res.data.reports.forEach(function (r) {
+      var facts = [C.time(r.observedAt), r.placeText, r.agents != null ? "agents: " + r.agents : null,
+        r.vehicles != null ? "vehicles: " + r.vehicles : null, r.text].filter(Boolean).join(" · ");
+      box.appendChild(C.el("li", { text: facts }));
+    });
+  }
 
   function showSound() { sound.setAttribute("aria-pressed", muted ? "false" : "true"); }
   showSound();
@@ -35,10 +48,17 @@
     if (!open.length) list.appendChild(C.el("li", { className: "none", text: C.t("c.queue.none") }));
     open.forEach(function (s) {
       var link = C.el("a", { href: "/console/sightings/" + s.id, text: C.activity(s.activity) + (s.placeText ? " — " + s.placeText : "") });
+      var box = C.el("ol", { className: "merged" });
+      var details = C.el("details", {}, [C.el("summary", { text: C.t("c.reports.title") + " (" + s.reportCount + ")" }), box]);
+      if (expanded[s.id]) { details.open = true; reports(s, box); }
+      details.addEventListener("toggle", function () {
+        if (details.open) { expanded[s.id] = true; reports(s, box); } else delete expanded[s.id];
+      });
       list.appendChild(C.el("li", { className: "card state-" + s.state, "data-id": s.id }, [
         link,
         C.el("span", { className: "state", text: C.state(s.state) }),
         C.el("span", { className: "meta", text: s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.lastReportAt) }),
+        details,
       ]));
     });
     Object.keys(markers).forEach(function (id) {
