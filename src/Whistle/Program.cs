@@ -42,6 +42,7 @@ api.MapPush();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();
+app.MapSightingsHub();
 app.MapSite();
 
 await app.RunAsync();

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Whistle.Data;
@@ -45,7 +46,7 @@ public static class ReportsApi
 
     private static async Task<Results<Created<ReportCreated>, ForbidHttpResult>> CreateAsync(
         ReportRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options,
-        ClaimsPrincipal user, CancellationToken ct)
+        ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var o = options.Value;
@@ -99,6 +100,7 @@ public static class ReportsApi
         }
         db.Reports.Add(report);
         await db.SaveChangesAsync(ct);
+        await SightingsHub.NotifyAsync(hub, sighting);
         return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id));
     }
 

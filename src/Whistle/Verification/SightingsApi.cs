@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Whistle.Data;
 using Whistle.Identity;
@@ -44,17 +45,18 @@ public static class SightingsApi
         var group = routes.MapGroup("/sightings").WithTags("Sightings").WithValidation().RequireAuthorization(Policies.Staff);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
-        group.MapPost("/{id:guid}/dispatch", (Guid id, NoteRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-            MoveAsync(id, SightingState.Verifying, req.Note, db, time, user, ct)).RequireAuthorization(Policies.Dispatch);
-        group.MapPost("/{id:guid}/verification", (Guid id, VerificationRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
+        group.MapGet("/assigned", AssignedAsync).RequireAuthorization(Policies.Verify);
+        group.MapPost("/{id:guid}/dispatch", (Guid id, NoteRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
+            MoveAsync(id, SightingState.Verifying, req.Note, db, time, user, hub, ct)).RequireAuthorization(Policies.Dispatch);
+        group.MapPost("/{id:guid}/verification", (Guid id, VerificationRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
             MoveAsync(id, req.Outcome switch
             {
                 VerificationOutcome.Confirmed => SightingState.Confirmed,
                 VerificationOutcome.FalseAlarm => SightingState.FalseAlarm,
                 _ => SightingState.Unconfirmed,
-            }, req.Note, db, time, user, ct)).RequireAuthorization(Policies.Verify);
-        group.MapPost("/{id:guid}/resolve", (Guid id, NoteRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-            MoveAsync(id, SightingState.Resolved, req.Note, db, time, user, ct)).RequireAuthorization(Policies.Dispatch);
+            }, req.Note, db, time, user, hub, ct)).RequireAuthorization(Policies.Verify);
+        group.MapPost("/{id:guid}/resolve", (Guid id, NoteRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
+            MoveAsync(id, SightingState.Resolved, req.Note, db, time, user, hub, ct)).RequireAuthorization(Policies.Dispatch);
         return group;
     }
 
@@ -66,7 +68,19 @@ public static class SightingsApi
         return TypedResults.Ok(list);
     }
 
-    private static SightingSummary Summary(Sighting x) =>
+    /// <summary>
+    /// A verifier's assignments: the sightings verifiers have been sent to and that await an outcome
+    /// (state verifying), oldest dispatch first. Dispatch does not name one verifier yet (no roster), so every
+    /// verifier on the network sees them all.
+    /// </summary>
+    private static async Task<Ok<List<SightingSummary>>> AssignedAsync(WhistleDb db, CancellationToken ct)
+    {
+        var list = await db.Sightings.AsNoTracking().Where(x => x.State == SightingState.Verifying)
+            .OrderBy(x => x.UpdatedAt).Take(100).ToListAsync(ct);
+        return TypedResults.Ok(list.Select(Summary).ToList());
+    }
+
+    internal static SightingSummary Summary(Sighting x) =>
         new(x.Id, x.State, x.Activity, x.Lat, x.Lon, x.PlaceText, x.ReportCount, x.FirstReportAt, x.LastReportAt, x.UpdatedAt);
 
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
@@ -85,7 +99,7 @@ public static class SightingsApi
     }
 
     private static async Task<Results<Ok<SightingSummary>, NotFound, ProblemHttpResult>> MoveAsync(
-        Guid id, SightingState to, string? note, WhistleDb db, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+        Guid id, SightingState to, string? note, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct)
     {
         var s = await db.Sightings.FirstOrDefaultAsync(x => x.Id == id, ct);
         if (s is null) return TypedResults.NotFound();
@@ -93,6 +107,7 @@ public static class SightingsApi
             return Problem.Conflict($"A sighting that is {Names.Of(s.State)} cannot become {Names.Of(to)}.");
         db.SightingTransitions.Add(s.MoveTo(to, user.Identity?.Name ?? "unknown", note, time.GetUtcNow()));
         await db.SaveChangesAsync(ct);
+        await SightingsHub.NotifyAsync(hub, s);
         return TypedResults.Ok(Summary(s));
     }
 }

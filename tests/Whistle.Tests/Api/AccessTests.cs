@@ -14,6 +14,7 @@ public static class AccessCases
     {
         { "GET", "/api/v1/sightings" },
         { "GET", $"/api/v1/sightings/{Guid.Empty}" },
+        { "GET", "/api/v1/sightings/assigned" },
         { "POST", $"/api/v1/sightings/{Guid.Empty}/verification" },
         { "POST", $"/api/v1/sightings/{Guid.Empty}/dispatch" },
         { "POST", "/api/v1/alerts" },

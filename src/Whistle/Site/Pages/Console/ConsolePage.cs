@@ -1,0 +1,21 @@
+namespace Whistle.Site.Pages.Console;
+
+/// <summary>
+/// A console page: a shell served to anyone; its script holds the staff bearer token (sessionStorage)
+/// and loads everything from the API, which enforces the roles.
+/// </summary>
+public abstract class ConsolePage : SitePage
+{
+    public string TextsJson => System.Text.Json.JsonSerializer.Serialize(Ui.ConsoleTextsFor(Lang));
+}
+
+public sealed class LoginModel : ConsolePage { public void OnGet() { } }
+public sealed class QueueModel : ConsolePage { public void OnGet() { } }
+public sealed class VerifyModel : ConsolePage { public void OnGet() { } }
+public sealed class SightingModel : ConsolePage
+{
+    public Guid Id { get; private set; }
+    public void OnGet(Guid id) => Id = id;
+}
+
+public sealed class TemplatesModel : ConsolePage { public void OnGet() { } }

@@ -1,0 +1,123 @@
+// The staff console's shared helpers: the bearer token (sessionStorage: gone when the tab closes),
+// API calls that turn every RFC 7807 problem into a readable message next to its field, SignalR hubs,
+// and the words of the page's language.
+(function () {
+  "use strict";
+  var TOKEN = "whistle.token", ROLES = "whistle.roles";
+  var texts = JSON.parse(document.getElementById("console-texts").textContent);
+
+  function t(key) { return texts[key] || key; }
+  function token() { return sessionStorage.getItem(TOKEN); }
+  function roles() { try { return JSON.parse(sessionStorage.getItem(ROLES) || "[]"); } catch (e) { return []; } }
+  function canDispatch() { var r = roles(); return r.indexOf("dispatcher") >= 0 || r.indexOf("admin") >= 0; }
+
+  function toLogin() {
+    location.href = "/console/login?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  function requireLogin() {
+    if (token()) return true;
+    toLogin();
+    return false;
+  }
+
+  async function api(method, url, body) {
+    var headers = { "Accept": "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token()) headers["Authorization"] = "Bearer " + token();
+    var res;
+    try {
+      res = await fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      return { ok: false, status: 0, problem: { detail: t("c.error.network") } };
+    }
+    var data = null, text = await res.text();
+    if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
+    if (res.ok) return { ok: true, status: res.status, data: data };
+    if (res.status === 401 && url.indexOf("/auth/login") < 0) {
+      sessionStorage.removeItem(TOKEN);
+      toLogin();
+    }
+    var problem = data && typeof data === "object" ? data : {};
+    if (res.status >= 500) problem = { detail: t("c.error.generic") };
+    else if (res.status === 403) problem = { detail: t("c.error.forbidden") };
+    else if (!problem.detail && !problem.errors) problem.detail = problem.title || t("c.error.generic");
+    return { ok: false, status: res.status, problem: problem };
+  }
+
+  function clearProblem(root) {
+    root.querySelectorAll("[data-error-for], [data-error-general]").forEach(function (el) { el.textContent = ""; });
+    root.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+  }
+
+  // Each field's messages next to the field; anything without a place, and the detail, at the top.
+  function showProblem(root, problem, general) {
+    clearProblem(root);
+    var rest = [];
+    var errors = (problem && problem.errors) || {};
+    Object.keys(errors).forEach(function (field) {
+      var spot = root.querySelector('[data-error-for="' + field + '"]');
+      var msg = [].concat(errors[field]).join(" ");
+      if (spot) {
+        spot.textContent = msg;
+        var input = spot.id && root.querySelector('[aria-describedby~="' + spot.id + '"]');
+        if (input) input.setAttribute("aria-invalid", "true");
+      } else rest.push(msg);
+    });
+    if (problem && problem.detail) rest.unshift(problem.detail);
+    var box = general || root.querySelector("[data-error-general]");
+    if (box) box.textContent = rest.join(" ");
+  }
+
+  function hub(path) {
+    return new signalR.HubConnectionBuilder()
+      .withUrl(path, { accessTokenFactory: function () { return token() || ""; } })
+      .withAutomaticReconnect()
+      .build();
+  }
+
+  var audio;
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.2);
+    } catch (e) { /* no audio here */ }
+  }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "className") e.className = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return e;
+  }
+
+  function time(iso) {
+    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Links only an admin can use are shown to admins (the API refuses the rest anyway).
+  if (roles().indexOf("admin") >= 0) document.querySelectorAll("[data-needs=admin]").forEach(function (a) { a.hidden = false; });
+
+  var logout = document.getElementById("logout");
+  if (logout) logout.addEventListener("click", function () {
+    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(ROLES);
+    location.href = "/console/login";
+  });
+
+  window.WhistleConsole = {
+    t: t, token: token, roles: roles, canDispatch: canDispatch, requireLogin: requireLogin, api: api,
+    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
+    activity: function (a) { return t("c.activity." + a); },
+    state: function (s) { return t("c.state." + s); },
+    save: function (accessToken, r) { sessionStorage.setItem(TOKEN, accessToken); sessionStorage.setItem(ROLES, JSON.stringify(r)); },
+  };
+})();

@@ -1,0 +1,76 @@
+// Admin: the network's message templates per language — edit (refused, with the reason next to the
+// text, when it would break a placeholder or the SMS segment budget), and approve a translation.
+(function () {
+  "use strict";
+  var C = window.WhistleConsole;
+  if (!C.requireLogin()) return;
+  var list = document.getElementById("templates");
+  var errorBox = document.getElementById("templates-error");
+  var language = document.getElementById("language");
+  var saved = sessionStorage.getItem("whistle.tpl.lang");
+  if (saved) language.value = saved;
+
+  function size(t) {
+    if (!t.sms) return "";
+    return C.t("c.tpl.size") + ": " + t.sms.segments + " " + C.t("c.tpl.segments") + " (" + t.sms.encoding + ", " + t.sms.units +
+      ") · " + t.sms.costPerMessage + " " + t.sms.currency + " · " + C.t("c.tpl.budget") + " " + t.sms.budget;
+  }
+  function review(t) {
+    return t.needsReview ? C.t("c.tpl.review") : (t.reviewedBy ? C.t("c.tpl.reviewed") + " " + t.reviewedBy : "");
+  }
+
+  function item(t) {
+    var fid = "tpl-" + t.id;
+    var meta = C.el("p", { className: "meta", text: size(t) });
+    var status = C.el("p", { className: "meta review", text: review(t) });
+    var done = C.el("p", { className: "done", role: "status" });
+    var approve = C.el("button", { type: "button", className: "secondary", text: C.t("c.tpl.approve") });
+    approve.hidden = !t.needsReview;
+    var form = C.el("form", { className: "stack", novalidate: "" }, [
+      C.el("p", { className: "form-error", role: "alert", "data-error-general": "" }),
+      C.el("div", { className: "field wide" }, [
+        C.el("label", { for: fid, text: t.key + " (" + t.language + ")" }),
+        C.el("textarea", { id: fid, name: "text", rows: "3", maxlength: "1000", lang: t.language, "aria-describedby": fid + "-error " + fid + "-meta" }),
+        C.el("p", { className: "field-error", id: fid + "-error", "data-error-for": "text" }),
+      ]),
+      meta, status,
+      C.el("div", { className: "inline" }, [C.el("button", { type: "submit", text: C.t("c.tpl.save") }), approve]),
+      done,
+    ]);
+    meta.id = fid + "-meta";
+    form.text.value = t.text;
+    function show(v) {
+      meta.textContent = size(v);
+      status.textContent = review(v);
+      approve.hidden = !v.needsReview;
+    }
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      done.textContent = "";
+      var res = await C.api("PUT", "/api/v1/templates/" + t.id, { text: form.text.value });
+      if (!res.ok) { C.showProblem(form, res.problem); return; }
+      C.clearProblem(form);
+      show(res.data);
+      done.textContent = C.t("c.done");
+    });
+    approve.addEventListener("click", async function () {
+      done.textContent = "";
+      var res = await C.api("POST", "/api/v1/templates/" + t.id + "/approve");
+      if (!res.ok) { C.showProblem(form, res.problem); return; }
+      show(res.data);
+      done.textContent = C.t("c.done");
+    });
+    return C.el("li", { className: "card", "data-key": t.key }, [form]);
+  }
+
+  async function load() {
+    sessionStorage.setItem("whistle.tpl.lang", language.value);
+    var res = await C.api("GET", "/api/v1/templates?language=" + encodeURIComponent(language.value));
+    list.textContent = "";
+    if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
+    errorBox.textContent = "";
+    res.data.forEach(function (t) { list.appendChild(item(t)); });
+  }
+  language.addEventListener("change", load);
+  load();
+})();
