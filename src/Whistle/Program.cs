@@ -35,6 +35,7 @@ api.MapAuth();
 api.MapReports();
 api.MapSightings();
 api.MapAlerts();
+api.MapAlertsStream();
 api.MapSubscriptions();
 api.MapZones();
 api.MapTemplates();
