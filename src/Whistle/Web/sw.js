@@ -57,3 +57,18 @@ self.addEventListener("sync", function (e) {
 self.addEventListener("message", function (e) {
   if (e.data === "flush") e.waitUntil(sendQueued());
 });
+
+// Web push: alerts (and the sign-up code) arrive as a JSON payload { title, body, url, ... } and are shown as notifications.
+self.addEventListener("push", function (e) {
+  var data = {};
+  try { data = e.data ? e.data.json() : {}; } catch (err) { data = { body: e.data ? e.data.text() : "" }; }
+  e.waitUntil(self.registration.showNotification(data.title || "Whistle", {
+    body: data.body || "", icon: "/icons/icon-192.png", tag: data.rootAlertId || data.alertId || undefined, data: { url: data.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", function (e) {
+  e.notification.close();
+  var url = (e.notification.data && e.notification.data.url) || "/";
+  e.waitUntil(self.clients.openWindow(url));
+});
