@@ -1,4 +1,5 @@
 using Whistle.Alerts;
+using Whistle.Content;
 using Whistle.Data;
 using Whistle.Delivery;
 using Whistle.Delivery.Push;
@@ -40,6 +41,7 @@ api.MapSubscriptions();
 api.MapZones();
 api.MapTemplates();
 api.MapPush();
+api.MapPages();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();
