@@ -1,4 +1,5 @@
 using Whistle.Alerts;
+using Whistle.Content;
 using Whistle.Data;
 using Whistle.Delivery;
 using Whistle.Delivery.Push;
@@ -35,10 +36,12 @@ api.MapAuth();
 api.MapReports();
 api.MapSightings();
 api.MapAlerts();
+api.MapAlertsStream();
 api.MapSubscriptions();
 api.MapZones();
 api.MapTemplates();
 api.MapPush();
+api.MapPages();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();

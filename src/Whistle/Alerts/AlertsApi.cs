@@ -201,33 +201,10 @@ public static class AlertsApi
         return TypedResults.Created($"/api/v1/alerts/{cancel.Id}", new AlertCreated(cancel.Id, cancel.Recipients));
     }
 
-    /// <summary>Live verified alerts as GeoJSON, each at a ~200 m grid point — enough to avoid an area, never a doorstep.</summary>
-    private static async Task<IResult> ActiveAsync(WhistleDb db, TimeProvider time, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        var alerts = await db.Alerts.AsNoTracking()
-            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
-            .OrderByDescending(a => a.SentAt).Take(500).ToListAsync(ct);
-        var features = alerts.Select(a =>
-        {
-            var p = new GeoPoint(a.OriginLat, a.OriginLon).Coarsen(200);
-            return new
-            {
-                type = "Feature",
-                geometry = new { type = "Point", coordinates = new[] { p.Lon, p.Lat } },
-                properties = new
-                {
-                    id = a.Id,
-                    activity = Names.Of(a.Activity),
-                    place = a.Place,
-                    sentAt = a.SentAt,
-                    expiresAt = a.ExpiresAt,
-                    radiusMeters = a.CircleRadiusMeters,
-                    zones = Alert.ZoneIds(a.Zones),
-                    messages = a.Messages,
-                },
-            };
-        });
-        return Results.Json(new { type = "FeatureCollection", features }, contentType: "application/geo+json");
-    }
+    /// <summary>
+    /// Live verified alerts as GeoJSON, each at a ~200 m grid point — enough to avoid an area, never a doorstep.
+    /// <c>?include=retracted</c> adds the false alarms retracted in the last 24 hours (state "retracted").
+    /// </summary>
+    private static async Task<IResult> ActiveAsync(WhistleDb db, TimeProvider time, string? include, CancellationToken ct) =>
+        Results.Json(await PublicAlerts.GeoJsonAsync(db, time.GetUtcNow(), include == "retracted", ct), contentType: "application/geo+json");
 }

@@ -156,6 +156,8 @@ public static class AlertsSetup
         });
         builder.Services.AddSingleton<AlertWatchers>();
         builder.Services.AddHostedService<ProgressBroadcaster>();
+        builder.Services.AddSingleton<PublicAlertsFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PublicAlertsFeed>());
         return builder;
     }
 

@@ -28,6 +28,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Delivery.Fanout> Fanouts => Set<Delivery.Fanout>();
     public DbSet<Delivery.FanoutOrder> FanoutOrders => Set<Delivery.FanoutOrder>();
     public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
+    public DbSet<Content.PageText> Pages => Set<Content.PageText>();
 
     public abstract bool IsPostgres { get; }
 
@@ -46,6 +47,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         base.OnModelCreating(b);
         b.Entity<NetworkProfile>().Property(n => n.Id).ValueGeneratedNever();
         b.Entity<Zone>().Property(z => z.Id).ValueGeneratedNever();
+        b.Entity<Content.PageText>().HasKey(p => new { p.Slug, p.Language });
         b.Entity<Template>().HasIndex(t => new { t.Language, t.Key }).IsUnique();
         b.Entity<Report>(e =>
         {

@@ -39,6 +39,7 @@ public static class SiteSetup
     public static WebApplication MapSite(this WebApplication app)
     {
         app.MapRazorPages();
+        app.MapZoneOutlines();
         return app;
     }
 }

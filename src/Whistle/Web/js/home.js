@@ -1,5 +1,6 @@
 // The public map: neighbourhoods and active verified alerts, drawn as vectors so they show even when
-// map tiles cannot load; the list and the map refresh every 20 seconds without a reload.
+// map tiles cannot load. The list and the map follow a Server-Sent Events stream (/api/v1/alerts/stream),
+// which sends the alerts again each time they change; false alarms retracted in the last day show as such.
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -13,7 +14,7 @@
   var alerts = L.layerGroup().addTo(map);
   var lang = list.dataset.lang || "en";
 
-  fetch("/api/v1/zones").then(function (r) { return r.json(); }).then(function (geo) {
+  fetch("/site/zones.geojson").then(function (r) { return r.json(); }).then(function (geo) {
     zones.addData(geo);
     if (zones.getBounds().isValid()) map.fitBounds(zones.getBounds());
   });
@@ -29,19 +30,28 @@
     }
     geo.features.forEach(function (f) {
       var p = f.properties;
+      var retracted = p.state === "retracted";
       var text = (p.messages && (p.messages[lang] || p.messages.en)) || p.place;
       var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-      var shape = p.radiusMeters ? L.circle(ll, { radius: p.radiusMeters, color: "#8a1c0b" }) : L.circleMarker(ll, { color: "#8a1c0b" });
-      shape.bindPopup(text).addTo(alerts);
+      var style = retracted ? { color: "#4a4a4a", dashArray: "6 6", fillOpacity: 0.05 } : { color: "#8a1c0b" };
+      var shape = p.radiusMeters ? L.circle(ll, Object.assign({ radius: p.radiusMeters }, style)) : L.circleMarker(ll, style);
+      shape.bindPopup((retracted ? list.dataset.retracted + ": " : "") + text).addTo(alerts);
       var li = document.createElement("li");
-      li.className = "alert";
+      li.className = retracted ? "alert retracted" : "alert";
       li.dataset.id = p.id;
+      if (retracted) {
+        var label = document.createElement("span");
+        label.className = "label";
+        label.textContent = list.dataset.retracted;
+        li.appendChild(label);
+      }
       var strong = document.createElement("strong");
       strong.textContent = text;
       var when = document.createElement("span");
       when.className = "when";
-      var until = new Date(p.expiresAt);
-      when.textContent = list.dataset.until + " " + until.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      var at = new Date(retracted ? p.retractedAt : p.expiresAt);
+      var time = at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      when.textContent = retracted ? time : list.dataset.until + " " + time;
       li.appendChild(strong);
       li.appendChild(when);
       list.appendChild(li);
@@ -49,8 +59,18 @@
   }
 
   function refresh() {
-    fetch("/api/v1/alerts/active").then(function (r) { return r.json(); }).then(render).catch(function () { /* offline: keep what is shown */ });
+    fetch("/api/v1/alerts/active?include=retracted").then(function (r) { return r.json(); }).then(render).catch(function () { /* offline: keep what is shown */ });
   }
-  refresh();
-  setInterval(refresh, 20000);
+  // Live: the server pushes the alerts whenever they change (EventSource reconnects by itself). Browsers
+  // without EventSource poll instead.
+  if (window.EventSource) {
+    var stream = new EventSource("/api/v1/alerts/stream");
+    var got = false;
+    stream.addEventListener("alerts", function (e) { got = true; render(JSON.parse(e.data)); });
+    stream.addEventListener("error", function () { if (!got) refresh(); }); // offline: the service worker's copy
+    list.dataset.live = "true";
+  } else {
+    refresh();
+    setInterval(refresh, 20000);
+  }
 })();

@@ -282,6 +282,30 @@ namespace Whistle.Data.Migrations.Postgres
                     b.ToTable("Templates");
                 });
 
+            modelBuilder.Entity("Whistle.Content.PageText", b =>
+                {
+                    b.Property<string>("Slug")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Language")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Markdown")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Slug", "Language");
+
+                    b.ToTable("Pages");
+                });
+
             modelBuilder.Entity("Whistle.Delivery.Delivery", b =>
                 {
                     b.Property<long>("AlertSeq")

@@ -271,6 +271,30 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("Templates");
                 });
 
+            modelBuilder.Entity("Whistle.Content.PageText", b =>
+                {
+                    b.Property<string>("Slug")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Markdown")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Slug", "Language");
+
+                    b.ToTable("Pages");
+                });
+
             modelBuilder.Entity("Whistle.Delivery.Delivery", b =>
                 {
                     b.Property<long>("AlertSeq")
