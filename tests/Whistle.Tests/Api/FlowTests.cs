@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Whistle.Data;
+using Whistle.Delivery;
+using Whistle.Subscriptions;
 using Whistle.Geo;
 
 namespace Whistle.Tests.Api;
@@ -41,10 +45,10 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         const double R = 1000;
 
         // Subscribers around P. Circle subscribers have radius 100 m: they match when their centre is within R + 100.
-        await app.SubscribeAsync(public_, "sms", "+16125550101", "es", circle: Circle(P.Offset(300, 90), 100));
-        await app.SubscribeAsync(public_, "email", "just-inside@example.org", "en", circle: Circle(P.Offset(R + 100 - 5, 0), 100));
+        var a = await app.SubscribeAsync(public_, "sms", "+16125550101", "es", circle: Circle(P.Offset(300, 90), 100));
+        var inside = await app.SubscribeAsync(public_, "email", "just-inside@example.org", "en", circle: Circle(P.Offset(R + 100 - 5, 0), 100));
         await app.SubscribeAsync(public_, "email", "just-outside@example.org", "en", circle: Circle(P.Offset(R + 100 + 5, 0), 100));
-        await app.SubscribeAsync(public_, "sms", "+16125550102", "so", zones: [MidtownPhillips]);
+        var b = await app.SubscribeAsync(public_, "sms", "+16125550102", "so", zones: [MidtownPhillips]);
         await app.SubscribeAsync(public_, "sms", "+16125550103", "hmn", zones: [Fulton]);
         await app.SubscribeAsync(public_, "email", "never-confirmed@example.org", "en", circle: Circle(P, 500), confirm: false);
         await app.SubscribeAsync(public_, "email", "left@example.org", "en", circle: Circle(P, 500));
@@ -101,15 +105,23 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         Assert.Equal("gsm7", alert["sms"]!["en"]!["encoding"]!.GetValue<string>());
         Assert.True(alert["sms"]!["so"]!["segments"]!.GetValue<int>() >= 1);
 
-        // Each channel has its own lane, nearest first within it; across channels they run side by side.
-        var lines = app.Outbox().Where(l => l.AlertId == alertId).OrderBy(l => l.Channel == "email").ToList();
-        Assert.Equal(["+16125550102", "+16125550101", "+16125550104", "just-inside@example.org"], lines.Select(l => l.Recipient));
-        Assert.Equal(["so", "es", "en", "en"], lines.Select(l => l.Language));
-        Assert.StartsWith("LA XAQIIJIYAY", lines[0].Text);
-        Assert.StartsWith("VERIFICADO", lines[1].Text);
-        Assert.StartsWith("VERIFIED", lines[2].Text);
-        Assert.StartsWith("VERIFIED", lines[3].Text);
-        Assert.All(lines, l => Assert.Contains("Midtown Phillips", l.Text));
+        // Each channel has its own lane that hands them over nearest first (the fan-out's order); across
+        // channels, and between calls in flight at once, the sink may log them in either order.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var orders = await scope.ServiceProvider.GetRequiredService<WhistleDb>().FanoutOrders.AsNoTracking()
+                .Where(f => f.AlertId == alertId).ToDictionaryAsync(f => f.Channel, f => DeliveryStore.Order(f.Recipients));
+            Assert.Equal([b, a, h], orders[SubscriberChannel.Sms]);
+            Assert.Equal([inside], orders[SubscriberChannel.Email]);
+        }
+        var lines = app.Outbox().Where(l => l.AlertId == alertId).ToDictionary(l => l.Recipient);
+        Assert.Equal(["+16125550101", "+16125550102", "+16125550104", "just-inside@example.org"], lines.Keys.Order());
+        Assert.Equal("so", lines["+16125550102"].Language);
+        Assert.StartsWith("LA XAQIIJIYAY", lines["+16125550102"].Text);
+        Assert.StartsWith("VERIFICADO", lines["+16125550101"].Text);
+        Assert.StartsWith("VERIFIED", lines["+16125550104"].Text);
+        Assert.StartsWith("VERIFIED", lines["just-inside@example.org"].Text);
+        Assert.All(lines.Values, l => Assert.Contains("Midtown Phillips", l.Text));
 
         // The public map shows it, coarsened: never the exact point.
         var active = (await public_.GetFromJsonAsync<JsonObject>("/api/v1/alerts/active"))!["features"]!.AsArray();
