@@ -266,26 +266,33 @@ public sealed class DeliveryRelay(
 }
 
 /// <summary>
-/// A token bucket of one: each call takes the next free slot, slots 1/rate apart, so no one-second
-/// window carries more than the rate however many workers call at once. A provider's limit is in
-/// real seconds, so this paces by the wall clock, whatever clock the rest of the app is given.
+/// A token bucket of one: callers go one at a time, each waiting until the slot after the previous
+/// caller's, and the next slot is counted from when this one actually went (after any late wake-up),
+/// so no one-second window carries more than the rate however many workers call at once. A provider's
+/// limit is in real seconds, so this paces by the wall clock, whatever clock the rest of the app is given.
 /// </summary>
 public sealed class Pace
 {
-    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private DateTimeOffset _nextFree = DateTimeOffset.MinValue;
+
+    /// <summary>When the next caller may go (for choosing the least busy of several).</summary>
+    public DateTimeOffset NextFree => _nextFree;
 
     public async Task AcquireAsync(double perSecond, CancellationToken ct, int units = 1)
     {
         var time = TimeProvider.System;
-        var now = time.GetUtcNow();
-        DateTimeOffset slot;
-        lock (_gate)
+        await _turn.WaitAsync(ct);
+        try
         {
-            slot = _nextFree > now ? _nextFree : now;
-            _nextFree = slot + TimeSpan.FromSeconds(units / Math.Max(0.01, perSecond));
+            var now = time.GetUtcNow();
+            if (_nextFree > now) await Task.Delay(_nextFree - now, time, ct);
+            _nextFree = time.GetUtcNow() + TimeSpan.FromSeconds(units / Math.Max(0.01, perSecond));
         }
-        if (slot > now) await Task.Delay(slot - now, time, ct);
+        finally
+        {
+            _turn.Release();
+        }
     }
 }
 

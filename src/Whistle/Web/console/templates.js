@@ -63,9 +63,12 @@
     return C.el("li", { className: "card", "data-key": t.key }, [form]);
   }
 
+  var latest = 0;
   async function load() {
     sessionStorage.setItem("whistle.tpl.lang", language.value);
+    var mine = ++latest;
     var res = await C.api("GET", "/api/v1/templates?language=" + encodeURIComponent(language.value));
+    if (mine !== latest) return; // a later choice of language is loading: this answer is stale
     list.textContent = "";
     if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
     errorBox.textContent = "";
