@@ -79,7 +79,7 @@ public sealed class DeliveryRelay(
         return n;
     }
 
-    private sealed record Recipient(long Id, SubscriberChannel Channel, byte[]? AddressCipher, byte[]? SecretCipher, string Language, SubscriberState State);
+    private sealed record Addressee(long Id, SubscriberChannel Channel, byte[]? AddressCipher, byte[]? SecretCipher, string Language, SubscriberState State);
 
     /// <summary>One batch on one channel: returns how many deliveries were handled.</summary>
     public async Task<int> RunOnceAsync(SubscriberChannel channel, CancellationToken ct)
@@ -93,7 +93,7 @@ public sealed class DeliveryRelay(
 
         var subscriberIds = batch.Select(w => w.SubscriberId).Distinct().ToList();
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id))
-            .Select(s => new Recipient(s.Id, s.Channel, s.AddressCipher, s.SecretCipher, s.Language, s.State))
+            .Select(s => new Addressee(s.Id, s.Channel, s.AddressCipher, s.SecretCipher, s.Language, s.State))
             .ToDictionaryAsync(s => s.Id, ct);
         var alertSeqs = batch.Where(w => w.AlertSeq != null).Select(w => w.AlertSeq!.Value).Distinct().ToList();
         var alerts = await db.Alerts.AsNoTracking().Where(a => alertSeqs.Contains(a.Seq)).ToDictionaryAsync(a => a.Seq, ct);
@@ -133,7 +133,7 @@ public sealed class DeliveryRelay(
         return batch.Count;
     }
 
-    private async Task<SendResult> SendOneAsync(Work w, SubscriberChannel channel, Recipient? sub, Alert? alert,
+    private async Task<SendResult> SendOneAsync(Work w, SubscriberChannel channel, Addressee? sub, Alert? alert,
         ConcurrentDictionary<long, byte[]> reencrypt, CancellationToken ct)
     {
         if (sub?.AddressCipher is null) return SendResult.Reject("no address on file");

@@ -2,6 +2,7 @@
 // problem details shown next to each field, and offline reports queued (Web/js/queue.js) to go out later.
 (function () {
   "use strict";
+  var showError = window.WhistleForms.showError;
   var form = document.getElementById("report");
   if (!form) return;
   var d = form.dataset;
@@ -67,18 +68,8 @@
 
   // API field → where its message goes.
   var fieldOf = { lat: "location", lon: "location", location: "location" };
-  function showError(field, messages) {
-    var p = document.getElementById("err-" + field);
-    if (!p) return false;
-    p.hidden = !messages;
-    p.textContent = messages ? messages.join(" ") : "";
-    var input = document.getElementById(field) || document.getElementById("f-" + field);
-    if (input) { if (messages) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid"); }
-    return true;
-  }
   function clearErrors() {
-    form.querySelectorAll(".error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); });
+    window.WhistleForms.clear(form);
     summary.hidden = true;
     summary.textContent = "";
   }
@@ -108,18 +99,9 @@
         restore();
         return r.json().catch(function () { return {}; }).then(function (problem) {
           if (r.status === 429) { fail(d.tooMany); return; }
-          var first = null;
-          Object.keys(problem.errors || {}).forEach(function (k) {
-            var f = fieldOf[k] || k;
-            // Our own words where we have them (in the visitor's language), else the API's message.
-            var mine = d["err" + f.charAt(0).toUpperCase() + f.slice(1)];
-            if (showError(f, mine ? [mine] : problem.errors[k])) { if (!first) first = f; }
-            else if (!document.getElementById("err-" + f)) fail((problem.title || d.failed) + ": " + problem.errors[k].join(" "));
-          });
-          if (first) {
-            var target = document.getElementById(first) || document.querySelector("#f-" + first + " input");
-            if (target) target.focus();
-          } else if (summary.hidden) fail(problem.detail || problem.title || d.failed);
+          var placed = window.WhistleForms.showProblem(problem, d, function (k) { return fieldOf[k] || k; },
+            function (messages) { fail((problem.title || d.failed) + ": " + messages.join(" ")); });
+          if (!placed && summary.hidden) fail(problem.detail || problem.title || d.failed);
         });
       }, function () {
         // No network: keep the report on this phone and send it when the phone is back online.

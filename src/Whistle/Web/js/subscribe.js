@@ -85,18 +85,8 @@
     }
   });
 
-  function showError(field, messages) {
-    var p = document.getElementById("err-" + field);
-    if (!p) return false;
-    p.hidden = !messages;
-    p.textContent = messages ? messages.join(" ") : "";
-    var input = document.getElementById(field) || document.getElementById("f-" + field);
-    if (input) { if (messages) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid"); }
-    return true;
-  }
   function clear(f) {
-    f.querySelectorAll(".error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
-    f.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); });
+    window.WhistleForms.clear(f);
     f.querySelectorAll(".error-summary").forEach(function (s) { s.hidden = true; s.textContent = ""; });
   }
   function fail(box, text) { box.textContent = text; box.hidden = false; }
@@ -105,15 +95,10 @@
   function problems(r, box) {
     return r.json().catch(function () { return {}; }).then(function (problem) {
       if (r.status === 429) { fail(box, d.tooMany); return; }
-      var first = null;
-      Object.keys(problem.errors || {}).forEach(function (k) {
-        var f = k.indexOf("circle") === 0 ? "circle" : k.indexOf("keys") === 0 ? "keys" : k;
-        var mine = d["err" + f.charAt(0).toUpperCase() + f.slice(1)];
-        if (showError(f, mine ? [mine] : problem.errors[k])) { if (!first) first = f; }
-        else fail(box, problem.errors[k].join(" "));
-      });
-      if (first) { var t = document.getElementById(first) || document.querySelector("#f-" + first + " input"); if (t) t.focus(); }
-      else if (box.hidden) fail(box, problem.detail || problem.title || d.failed);
+      var placed = window.WhistleForms.showProblem(problem, d,
+        function (k) { return k.indexOf("circle") === 0 ? "circle" : k.indexOf("keys") === 0 ? "keys" : k; },
+        function (messages) { fail(box, messages.join(" ")); });
+      if (!placed && box.hidden) fail(box, problem.detail || problem.title || d.failed);
     });
   }
 
