@@ -107,6 +107,7 @@ public static class DefaultTemplates
             ["activity.other"] = "agent activity",
             ["confirm.code"] = "Whistle: your code is {code}. Enter it to receive verified alerts. If you did not ask for this, ignore it.",
             ["unsubscribed"] = "Whistle: you will not receive alerts any more.",
+            ["dispatch"] = "Whistle: please verify: {activity} near {place}, reported {time}. Open {link} to accept, then confirm or deny. Observe only; do not interfere.",
         },
         ["es"] = new()
         {
@@ -125,6 +126,7 @@ public static class DefaultTemplates
             ["activity.other"] = "actividad de agentes",
             ["confirm.code"] = "Whistle: su código es {code}. Ingréselo para recibir alertas verificadas. Si no lo pidió, ignore este mensaje.",
             ["unsubscribed"] = "Whistle: ya no recibirá alertas.",
+            ["dispatch"] = "Whistle: verifique por favor: {activity} cerca de {place}, reportado {time}. Abra {link} para aceptar y luego confirmar o negar. Solo observe; no intervenga.",
         },
         ["so"] = new()
         {
@@ -143,6 +145,7 @@ public static class DefaultTemplates
             ["activity.other"] = "dhaqdhaqaaq wakiilo",
             ["confirm.code"] = "Whistle: koodhkaagu waa {code}. Geli si aad u hesho digniino la xaqiijiyay. Haddii aadan codsan, iska indha tir.",
             ["unsubscribed"] = "Whistle: digniino dambe ma heli doontid.",
+            ["dispatch"] = "Whistle: fadlan xaqiiji: {activity} meel u dhow {place}, la soo sheegay {time}. Fur {link} si aad u aqbasho, kadibna xaqiiji ama beeni. Kaliya daawo; ha faragelin.",
         },
         ["hmn"] = new()
         {
@@ -161,6 +164,7 @@ public static class DefaultTemplates
             ["activity.other"] = "tub ceev xwm ua haujlwm",
             ["confirm.code"] = "Whistle: koj tus lej yog {code}. Ntaus nws kom tau txais cov lus ceeb toom. Yog koj tsis tau thov, tsis txhob quav ntsej.",
             ["unsubscribed"] = "Whistle: koj yuav tsis tau txais cov lus ceeb toom ntxiv lawm.",
+            ["dispatch"] = "Whistle: thov mus xyuas: {activity} ze {place}, qhia thaum {time}. Qhib {link} txais, ces lees tias muaj lossis tsis muaj. Saib xwb; tsis txhob cuam tshuam.",
         },
     };
 }

@@ -22,6 +22,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<Sighting> Sightings => Set<Sighting>();
     public DbSet<SightingTransition> SightingTransitions => Set<SightingTransition>();
+    public DbSet<Assignment> Assignments => Set<Assignment>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<Subscriber> Subscribers => Set<Subscriber>();
     public DbSet<Delivery.Delivery> Deliveries => Set<Delivery.Delivery>();
@@ -61,6 +62,11 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(s => new { s.State, s.LastReportAt });
             e.Ignore(s => s.Location);
             e.Ignore(s => s.IsOpen);
+        });
+        b.Entity<Assignment>(e =>
+        {
+            e.HasIndex(a => new { a.SightingId, a.VerifierId }).IsUnique();
+            e.HasIndex(a => new { a.VerifierId, a.State });
         });
         b.Entity<Alert>(e =>
         {

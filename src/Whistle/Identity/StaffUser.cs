@@ -5,7 +5,18 @@ namespace Whistle.Identity;
 /// <summary>A staff account: admin, dispatcher or verifier. Residents never have one.</summary>
 public class StaffUser : IdentityUser
 {
+    /// <summary>On the roster now: a dispatch may message this verifier.</summary>
     public bool OnDuty { get; set; }
+    public DateTimeOffset? OnDutySince { get; set; }
+    /// <summary>The zone the verifier starts from; dispatch sends the nearest first.</summary>
+    public int? HomeZoneId { get; set; }
+    /// <summary>
+    /// Where dispatches reach this person: a confirmed subscriber row with no area (so it receives no alerts),
+    /// holding the phone or e-mail encrypted like every other address.
+    /// </summary>
+    public long? ContactSubscriberId { get; set; }
+    /// <summary>The language of the messages this person receives.</summary>
+    public string Language { get; set; } = "en";
 }
 
 public static class Roles

@@ -8,6 +8,12 @@ public class NetworkProfile
     public string TimeZone { get; set; } = "UTC";
     public bool Demo { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Bumped when zones are imported; every instance reloads its zone catalogue when it sees a newer one.</summary>
+    public DateTimeOffset? ZonesChangedAt { get; set; }
+    /// <summary>Retention periods set by an admin; null means the configured default (Whistle:Retention:*).</summary>
+    public double? ReporterContactHours { get; set; }
+    public double? UnsubscribedAddressHours { get; set; }
+    public double? DeliveryRecordDays { get; set; }
 }
 
 public class Zone

@@ -7,6 +7,7 @@ using Whistle.Identity;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Reports;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Whistle.Verification;
 
@@ -36,7 +37,17 @@ public sealed record ReportView(
 
 public sealed record TransitionView(SightingState From, SightingState To, string Actor, string? Note, DateTimeOffset At);
 
-public sealed record SightingDetail(SightingSummary Sighting, List<ReportView> Reports, List<TransitionView> History);
+public sealed record AssignmentView(long Id, string VerifierId, string? Verifier, AssignmentState State, double? DistanceMeters,
+    string SentBy, DateTimeOffset SentAt, DateTimeOffset? AnsweredAt)
+{
+    public static AssignmentView Of(Assignment a, string? verifier) =>
+        new(a.Id, a.VerifierId, verifier, a.State, a.DistanceMeters, a.SentBy, a.SentAt, a.AnsweredAt);
+}
+
+/// <summary>A sighting on a verifier's list, with their assignment (null for a dispatcher looking at one they were not sent to).</summary>
+public sealed record AssignedView(SightingSummary Sighting, AssignmentView? Assignment);
+
+public sealed record SightingDetail(SightingSummary Sighting, List<ReportView> Reports, List<TransitionView> History, List<AssignmentView> Assignments);
 
 public static class SightingsApi
 {
@@ -46,10 +57,13 @@ public static class SightingsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/assigned", AssignedAsync).RequireAuthorization(Policies.Verify);
-        group.MapPost("/{id:guid}/dispatch", (Guid id, NoteRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
-            MoveAsync(id, SightingState.Verifying, req.Note, db, time, user, hub, ct)).RequireAuthorization(Policies.Dispatch);
+        group.MapPost("/{id:guid}/dispatch", DispatchAsync).RequireAuthorization(Policies.Dispatch);
+        group.MapPost("/{id:guid}/accept", (Guid id, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
+            AnswerAsync(id, AssignmentState.Accepted, db, time, user, hub, ct)).RequireAuthorization(Policies.Verify);
+        group.MapPost("/{id:guid}/decline", (Guid id, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
+            AnswerAsync(id, AssignmentState.Declined, db, time, user, hub, ct)).RequireAuthorization(Policies.Verify);
         group.MapPost("/{id:guid}/verification", (Guid id, VerificationRequest req, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct) =>
-            MoveAsync(id, req.Outcome switch
+            VerifyAsync(id, req.Outcome switch
             {
                 VerificationOutcome.Confirmed => SightingState.Confirmed,
                 VerificationOutcome.FalseAlarm => SightingState.FalseAlarm,
@@ -69,15 +83,24 @@ public static class SightingsApi
     }
 
     /// <summary>
-    /// A verifier's assignments: the sightings verifiers have been sent to and that await an outcome
-    /// (state verifying), oldest dispatch first. Dispatch does not name one verifier yet (no roster), so every
-    /// verifier on the network sees them all.
+    /// The caller's assignments that still await an answer or an outcome (sent or accepted, on a sighting being
+    /// verified), oldest first. Dispatchers and admins also see every sighting being verified, so they can step in.
     /// </summary>
-    private static async Task<Ok<List<SightingSummary>>> AssignedAsync(WhistleDb db, CancellationToken ct)
+    private static async Task<Ok<List<AssignedView>>> AssignedAsync(WhistleDb db, ClaimsPrincipal user, CancellationToken ct)
     {
-        var list = await db.Sightings.AsNoTracking().Where(x => x.State == SightingState.Verifying)
-            .OrderBy(x => x.UpdatedAt).Take(100).ToListAsync(ct);
-        return TypedResults.Ok(list.Select(Summary).ToList());
+        var me = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+        var mine = await db.Assignments.AsNoTracking()
+            .Where(a => a.VerifierId == me && a.State != AssignmentState.Reported)
+            .Join(db.Sightings.Where(x => x.State == SightingState.Verifying), a => a.SightingId, x => x.Id, (a, x) => new { a, x })
+            .ToListAsync(ct);
+        var list = mine.OrderBy(m => m.a.SentAt).Select(m => new AssignedView(Summary(m.x), AssignmentView.Of(m.a, null))).ToList();
+        if (user.IsInRole(Roles.Dispatcher) || user.IsInRole(Roles.Admin))
+        {
+            var others = await db.Sightings.AsNoTracking().Where(x => x.State == SightingState.Verifying)
+                .OrderBy(x => x.UpdatedAt).Take(100).ToListAsync(ct);
+            list.AddRange(others.Where(x => list.All(l => l.Sighting.Id != x.Id)).Select(x => new AssignedView(Summary(x), null)));
+        }
+        return TypedResults.Ok(list);
     }
 
     internal static SightingSummary Summary(Sighting x) =>
@@ -95,7 +118,60 @@ public static class SightingsApi
             r.Agency, r.ObservedAt, r.ReceivedAt, r.Equipment, r.Text,
             mayCall && r.ContactCipher is { } c ? keys.Decrypt(c, Purpose.ReporterContact) : null, r.ContactCipher is not null)).ToList();
         var history = s.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionView(t.From, t.To, t.Actor, t.Note, t.At)).ToList();
-        return TypedResults.Ok(new SightingDetail(Summary(s), views, history));
+        var assignments = await db.Assignments.AsNoTracking().Where(a => a.SightingId == id)
+            .GroupJoin(db.Users, a => a.VerifierId, u => u.Id, (a, u) => new { a, u })
+            .SelectMany(x => x.u.DefaultIfEmpty(), (x, u) => new { x.a, Email = u == null ? null : u.Email })
+            .ToListAsync(ct);
+        return TypedResults.Ok(new SightingDetail(Summary(s), views, history,
+            assignments.OrderBy(x => x.a.SentAt).ThenBy(x => x.a.DistanceMeters).Select(x => AssignmentView.Of(x.a, x.Email)).ToList()));
+    }
+
+    private static async Task<Results<Ok<DispatchResult>, NotFound, ProblemHttpResult>> DispatchAsync(
+        Guid id, DispatchRequest req, WhistleDb db, DispatchVerifiers dispatch, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct)
+    {
+        var s = await db.Sightings.FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (s is null) return TypedResults.NotFound();
+        var (result, conflict) = await dispatch.RunAsync(s, req, user.Identity?.Name ?? "unknown", ct);
+        if (result is null) return Problem.Conflict(conflict!);
+        await SightingsHub.NotifyAsync(hub, s);
+        return TypedResults.Ok(result);
+    }
+
+    /// <summary>A verifier accepts (or declines) their own assignment.</summary>
+    private static async Task<Results<Ok<AssignmentView>, NotFound<ProblemDetails>, ProblemHttpResult>> AnswerAsync(
+        Guid id, AssignmentState answer, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct)
+    {
+        var me = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var a = await db.Assignments.FirstOrDefaultAsync(x => x.SightingId == id && x.VerifierId == me, ct);
+        if (a is null) return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not assigned", Detail = "You were not sent to this sighting." });
+        var s = await db.Sightings.FirstAsync(x => x.Id == id, ct);
+        if (s.State != SightingState.Verifying)
+            return Problem.Conflict($"This sighting is {Names.Of(s.State)} now: there is nothing left to accept.");
+        if (!a.MoveTo(answer, time.GetUtcNow()))
+            return Problem.Conflict($"An assignment that is {Names.Of(a.State)} cannot become {Names.Of(answer)}.");
+        await db.SaveChangesAsync(ct);
+        await SightingsHub.NotifyAsync(hub, s);
+        return TypedResults.Ok(AssignmentView.Of(a, user.Identity?.Name));
+    }
+
+    /// <summary>
+    /// An outcome. A verifier records one only for a sighting they were sent to (verify before broadcast means the
+    /// people dispatch chose); dispatchers and admins may record one for any (they verified by phone, say).
+    /// </summary>
+    private static async Task<Results<Ok<SightingSummary>, NotFound, ProblemHttpResult>> VerifyAsync(
+        Guid id, SightingState to, string? note, WhistleDb db, TimeProvider time, ClaimsPrincipal user, IHubContext<SightingsHub> hub, CancellationToken ct)
+    {
+        var me = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var mine = await db.Assignments.FirstOrDefaultAsync(x => x.SightingId == id && x.VerifierId == me, ct);
+        bool mayAlways = user.IsInRole(Roles.Dispatcher) || user.IsInRole(Roles.Admin);
+        if (!mayAlways && mine is null)
+        {
+            if (!await db.Sightings.AnyAsync(x => x.Id == id, ct)) return TypedResults.NotFound();
+            return TypedResults.Problem(statusCode: 403, title: "Not assigned",
+                detail: "Only a verifier sent to this sighting (or a dispatcher) can record its outcome.");
+        }
+        mine?.MoveTo(AssignmentState.Reported, time.GetUtcNow());
+        return await MoveAsync(id, to, note, db, time, user, hub, ct);
     }
 
     private static async Task<Results<Ok<SightingSummary>, NotFound, ProblemHttpResult>> MoveAsync(

@@ -461,12 +461,22 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("text");
 
+                    b.Property<long?>("ContactSubscriberId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
+
+                    b.Property<int?>("HomeZoneId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
@@ -484,6 +494,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<bool>("OnDuty")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("OnDutySince")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text");
@@ -524,6 +537,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<double?>("DeliveryRecordDays")
+                        .HasColumnType("double precision");
+
                     b.Property<bool>("Demo")
                         .HasColumnType("boolean");
 
@@ -531,9 +547,18 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<double?>("ReporterContactHours")
+                        .HasColumnType("double precision");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<double?>("UnsubscribedAddressHours")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTimeOffset?>("ZonesChangedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 
@@ -691,6 +716,47 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("ChangedAt");
 
                     b.ToTable("Subscribers");
+                });
+
+            modelBuilder.Entity("Whistle.Verification.Assignment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DistanceMeters")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SentBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("SightingId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("VerifierId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SightingId", "VerifierId")
+                        .IsUnique();
+
+                    b.HasIndex("VerifierId", "State");
+
+                    b.ToTable("Assignments");
                 });
 
             modelBuilder.Entity("Whistle.Verification.Sighting", b =>

@@ -448,12 +448,22 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ContactSubscriberId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int?>("HomeZoneId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
@@ -470,6 +480,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("OnDuty")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OnDutySince")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("PasswordHash")
@@ -511,6 +524,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("DeliveryRecordDays")
+                        .HasColumnType("REAL");
+
                     b.Property<bool>("Demo")
                         .HasColumnType("INTEGER");
 
@@ -518,9 +534,18 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("ReporterContactHours")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("UnsubscribedAddressHours")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("ZonesChangedAt")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -676,6 +701,45 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("ChangedAt");
 
                     b.ToTable("Subscribers");
+                });
+
+            modelBuilder.Entity("Whistle.Verification.Assignment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AnsweredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("DistanceMeters")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SentBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SightingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VerifierId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SightingId", "VerifierId")
+                        .IsUnique();
+
+                    b.HasIndex("VerifierId", "State");
+
+                    b.ToTable("Assignments");
                 });
 
             modelBuilder.Entity("Whistle.Verification.Sighting", b =>
