@@ -64,6 +64,7 @@ public static class IdentitySetup
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         group.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
         {
+            id = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
             email = user.Identity!.Name,
             roles = Roles.All.Where(user.IsInRole).ToArray(),
         })).RequireAuthorization(Policies.Staff);

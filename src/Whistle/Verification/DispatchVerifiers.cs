@@ -32,7 +32,7 @@ public sealed record DispatchResult(SightingSummary Sighting, List<SentVerifier>
 /// the relay delivers it like any other message. With nobody on duty the sighting still moves (the dispatcher
 /// may have phoned someone) and the answer says that nobody was messaged.
 /// </summary>
-public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users, ZoneRegistry zones, TimeProvider time, IOptions<WhistleOptions> options)
+public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users, ZoneRegistry zones, TimeProvider time, IOptions<WhistleOptions> options, DeliverySignal signal)
 {
     public const int DefaultCount = 2;
 
@@ -80,6 +80,7 @@ public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users
             sent.Add(new SentVerifier(v.Id, v.Email, meters, messaged));
         }
         await db.SaveChangesAsync(ct);
+        if (sent.Any(x => x.Messaged)) signal.Poke();
         return (new DispatchResult(SightingsApi.Summary(s), sent), null);
     }
 

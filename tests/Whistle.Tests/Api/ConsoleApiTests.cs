@@ -54,22 +54,28 @@ public sealed class ConsoleApiTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
-    public async Task A_verifier_is_assigned_the_sightings_being_verified_and_nothing_else()
+    public async Task A_verifier_sees_the_sightings_they_were_sent_to_and_nothing_else()
     {
         var verifier = await app.StaffAsync("verifier");
         var dispatcher = await app.StaffAsync("dispatcher");
         var waiting = await ReportAsync(45.01, -93.31);
         var sent = await ReportAsync(45.05, -93.35);
-        Assert.Equal(HttpStatusCode.OK, (await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{sent}/dispatch", new { })).StatusCode);
+        var other = await ReportAsync(45.09, -93.39);
+        await WhistleApp.SendAsync(dispatcher, verifier, sent);
+        await WhistleApp.SendAsync(dispatcher, await app.StaffAsync("verifier"), other); // someone else's
 
         var assigned = await verifier.GetFromJsonAsync<JsonArray>("/api/v1/sightings/assigned");
-        var ids = assigned!.Select(a => a!["id"]!.GetValue<Guid>()).ToList();
-        Assert.Contains(sent, ids);
+        var ids = assigned!.Select(a => a!["sighting"]!["id"]!.GetValue<Guid>()).ToList();
+        Assert.Equal([sent], ids);
+        Assert.All(assigned!, a => Assert.Equal("verifying", a!["sighting"]!["state"]!.GetValue<string>()));
         Assert.DoesNotContain(waiting, ids);
-        Assert.All(assigned!, a => Assert.Equal("verifying", a!["state"]!.GetValue<string>()));
+        // A dispatcher sees every sighting being verified, to step in.
+        var all = (await dispatcher.GetFromJsonAsync<JsonArray>("/api/v1/sightings/assigned"))!.Select(a => a!["sighting"]!["id"]!.GetValue<Guid>()).ToList();
+        Assert.Contains(sent, all);
+        Assert.Contains(other, all);
 
         Assert.Equal(HttpStatusCode.OK, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{sent}/verification", new { outcome = "false_alarm", note = "a delivery van" })).StatusCode);
-        ids = (await verifier.GetFromJsonAsync<JsonArray>("/api/v1/sightings/assigned"))!.Select(a => a!["id"]!.GetValue<Guid>()).ToList();
+        ids = (await verifier.GetFromJsonAsync<JsonArray>("/api/v1/sightings/assigned"))!.Select(a => a!["sighting"]!["id"]!.GetValue<Guid>()).ToList();
         Assert.DoesNotContain(sent, ids);
     }
 }

@@ -86,7 +86,7 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
 
         // Dispatch a verifier, who confirms. A verifier cannot send the alert.
-        Assert.Equal(HttpStatusCode.OK, (await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{s1}/dispatch", new { note = "Sam on the way" })).StatusCode);
+        await WhistleApp.SendAsync(dispatcher, verifier, s1, "Sam on the way");
         Assert.Equal(HttpStatusCode.OK, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{s1}/verification", new { outcome = "confirmed", note = "two ICE vehicles, 3 agents" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await verifier.PostAsJsonAsync("/api/v1/alerts", new { sightingId = s1, circle = Circle(P, R) })).StatusCode);
 
@@ -214,6 +214,9 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
 
         // false alarm is final
         var s = await ReportAsync(public_, somewhere);
+        // a verifier records an outcome only where they were sent
+        Assert.Equal(HttpStatusCode.Forbidden, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{s}/verification", new { outcome = "false_alarm" })).StatusCode);
+        await WhistleApp.SendAsync(dispatcher, verifier, s);
         Assert.Equal(HttpStatusCode.OK, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{s}/verification", new { outcome = "false_alarm", note = "delivery van" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{s}/verification", new { outcome = "confirmed", note = "" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{s}/dispatch", new { })).StatusCode);
@@ -223,11 +226,12 @@ public abstract class FlowTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         Assert.Equal("application/problem+json", alert.Content.Headers.ContentType!.MediaType);
         var detail = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{s}"))!;
         Assert.Equal("false_alarm", detail["sighting"]!["state"]!.GetValue<string>());
-        Assert.Single(detail["history"]!.AsArray());
+        Assert.Equal(2, detail["history"]!.AsArray().Count); // sent, then false alarm
 
         // a new sighting cannot be resolved; not_found leaves it unconfirmed; confirmed cannot go back to verifying
         var t = await ReportAsync(public_, somewhere.Offset(5000, 0));
         Assert.Equal(HttpStatusCode.Conflict, (await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{t}/resolve", new { })).StatusCode);
+        await WhistleApp.SendAsync(dispatcher, verifier, t);
         Assert.Equal(HttpStatusCode.OK, (await verifier.PostAsJsonAsync($"/api/v1/sightings/{t}/verification", new { outcome = "not_found", note = "nothing there" })).StatusCode);
         Assert.Equal("unconfirmed", (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{t}"))!["sighting"]!["state"]!.GetValue<string>());
         // a report near a closed sighting opens a new one

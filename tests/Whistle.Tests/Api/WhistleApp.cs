@@ -95,6 +95,17 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A staff member's account id.</summary>
+    public static async Task<string> IdAsync(HttpClient staff) =>
+        (await staff.GetFromJsonAsync<JsonObject>("/api/v1/auth/me"))!["id"]!.GetValue<string>();
+
+    /// <summary>The dispatcher sends this verifier (by name, on duty or not) to the sighting.</summary>
+    public static async Task SendAsync(HttpClient dispatcher, HttpClient verifier, object sighting, string? note = null)
+    {
+        var res = await dispatcher.PostAsJsonAsync($"/api/v1/sightings/{sighting}/dispatch", new { note, verifierIds = new[] { await IdAsync(verifier) } });
+        Assert.Equal(System.Net.HttpStatusCode.OK, res.StatusCode);
+    }
+
     /// <summary>Lines the dev sink wrote.</summary>
     public List<OutboxLine> Outbox() =>
         File.Exists(OutboxPath)
