@@ -39,12 +39,14 @@ public class BrowserFixture : IAsyncLifetime
     public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
     public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
 
-    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null, string locale = "en-US")
+    /// <summary>A fresh browser context (its own storage); with a position, the page may read it ("use my location").</summary>
+    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null, string locale = "en-US", Geolocation? position = null)
     {
         var context = await Browser.NewContextAsync(new()
         {
             BaseURL = BaseUrl, ViewportSize = viewport ?? Desktop, Locale = locale,
             IsMobile = viewport == Phone, HasTouch = viewport == Phone,
+            Geolocation = position, Permissions = position is null ? null : ["geolocation"],
         });
         return await context.NewPageAsync();
     }

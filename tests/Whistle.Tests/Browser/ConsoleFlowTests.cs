@@ -97,9 +97,39 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         var verifier = await StaffAsync(Roles.Verifier);
         using var http = Http();
 
-        // A resident subscribes to SMS in Spanish around home (double opt-in through the dev sink).
+        // A resident, on a phone in Spanish, subscribes to SMS for their neighbourhood (double opt-in: the code comes by SMS).
         const string resident = "+16125550142";
-        await browser.App.SubscribeAsync(http, "sms", resident, "es", circle: new { lat = 44.9485, lon = -93.2555, radiusMeters = 1500 });
+        var home = new Geolocation { Latitude = 44.9485f, Longitude = -93.2555f }; // Midtown Phillips
+        var residentPhone = await browser.NewPageAsync(BrowserFixture.Phone, locale: "es-MX", position: home);
+        await residentPhone.GotoAsync("/subscribe");
+        await residentPhone.GetByText("Mensaje de texto (SMS)", new() { Exact = true }).ClickAsync();
+        await residentPhone.GetByLabel("Número de celular").FillAsync(resident);
+        await residentPhone.GetByRole(AriaRole.Checkbox, new() { Name = "Midtown Phillips" }).CheckAsync();
+        await residentPhone.GetByRole(AriaRole.Button, new() { Name = "Envíenme un código" }).ClickAsync();
+        await Expect(residentPhone.Locator("#confirm-title")).ToHaveTextAsync("Escriba su código");
+        var codeSms = await WhistleApp.EventuallyAsync(() => Task.FromResult(browser.App.Outbox().LastOrDefault(l => l.AlertId is null && l.Recipient == resident)),
+            l => l is not null, "the confirmation code by SMS");
+        Assert.Equal("es", codeSms!.Language);
+        await residentPhone.GetByLabel("Código de 6 dígitos").FillAsync(System.Text.RegularExpressions.Regex.Match(codeSms.Text, @"\b\d{6}\b").Value);
+        await residentPhone.GetByRole(AriaRole.Button, new() { Name = "Confirmar" }).ClickAsync();
+        await Expect(residentPhone.Locator("#done")).ToContainTextAsync("Ya está suscrito");
+
+        // A verifier on the roster: on duty from a phone, home zone Midtown Phillips (so dispatch picks them first).
+        var phone = await browser.NewPageAsync(BrowserFixture.Phone, locale: "es-MX");
+        await phone.GotoAsync("/console/login");
+        Assert.Equal("es", await phone.Locator("html").GetAttributeAsync("lang"));
+        await phone.GetByLabel("Correo electrónico").FillAsync(verifier.Email);
+        await phone.GetByLabel("Contraseña").FillAsync(verifier.Password);
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+        await phone.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console/verify");
+        await Expect(phone.Locator("#duty-status")).ToHaveTextAsync("Está fuera de turno: el despacho no le enviará.");
+        await phone.GetByLabel("Desde dónde sale (zona base)").SelectOptionAsync(new SelectOptionValue { Label = "Midtown Phillips" });
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Empezar turno" }).ClickAsync();
+        await Expect(phone.Locator("#duty-status")).ToContainTextAsync("Está de turno");
+        await Expect(phone.GetByRole(AriaRole.Button, new() { Name = "Terminar turno" })).ToBeVisibleAsync();
+        // Another verifier is on duty too, far away, in Shingle Creek: dispatch sends the nearer one.
+        using (var other = await browser.App.StaffAsync("verifier"))
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await other.PutAsJsonAsync("/api/v1/roster/me", new { onDuty = true, homeZoneId = 1 })).StatusCode);
 
         // The dispatcher's console is open and live before anything is reported.
         var desk = await browser.NewPageAsync(BrowserFixture.Desktop);
@@ -111,18 +141,25 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await desk.Locator("#sound").ClickAsync(); // mute (remembered in this browser)
         await Expect(desk.Locator("#sound")).ToHaveAttributeAsync("aria-pressed", "false");
 
-        // The resident reports in Spanish (the /report page is another engineer's; the API is what it posts to).
-        var res = await http.PostAsJsonAsync("/api/v1/reports", new
-        {
-            activity = "checkpoint", lat = 44.9485, lon = -93.2555, agents = 4, vehicles = 2, agency = "ice",
-            placeText = "Lake St y Bloomington", text = "Retén en la esquina, cuatro agentes", channel = "web",
-        });
-        Assert.Equal(System.Net.HttpStatusCode.Created, res.StatusCode);
-        var sightingId = (await res.Content.ReadFromJsonAsync<JsonObject>())!["sightingId"]!.GetValue<Guid>();
+        // The resident reports in Spanish on /report, located by the phone.
+        var place = "Lake St y Bloomington";
+        await residentPhone.GotoAsync("/report");
+        await residentPhone.GetByText("Retén").ClickAsync();
+        await residentPhone.GetByRole(AriaRole.Button, new() { Name = "Usar mi ubicación" }).ClickAsync();
+        await Expect(residentPhone.Locator("#location-status")).ToHaveTextAsync("Su ubicación está marcada en el mapa.");
+        await residentPhone.GetByLabel("Agentes").FillAsync("4");
+        await residentPhone.GetByLabel("Vehículos", new() { Exact = true }).FillAsync("2");
+        await residentPhone.GetByText("ICE", new() { Exact = true }).ClickAsync();
+        await residentPhone.GetByLabel("Calle, esquina o punto de referencia").FillAsync(place);
+        await residentPhone.GetByLabel("Algo más que los voluntarios deban saber").FillAsync("Retén en la esquina, cuatro agentes");
+        await residentPhone.GetByRole(AriaRole.Button, new() { Name = "Enviar reporte" }).ClickAsync();
+        await Expect(residentPhone.Locator("#done-title")).ToHaveTextAsync("Gracias — recibimos su reporte");
+        var item = desk.Locator("#queue li[data-id]", new() { HasText = place });
+        await Expect(item).ToHaveCountAsync(1, new() { Timeout = 1000 });
+        var sightingId = Guid.Parse((await item.GetAttributeAsync("data-id"))!);
 
-        // It arrives within a second on the open console, without a reload.
-        var item = desk.Locator($"#queue li[data-id='{sightingId}']");
-        await Expect(item).ToBeVisibleAsync(new() { Timeout = 1000 });
+        // It arrived within a second on the open console, without a reload.
+        await Expect(item).ToBeVisibleAsync();
         await Expect(item).ToContainTextAsync("Checkpoint — Lake St y Bloomington");
         await Expect(item).ToContainTextAsync("1 reports");
         Assert.True(await desk.EvaluateAsync<bool>("() => window.__sameDocument === true"));
@@ -149,24 +186,30 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await desk.GetByRole(AriaRole.Button, new() { Name = "Send now" }).ClickAsync();
         await Expect(desk.Locator("#alert-form [data-error-general]")).ToContainTextAsync("only a confirmed sighting can be alerted");
 
+        // The roster: both on duty, the nearer first (0 km: the sighting is in their home zone).
+        var rows = desk.Locator("#roster tr");
+        await Expect(rows).ToHaveCountAsync(3); // these two on duty, and the demo network's verifier (off duty) last
+        await Expect(rows.First).ToContainTextAsync(verifier.Email);
+        await Expect(rows.First).ToContainTextAsync("0.0 km");
+        await desk.GetByLabel("How many of the nearest on duty").FillAsync("1");
         await desk.GetByLabel("Note").First.FillAsync("Sam on the way");
         await desk.GetByRole(AriaRole.Button, new() { Name = "Dispatch" }).ClickAsync();
+        await Expect(desk.Locator("#dispatch [role=status]")).ToContainTextAsync("Sent: " + verifier.Email + " (0.0 km)");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("verifying");
         await Expect(desk.Locator("#history")).ToContainTextAsync("new → verifying");
         await Expect(desk.Locator("#history")).ToContainTextAsync("Sam on the way");
+        await Expect(rows.First).ToContainTextAsync("sent");
 
-        // The verifier, on a phone in Spanish, sees the assignment and confirms it with a note.
-        var phone = await browser.NewPageAsync(BrowserFixture.Phone, locale: "es-MX");
-        await phone.GotoAsync("/console/login");
-        Assert.Equal("es", await phone.Locator("html").GetAttributeAsync("lang"));
-        await phone.GetByLabel("Correo electrónico").FillAsync(verifier.Email);
-        await phone.GetByLabel("Contraseña").FillAsync(verifier.Password);
-        await phone.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-        await phone.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console/verify");
+        // The verifier's phone shows the assignment live; they accept (the desk sees it), then confirm with a note.
         var card = phone.Locator($"#assignments li[data-id='{sightingId}']");
         await Expect(card).ToContainTextAsync("Retén");
-        await Expect(card).ToContainTextAsync("Lake St y Bloomington");
+        await Expect(card).ToContainTextAsync(place);
         await BrowserFixture.ScreenshotAsync(phone, "console-verify-phone-es");
+        await AccessibleAsync(phone);
+        await card.GetByRole(AriaRole.Button, new() { Name = "Voy" }).ClickAsync();
+        await Expect(card).ToContainTextAsync("Aceptó. Observe a una distancia segura");
+        await Expect(desk.Locator("#roster tr", new() { HasText = verifier.Email })).ToContainTextAsync("accepted");
+        await BrowserFixture.ScreenshotAsync(phone, "console-verify-phone-es-accepted");
         await AccessibleAsync(phone);
         await card.GetByLabel("Nota").FillAsync("two vehicles, four agents");
         await card.GetByRole(AriaRole.Button, new() { Name = "Confirmar" }).ClickAsync();
@@ -179,7 +222,7 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
 
         // The composer: the circle's radius changes the live count; the Spanish message and its SMS size are shown.
         await desk.GetByLabel("Radius (metres)").FillAsync("100");
-        await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1"); // the resident's own 1.5 km circle still meets it
+        await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1"); // 100 m around the sighting is still in the resident's neighbourhood
         // Dragging the circle's centre 300 px (about 4 km at this zoom) away leaves the resident out; dragging it back brings them in.
         var centre = desk.Locator("#alert-map .leaflet-marker-icon");
         var at = (await centre.BoundingBoxAsync())!;
@@ -233,10 +276,9 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal("es", sms.Language);
 
         // The resident's public page shows it, in Spanish.
-        var home = await browser.NewPageAsync(BrowserFixture.Phone, locale: "es-MX");
-        await home.GotoAsync("/");
-        await Expect(home.Locator("#alerts li.alert")).ToHaveCountAsync(1);
-        await Expect(home.Locator("#alerts li.alert strong")).ToHaveTextAsync(sms.Text);
+        await residentPhone.GotoAsync("/");
+        await Expect(residentPhone.Locator("#alerts li.alert")).ToHaveCountAsync(1);
+        await Expect(residentPhone.Locator("#alerts li.alert strong")).ToHaveTextAsync(sms.Text);
 
         // All clear: to exactly who got it; the sighting is resolved.
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();

@@ -51,8 +51,56 @@
         C.state(h.from) + " → " + C.state(h.to) + " · " + h.actor + (h.note ? " · “" + h.note + "”" : ""),
       ]));
     });
+    if (C.canDispatch()) roster(res.data.assignments);
     if (first) composer();
   }
+
+  // ---- the roster: every verifier, on duty and nearest first, with this sighting's assignment ----
+  async function roster(assignments) {
+    var res = await C.api("GET", "/api/v1/roster?sighting=" + id);
+    var body = document.getElementById("roster");
+    if (!res.ok) return;
+    var ticked = {};
+    body.querySelectorAll("input[name=verifier]:checked").forEach(function (x) { ticked[x.value] = true; });
+    body.textContent = "";
+    if (!res.data.length) body.appendChild(C.el("tr", {}, [C.el("td", { colspan: "7", text: C.t("c.roster.none") })]));
+    res.data.forEach(function (v) {
+      var box = C.el("input", { type: "checkbox", name: "verifier", value: v.id, "aria-label": C.t("c.roster.pick") + " " + v.email });
+      if (ticked[v.id]) box.checked = true;
+      if (v.assignment) box.disabled = true;
+      body.appendChild(C.el("tr", { "data-verifier": v.email, "data-assignment": v.assignment || "" }, [
+        C.el("td", {}, [box]),
+        C.el("td", { text: v.email }),
+        C.el("td", { text: v.onDuty ? C.t("c.yes") : C.t("c.no") }),
+        C.el("td", { text: v.homeZone || "—" }),
+        C.el("td", { text: v.distanceMeters != null ? (v.distanceMeters / 1000).toFixed(1) + " km" : "—" }),
+        C.el("td", { text: v.reachable ? C.t("c.roster.message") : C.t("c.roster.console") }),
+        C.el("td", { text: v.assignment ? C.t("c.assign." + v.assignment) : "—" }),
+      ]));
+    });
+  }
+
+  document.getElementById("dispatch").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    var f = e.target;
+    C.clearProblem(f);
+    var done = f.querySelector(".done");
+    done.textContent = "";
+    var ids = Array.prototype.map.call(f.querySelectorAll("input[name=verifier]:checked"), function (x) { return x.value; });
+    var body = { note: f.note.value.trim() || null };
+    if (ids.length) body.verifierIds = ids; else body.count = f.count.value === "" ? null : Number(f.count.value);
+    var res = await C.api("POST", "/api/v1/sightings/" + id + "/dispatch", body);
+    if (!res.ok) { C.showProblem(f, res.problem); return; }
+    done.textContent = res.data.sent.length
+      ? C.t("c.dispatch.sent") + ": " + res.data.sent.map(function (v) {
+          return v.email + (v.distanceMeters != null ? " (" + (v.distanceMeters / 1000).toFixed(1) + " km)" : "")
+            + " · " + (v.messaged ? C.t("c.roster.message") : C.t("c.roster.console"));
+        }).join("; ")
+      : C.t("c.dispatch.nobody");
+    f.note.value = "";
+    await load();
+    preview();
+  });
 
   function move(formId, url, body) {
     var form = document.getElementById(formId);
@@ -68,7 +116,6 @@
       preview();
     });
   }
-  move("dispatch", "/api/v1/sightings/" + id + "/dispatch", function (f) { return { note: f.note.value.trim() || null }; });
   move("outcome", "/api/v1/sightings/" + id + "/verification", function (f) {
     var picked = f.querySelector("input[name=outcome]:checked");
     return { outcome: picked ? picked.value : null, note: f.note.value.trim() || null };

@@ -1,21 +1,66 @@
-// The verifier's phone view: the sightings verifiers were sent to, each with confirm / false alarm /
-// nothing found and a note. New assignments appear live (/hubs/sightings).
+// The verifier's phone view: going on and off duty (with the home zone dispatch measures from), and the
+// sightings dispatch sent this verifier to — accept or decline, then confirm, false alarm or nothing found,
+// with a note. The list follows the server live: every change on /hubs/sightings reloads it.
 (function () {
   "use strict";
   var C = window.WhistleConsole;
   if (!C.requireLogin()) return;
   var list = document.getElementById("assignments");
   var errorBox = document.getElementById("verify-error");
+  var dutyForm = document.getElementById("duty");
+  var dutyStatus = document.getElementById("duty-status");
+  var dutyReach = document.getElementById("duty-reach");
+  var toggle = document.getElementById("duty-toggle");
+  var zoneSelect = document.getElementById("home-zone");
   var cards = {};
+  var onDuty = false;
 
+  // ---- duty ----
+  function showDuty(d) {
+    onDuty = d.onDuty;
+    dutyStatus.textContent = d.onDuty ? C.t("c.duty.on") + (d.onDutySince ? " (" + C.time(d.onDutySince) + ")" : "") : C.t("c.duty.off");
+    toggle.textContent = d.onDuty ? C.t("c.duty.go_off") : C.t("c.duty.go_on");
+    toggle.className = d.onDuty ? "big secondary" : "big";
+    dutyReach.hidden = d.reachable;
+    zoneSelect.value = d.homeZoneId == null ? "" : String(d.homeZoneId);
+  }
+
+  async function loadDuty() {
+    var zones = await fetch("/api/v1/zones").then(function (r) { return r.json(); }).catch(function () { return { features: [] }; });
+    zones.features.map(function (f) { return f.properties; })
+      .sort(function (a, b) { return a.name.localeCompare(b.name); })
+      .forEach(function (z) { zoneSelect.appendChild(C.el("option", { value: String(z.id), text: z.name })); });
+    var res = await C.api("GET", "/api/v1/roster/me");
+    if (res.ok) showDuty(res.data);
+    else C.showProblem(dutyForm, res.problem);
+  }
+
+  // The zone is saved when chosen; the button turns duty on or off.
+  zoneSelect.addEventListener("change", async function () {
+    if (!zoneSelect.value) return;
+    var res = await C.api("PUT", "/api/v1/roster/me", { homeZoneId: Number(zoneSelect.value) });
+    if (res.ok) { showDuty(res.data); C.clearProblem(dutyForm); } else C.showProblem(dutyForm, res.problem);
+  });
+  dutyForm.addEventListener("submit", async function (e) {
+    e.preventDefault();
+    toggle.disabled = true;
+    var body = { onDuty: !onDuty };
+    if (zoneSelect.value) body.homeZoneId = Number(zoneSelect.value);
+    var res = await C.api("PUT", "/api/v1/roster/me", body);
+    toggle.disabled = false;
+    if (res.ok) { showDuty(res.data); C.clearProblem(dutyForm); } else C.showProblem(dutyForm, res.problem);
+  });
+
+  // ---- assignments ----
   function showNone() {
     var any = list.querySelector("li.card");
     var none = list.querySelector("li.none");
     if (!any && !none) list.appendChild(C.el("li", { className: "none", text: C.t("c.verify.none") }));
+    else if (!any) none.textContent = C.t("c.verify.none"); // was "Loading…"
     if (any && none) none.remove();
   }
 
-  function card(s) {
+  function outcomeForm(s, li, headingId) {
     var noteId = "note-" + s.id;
     var form = C.el("form", { className: "stack", novalidate: "" }, [
       C.el("p", { className: "form-error", role: "alert", "data-error-general": "" }),
@@ -30,15 +75,6 @@
         C.el("button", { type: "submit", name: "outcome", value: "false_alarm", className: "danger", text: C.t("c.verify.deny") }),
         C.el("button", { type: "submit", name: "outcome", value: "not_found", className: "secondary", text: C.t("c.verify.notfound") }),
       ]),
-    ]);
-    var where = s.lat != null
-      ? C.el("a", { href: "geo:" + s.lat.toFixed(5) + "," + s.lon.toFixed(5), text: C.t("c.verify.map") }) : null;
-    var headingId = "h-" + s.id;
-    var li = C.el("li", { className: "card", "data-id": s.id, "aria-labelledby": headingId }, [
-      C.el("h2", { id: headingId, text: C.activity(s.activity) }),
-      C.el("p", { text: C.t("c.verify.where") + ": " + (s.placeText || "—") }),
-      C.el("p", { className: "meta", text: s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.lastReportAt) }),
-      where, form,
     ]);
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
@@ -57,31 +93,89 @@
       delete li.dataset.done;
       C.showProblem(form, res.problem);
     });
+    return form;
+  }
+
+  function answerButtons(s, li, refresh) {
+    var box = C.el("div", { className: "outcomes" }, [
+      C.el("p", { className: "form-error", role: "alert", "data-error-general": "" }),
+      C.el("button", { type: "button", className: "confirm", "data-answer": "accept", text: C.t("c.verify.accept") }),
+      C.el("button", { type: "button", className: "secondary", "data-answer": "decline", text: C.t("c.verify.decline") }),
+    ]);
+    box.addEventListener("click", async function (e) {
+      var answer = e.target.getAttribute && e.target.getAttribute("data-answer");
+      if (!answer) return;
+      box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      var res = await C.api("POST", "/api/v1/sightings/" + s.id + "/" + answer);
+      if (res.ok) refresh(res.data);
+      else {
+        box.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+        C.showProblem(box, res.problem);
+      }
+    });
+    return box;
+  }
+
+  function card(item) {
+    var s = item.sighting;
+    var headingId = "h-" + s.id;
+    var li = C.el("li", { className: "card", "data-id": s.id, "aria-labelledby": headingId });
+    function render(assignment) {
+      li.textContent = "";
+      li._state = assignment ? assignment.state : "none";
+      li.dataset.assignment = li._state;
+      var where = s.lat != null
+        ? C.el("a", { href: "geo:" + s.lat.toFixed(5) + "," + s.lon.toFixed(5) + "?q=" + s.lat.toFixed(5) + "," + s.lon.toFixed(5), text: C.t("c.verify.map") }) : null;
+      var sent = assignment
+        ? C.el("p", { className: "meta", text: C.t("c.verify.sent") + " " + C.time(assignment.sentAt)
+            + (assignment.distanceMeters != null ? " · " + (assignment.distanceMeters / 1000).toFixed(1) + " " + C.t("c.verify.km") : "") })
+        : null;
+      [C.el("h2", { id: headingId, text: C.activity(s.activity) }),
+        C.el("p", { text: C.t("c.verify.where") + ": " + (s.placeText || (s.lat != null ? s.lat.toFixed(4) + ", " + s.lon.toFixed(4) : "—")) }),
+        C.el("p", { className: "meta", text: s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.lastReportAt) }),
+        sent, where].forEach(function (x) { if (x) li.appendChild(x); });
+      if (assignment && (assignment.state === "sent" || assignment.state === "declined")) {
+        if (assignment.state === "declined") li.appendChild(C.el("p", { role: "status", text: C.t("c.verify.declined") }));
+        li.appendChild(answerButtons(s, li, render));
+      } else {
+        if (assignment && assignment.state === "accepted") li.appendChild(C.el("p", { role: "status", className: "done", text: C.t("c.verify.accepted") }));
+        li.appendChild(outcomeForm(s, li, headingId));
+      }
+    }
+    render(item.assignment);
+    li._render = render;
     return li;
   }
 
-  function upsert(s) {
-    var existing = cards[s.id];
-    if (s.state === "verifying") {
-      if (!existing) { cards[s.id] = card(s); list.appendChild(cards[s.id]); }
-    } else if (existing && !existing.dataset.done) {
-      existing.remove();
-      delete cards[s.id];
-    }
-    showNone();
-  }
-
+  var loading = null, again = false;
   async function load() {
-    var res = await C.api("GET", "/api/v1/sightings/assigned");
-    if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
-    var none = list.querySelector("li.none");
-    if (none) none.remove();
-    res.data.forEach(upsert);
-    showNone();
+    if (loading) { again = true; return; }
+    loading = (async function () {
+      var res = await C.api("GET", "/api/v1/sightings/assigned");
+      if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
+      errorBox.textContent = "";
+      var seen = {};
+      res.data.forEach(function (item) {
+        var id = item.sighting.id;
+        seen[id] = true;
+        var state = item.assignment ? item.assignment.state : "none";
+        var existing = cards[id];
+        if (!existing) { cards[id] = card(item); list.appendChild(cards[id]); }
+        else if (existing._state !== state && !existing.dataset.done) existing._render(item.assignment);
+      });
+      Object.keys(cards).forEach(function (id) {
+        if (!seen[id] && !cards[id].dataset.done) { cards[id].remove(); delete cards[id]; }
+      });
+      showNone();
+    })();
+    await loading;
+    loading = null;
+    if (again) { again = false; load(); }
   }
 
+  loadDuty();
   var hub = C.hub("/hubs/sightings");
-  hub.on("sighting", upsert);
+  hub.on("sighting", function () { load(); });
   hub.onreconnected(load);
   hub.start().then(load).catch(load);
 })();
