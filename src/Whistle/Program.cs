@@ -6,6 +6,7 @@ using Whistle.Delivery.Push;
 using Whistle.Delivery.Sms;
 using Whistle.Geo;
 using Whistle.Identity;
+using Whistle.Incidents;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Reports;
@@ -23,6 +24,7 @@ builder.AddVerification();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
+builder.AddIncidents();
 builder.AddSite();
 
 var app = builder.Build();

@@ -30,6 +30,14 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Delivery.FanoutOrder> FanoutOrders => Set<Delivery.FanoutOrder>();
     public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
     public DbSet<Content.PageText> Pages => Set<Content.PageText>();
+    public DbSet<Incidents.Incident> Incidents => Set<Incidents.Incident>();
+    public DbSet<Incidents.TimelineEntry> Timeline => Set<Incidents.TimelineEntry>();
+    public DbSet<Incidents.WitnessStatement> Witnesses => Set<Incidents.WitnessStatement>();
+    public DbSet<Incidents.EvidenceItem> Evidence => Set<Incidents.EvidenceItem>();
+    public DbSet<Incidents.Claim> Claims => Set<Incidents.Claim>();
+    public DbSet<Incidents.ClaimEvidence> ClaimEvidence => Set<Incidents.ClaimEvidence>();
+    public DbSet<Incidents.FollowUp> FollowUps => Set<Incidents.FollowUp>();
+    public DbSet<Incidents.CustodyEntry> Custody => Set<Incidents.CustodyEntry>();
 
     public abstract bool IsPostgres { get; }
 
@@ -105,6 +113,27 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(f => new { f.Channel, f.Priority });
         });
         b.Entity<Delivery.FanoutOrder>().HasKey(f => new { f.AlertId, f.Channel });
+        b.Entity<Incidents.Incident>(e =>
+        {
+            e.HasIndex(i => i.OccurredAt);
+            e.HasIndex(i => i.SightingId);
+        });
+        b.Entity<Incidents.TimelineEntry>().HasIndex(t => new { t.IncidentId, t.At });
+        b.Entity<Incidents.WitnessStatement>().HasIndex(w => w.IncidentId);
+        b.Entity<Incidents.EvidenceItem>(e =>
+        {
+            e.HasIndex(x => new { x.IncidentId, x.Sha256 }).IsUnique();
+            e.HasIndex(x => x.Sha256);
+        });
+        b.Entity<Incidents.Claim>(e =>
+        {
+            e.HasIndex(c => c.IncidentId);
+            e.HasMany(c => c.Evidence).WithOne().HasForeignKey(x => x.ClaimId);
+        });
+        b.Entity<Incidents.ClaimEvidence>().HasKey(x => new { x.ClaimId, x.EvidenceId });
+        b.Entity<Incidents.FollowUp>().HasIndex(f => new { f.IncidentId, f.Done });
+        // Append-only: one row per link; (IncidentId, Seq) unique so two writers cannot both add link n.
+        b.Entity<Incidents.CustodyEntry>().HasIndex(c => new { c.IncidentId, c.Seq }).IsUnique();
     }
 }
 

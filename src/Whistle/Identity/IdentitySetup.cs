@@ -41,7 +41,8 @@ public static class IdentitySetup
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.All))
             .AddPolicy(Policies.Verify, p => p.RequireRole(Roles.Admin, Roles.Dispatcher, Roles.Verifier))
             .AddPolicy(Policies.Dispatch, p => p.RequireRole(Roles.Admin, Roles.Dispatcher))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Document, p => p.RequireRole(Roles.Admin, Roles.Documenter));
         builder.Services.AddIdentityCore<StaffUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;

@@ -24,7 +24,9 @@ public static class Roles
     public const string Admin = "admin";
     public const string Dispatcher = "dispatcher";
     public const string Verifier = "verifier";
-    public static readonly string[] All = [Admin, Dispatcher, Verifier];
+    /// <summary>Keeps incident files: evidence, witness statements (with their contacts), claims.</summary>
+    public const string Documenter = "documenter";
+    public static readonly string[] All = [Admin, Dispatcher, Verifier, Documenter];
 }
 
 public static class Policies
@@ -36,4 +38,6 @@ public static class Policies
     /// <summary>May dispatch verifiers and send alerts: dispatchers and admins.</summary>
     public const string Dispatch = "dispatch";
     public const string Admin = "admin";
+    /// <summary>May read and write incident files, witness contacts included: documenters and admins.</summary>
+    public const string Document = "document";
 }

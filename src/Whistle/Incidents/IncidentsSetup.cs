@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Data;
+
+namespace Whistle.Incidents;
+
+public static class IncidentsSetup
+{
+    public static WebApplicationBuilder AddIncidents(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => new EvidenceStore(Path.Combine(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.DataPath, "evidence")));
+        builder.Services.AddScoped<CustodyLog>();
+        return builder;
+    }
+}
+
+/// <summary>Appends to an incident's custody log, in the caller's unit of work (saved with the change it records).</summary>
+public sealed class CustodyLog(WhistleDb db, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Hex SHA-256 of a record's JSON (what the record said when the action happened).</summary>
+    public static string HashRecord<T>(T record) => CustodyChain.Hex(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Json))));
+
+    /// <summary>
+    /// Adds the next link (not yet saved: the caller's SaveChanges writes it with the change it records). The
+    /// unique (incident, seq) index refuses a second writer's link n; that caller's save fails and can be retried.
+    /// </summary>
+    public async Task<CustodyEntry> AppendAsync(Guid incidentId, string action, string actor, string objectType, string objectId, string objectHash, CancellationToken ct)
+    {
+        var pending = db.ChangeTracker.Entries<CustodyEntry>().Where(e => e.State == EntityState.Added && e.Entity.IncidentId == incidentId)
+            .Select(e => e.Entity).OrderByDescending(e => e.Seq).FirstOrDefault();
+        var last = pending ?? await db.Custody.AsNoTracking().Where(c => c.IncidentId == incidentId).OrderByDescending(c => c.Seq).FirstOrDefaultAsync(ct);
+        var next = CustodyChain.Next(last, incidentId, action, actor, time.GetUtcNow(), objectType, objectId, objectHash);
+        db.Custody.Add(next);
+        return next;
+    }
+
+    public async Task<CustodyVerdict> VerifyAsync(Guid incidentId, EvidenceStore files, CancellationToken ct)
+    {
+        var entries = await db.Custody.AsNoTracking().Where(c => c.IncidentId == incidentId).OrderBy(c => c.Seq).ToListAsync(ct);
+        return CustodyChain.Verify(entries, e => files.HashOnDisk(e.ObjectHash));
+    }
+}
