@@ -9,6 +9,7 @@ using Whistle.Identity;
 using Whistle.Incidents;
 using Whistle.Platform;
 using Whistle.Privacy;
+using Whistle.Registry;
 using Whistle.Reports;
 using Whistle.Site;
 using Whistle.Subscriptions;
@@ -46,10 +47,12 @@ api.MapZones();
 api.MapTemplates();
 api.MapPush();
 api.MapPages();
+api.MapRegistry();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();
 app.MapSightingsHub();
+app.MapRegistryCharts();
 app.MapSite();
 
 await app.RunAsync();
