@@ -45,6 +45,7 @@ api.MapTemplates();
 api.MapPush();
 api.MapPages();
 
+app.MapCap();
 app.MapTwilioHooks();
 app.MapAlertsHub();
 app.MapSightingsHub();
