@@ -29,12 +29,20 @@ public static class CapSchema
     /// <summary>Fails the test unless the message validates against the XSD and CAP's own rules on identifiers and polygons.</summary>
     public static XElement Valid(XDocument doc)
     {
-        var errors = new List<string>();
         // Validate a re-parsed copy, so what is checked is the text a consumer would read.
         var parsed = XDocument.Parse(doc.ToString());
-        parsed.Validate(Set.Value, (_, e) => errors.Add($"{e.Severity}: {e.Message}"));
-        Assert.Empty(errors);
+        Assert.Empty(Errors(parsed));
         return CapRules(parsed.Root!);
+    }
+
+    /// <summary>What the XSD says is wrong (warnings too: an element the schema does not know is one).</summary>
+    public static List<string> Errors(XDocument doc)
+    {
+        var errors = new List<string>();
+        // The validator quietly passes a root the schema set does not declare: say so.
+        if (doc.Root?.Name != Ns + "alert") errors.Add($"the root is {doc.Root?.Name}, not a CAP 1.2 alert");
+        doc.Validate(Set.Value, (_, e) => errors.Add($"{e.Severity}: {e.Message}"));
+        return errors;
     }
 
     /// <summary>Validates a CAP message served as text (XmlReader, DTDs prohibited).</summary>
@@ -170,6 +178,29 @@ public class CapMessageTests
         Assert.NotEqual(P, centre);
         Assert.InRange(km, 1.0, 1.2);
         Assert.True(centre.DistanceTo(P) + 1000 <= km * 1000, "the CAP circle must cover the alert's circle");
+    }
+
+    [Fact]
+    public void The_schema_check_refuses_what_CAP_refuses()
+    {
+        var alert = Original();
+        var good = CapMessage.Build(alert, [alert], Context);
+        Assert.Empty(CapSchema.Errors(good));
+
+        var zulu = new XDocument(good);
+        zulu.Root!.Element(CapSchema.Ns + "sent")!.Value = "2026-11-26T15:04:05Z";
+        Assert.NotEmpty(CapSchema.Errors(zulu));
+        var fraction = new XDocument(good);
+        fraction.Root!.Element(CapSchema.Ns + "sent")!.Value = "2026-11-26T15:04:05.678-00:00";
+        Assert.NotEmpty(CapSchema.Errors(fraction));
+        var category = new XDocument(good);
+        category.Root!.Element(CapSchema.Ns + "info")!.Element(CapSchema.Ns + "category")!.Value = "Immigration";
+        Assert.NotEmpty(CapSchema.Errors(category));
+        var order = new XDocument(good);
+        order.Root!.Element(CapSchema.Ns + "scope")!.Remove();
+        Assert.NotEmpty(CapSchema.Errors(order));
+        var wrongNamespace = XDocument.Parse(good.ToString().Replace(CapMessage.Namespace, "urn:oasis:names:tc:emergency:cap:1.1"));
+        Assert.NotEmpty(CapSchema.Errors(wrongNamespace));
     }
 
     [Fact]
