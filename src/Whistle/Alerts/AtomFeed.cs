@@ -80,7 +80,7 @@ public static class AtomFeed
                     new XAttribute("href", CapMessage.CapUrl(context.BaseUrl, m.Id))),
                 new XElement(Atom + "category", new XAttribute("scheme", Scheme + "msgType"),
                     new XAttribute("term", cap.Element(cap.Name.Namespace + "msgType")!.Value)),
-                new XElement(Atom + "category", new XAttribute("scheme", Scheme + "event"), new XAttribute("term", Names.Of(m.Activity)),
+                new XElement(Atom + "category", new XAttribute("scheme", "urn:whistle:activity"), new XAttribute("term", Names.Of(m.Activity)),
                     new XAttribute("label", Field("event"))),
                 new XElement(Atom + "summary", Field("description")),
                 new XElement(Atom + "content", new XAttribute("type", "text/xml"), cap)));

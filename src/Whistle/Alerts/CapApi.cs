@@ -35,8 +35,11 @@ public static class CapApi
 
         var group = app.MapGroup("").AllowAnonymous().WithTags("CAP");
         // A complex segment with a guid constraint: never matches the dispatcher's /api/v1/alerts/{id:guid}.
-        group.MapGet("/api/v1/alerts/{id:guid}.cap", MessageAsync);
-        group.MapGet(AtomFeed.Path, FeedAsync);
+        group.MapGet("/api/v1/alerts/{id:guid}.cap", MessageAsync)
+            .Produces(StatusCodes.Status200OK, contentType: CapMessage.ContentType).Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet(AtomFeed.Path, FeedAsync)
+            .Produces(StatusCodes.Status200OK, contentType: AtomFeed.ContentType).Produces(StatusCodes.Status304NotModified);
         return app;
     }
 

@@ -95,6 +95,11 @@ public sealed class CapFeedTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
         Assert.Equal("application/problem+json", hidden.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain($"urn:uuid:{drill}", EntryIds((await FeedAsync(anonymous)).Feed));
+
+        // Both are in the OpenAPI document.
+        var openApi = await anonymous.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"/api/v1/alerts/{id}.cap\"", openApi);
+        Assert.Contains("\"/feeds/alerts.atom\"", openApi);
     }
 
     [Fact]

@@ -329,6 +329,25 @@ public class CapMessageTests
         Assert.Equal("Exercise", CapSchema.Valid(CapMessage.Build(cancel, [drill, cancel], Context)).Text("status"));
     }
 
+    [Fact]
+    public void The_Atom_feed_has_one_entry_per_message_with_the_CAP_identifier_link_and_content()
+    {
+        var original = Original(circle: false, zones: [MidtownPhillips]);
+        var cancel = FollowUp(original, AlertKind.Cancel, 8, TimeSpan.FromMinutes(3), CancelReason.AllClear);
+        var feed = AtomFeed.Build([cancel, original], Context, cancel.SentAt);
+        XNamespace atom = "http://www.w3.org/2005/Atom";
+        Assert.Equal("https://alerts.example.org/feeds/alerts.atom", feed.Root!.Element(atom + "id")!.Value);
+        Assert.Equal("2026-11-26T15:07:05Z", feed.Root.Element(atom + "updated")!.Value);
+        var entries = feed.Root.Elements(atom + "entry").ToList();
+        Assert.Equal([$"urn:uuid:{cancel.Id}", $"urn:uuid:{original.Id}"], entries.Select(e => e.Element(atom + "id")!.Value));
+        var first = entries[0];
+        Assert.StartsWith("ALL CLEAR", first.Element(atom + "title")!.Value);
+        Assert.Equal($"https://alerts.example.org/api/v1/alerts/{cancel.Id}.cap", first.Elements(atom + "link").Single().Attribute("href")!.Value);
+        var cap = CapSchema.Valid(first.Element(atom + "content")!.Element(CapSchema.Ns + "alert")!);
+        Assert.Equal("Cancel", cap.Text("msgType"));
+        Assert.StartsWith($"whistle@alerts.example.org,urn:uuid:{original.Id},", cap.Text("references"));
+    }
+
     [Theory]
     [InlineData("St. Anthony West")]
     [InlineData("Lake St. & Bloomington Ave, by the <big> store")]
