@@ -74,6 +74,9 @@ public sealed class CapFeedTests(SqliteApp app) : IClassFixture<SqliteApp>
         var radiusKm = double.Parse(cap.Infos().First().Descendants(Cap + "circle").Single().Value.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(radiusKm, 0.8, 0.95); // 800 m and the grid snap, in km
         Assert.NotNull(res.Headers.ETag);
+        // "web" points at the alert on the public page.
+        Assert.Equal($"http://localhost/?lang=en#alert-{id}", cap.Infos().First().Text("web"));
+        Assert.Contains($"id=\"alert-{id}\"", await anonymous.GetStringAsync("/?lang=en"));
 
         // The dispatcher's JSON route at the same path without ".cap" still needs a dispatcher.
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/v1/alerts/{id}")).StatusCode);
