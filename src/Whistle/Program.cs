@@ -49,6 +49,7 @@ api.MapPush();
 api.MapPages();
 api.MapRegistry();
 
+app.MapCap();
 app.MapTwilioHooks();
 app.MapAlertsHub();
 app.MapSightingsHub();

@@ -125,7 +125,7 @@ public sealed class WebPushTests(WebPushApp fixture) : IClassFixture<WebPushApp>
         // Never longer than the alert is in force (counted from before it was sent), and not much shorter.
         Assert.InRange(alert.Ttl, (int)(expiresAt - alert.ReceivedAt).TotalSeconds - 5, (int)(expiresAt - sentAt).TotalSeconds);
         Assert.Equal(id, payload.GetProperty("alertId").GetGuid());
-        Assert.Equal($"{WebPushApp.PublicBaseUrl}/alerts/{id}", payload.GetProperty("url").GetString());
+        Assert.Equal($"{WebPushApp.PublicBaseUrl}/#alert-{id}", payload.GetProperty("url").GetString());
         Assert.Equal(expiresAt, payload.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.False(string.IsNullOrWhiteSpace(payload.GetProperty("title").GetString()));
 
@@ -135,7 +135,7 @@ public sealed class WebPushTests(WebPushApp fixture) : IClassFixture<WebPushApp>
         Assert.Equal(Topic(id), update.Topic);
         Assert.Equal("high", update.Urgency);
         Assert.Equal(updateId, update.Payload.GetProperty("alertId").GetGuid());
-        Assert.Equal($"{WebPushApp.PublicBaseUrl}/alerts/{id}", update.Payload.GetProperty("url").GetString());
+        Assert.Equal($"{WebPushApp.PublicBaseUrl}/#alert-{id}", update.Payload.GetProperty("url").GetString());
         Assert.Contains("Lake St & 28th Ave", update.Payload.GetProperty("body").GetString());
 
         var (cancelId, _) = await PostAsync(dispatcher, $"/api/v1/alerts/{id}/cancel", new { reason = "all_clear" });

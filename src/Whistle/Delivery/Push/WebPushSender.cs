@@ -120,7 +120,7 @@ public sealed class WebPushSender(HttpClient http, VapidKeys vapid, TimeProvider
             AlertKind.Cancel => "cancel",
             _ => "alert",
         };
-        var url = root is { } r && !string.IsNullOrWhiteSpace(publicBaseUrl) ? $"{publicBaseUrl.TrimEnd('/')}/alerts/{r}" : null;
+        var url = root is { } r && !string.IsNullOrWhiteSpace(publicBaseUrl) ? $"{publicBaseUrl.TrimEnd('/')}/#alert-{r}" : null;
         byte[] Serialize(string text) => JsonSerializer.SerializeToUtf8Bytes(
             new PushPayload(Title(kind, m.Language), text, kind, alert?.Id, root, url, alert?.ExpiresAt), PayloadJson);
         var whole = Serialize(m.Text);

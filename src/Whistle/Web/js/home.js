@@ -39,6 +39,7 @@
       var li = document.createElement("li");
       li.className = retracted ? "alert retracted" : "alert";
       li.dataset.id = p.id;
+      li.id = "alert-" + p.id;
       if (retracted) {
         var label = document.createElement("span");
         label.className = "label";
