@@ -244,8 +244,8 @@ public static class IncidentsApi
 
     private static ProblemHttpResult Forbidden(string detail) => TypedResults.Problem(statusCode: 403, title: "Not allowed", detail: detail);
 
-    private static NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails> Missing(string what) =>
-        TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 404, Title = "Not found", Detail = $"There is no such {what}." });
+    private static ProblemHttpResult Missing(string what) =>
+        TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"There is no such {what}.");
 
     /// <summary>
     /// Runs a custodial write, again from the start if another writer took the same custody link number meanwhile
@@ -322,6 +322,8 @@ public static class IncidentsApi
             return Forbidden("Dispatchers open an incident file from a sighting (sightingId); documenters open any.");
         if (!documents && req.Names is { Length: > 0 })
             return Forbidden("Only documenters record the names of people affected.");
+        if (!documents && req.Published == true)
+            return Forbidden("Only documenters publish an incident file in the registry.");
 
         string? title = req.Title?.Trim(), place = req.Place;
         double? lat = req.Lat, lon = req.Lon;
@@ -382,7 +384,7 @@ public static class IncidentsApi
         new(f.Id, f.Kind, f.Description, f.Owner, f.DueAt, f.Done, f.DoneAt, FollowUpRules.IsOverdue(f, now));
 
     /// <summary>The whole file; logged in custody as viewed (by whom, and the hash of the incident record as it was read).</summary>
-    private static async Task<Results<Ok<IncidentFile>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(
+    private static async Task<Results<Ok<IncidentFile>, ProblemHttpResult>> GetAsync(
         Guid id, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         var incident = await db.Incidents.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct);
@@ -410,11 +412,11 @@ public static class IncidentsApi
             fus, fus.Where(f => f.Overdue).ToList()));
     }
 
-    private static async Task<Results<Ok<IncidentView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> EditAsync(
+    private static async Task<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>> EditAsync(
         Guid id, IncidentRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         if (req.SightingId is not null) return Invalid("sightingId", "The sighting an incident file was opened from does not change.");
-        return await CustodialAsync<Results<Ok<IncidentView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        return await CustodialAsync<Results<Ok<IncidentView>, ValidationProblem, ProblemHttpResult>>(db, async () =>
         {
             var i = await db.Incidents.FirstOrDefaultAsync(x => x.Id == id, ct);
             if (i is null) return Missing("incident");
@@ -444,7 +446,7 @@ public static class IncidentsApi
 
     // ---- Timeline ----
 
-    private static async Task<Results<Ok<List<TimelineView>>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> TimelineAsync(
+    private static async Task<Results<Ok<List<TimelineView>>, ValidationProblem, ProblemHttpResult>> TimelineAsync(
         Guid id, string? sort, string? source, string? q, bool? disputed, WhistleDb db, CancellationToken ct)
     {
         if (sort is not (null or "asc" or "desc")) return Invalid("sort", "asc or desc.");
@@ -458,9 +460,9 @@ public static class IncidentsApi
         return TypedResults.Ok(list.Select(TimelineView.Of).ToList());
     }
 
-    private static async Task<Results<Created<TimelineView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> AddTimelineAsync(
+    private static async Task<Results<Created<TimelineView>, ProblemHttpResult>> AddTimelineAsync(
         Guid id, TimelineRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Created<TimelineView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Created<TimelineView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
             var entry = new TimelineEntry
@@ -473,9 +475,9 @@ public static class IncidentsApi
         });
 
     /// <summary>Marks an entry disputed (entries are never deleted or rewritten: add the other version as another entry).</summary>
-    private static async Task<Results<Ok<TimelineView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> DisputeTimelineAsync(
+    private static async Task<Results<Ok<TimelineView>, ProblemHttpResult>> DisputeTimelineAsync(
         Guid id, long tid, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<TimelineView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<TimelineView>, ProblemHttpResult>>(db, async () =>
         {
             var entry = await db.Timeline.FirstOrDefaultAsync(t => t.Id == tid && t.IncidentId == id, ct);
             if (entry is null) return Missing("timeline entry");
@@ -487,9 +489,9 @@ public static class IncidentsApi
 
     // ---- Witnesses ----
 
-    private static async Task<Results<Created<WitnessView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> AddWitnessAsync(
+    private static async Task<Results<Created<WitnessView>, ValidationProblem, ProblemHttpResult>> AddWitnessAsync(
         Guid id, WitnessRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Created<WitnessView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Created<WitnessView>, ValidationProblem, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
             if (req.AudioEvidenceId is { } audio && !await db.Evidence.AnyAsync(e => e.Id == audio && e.IncidentId == id, ct))
@@ -506,9 +508,9 @@ public static class IncidentsApi
             return TypedResults.Created($"/api/v1/incidents/{id}/witnesses/{w.Id}", View(w, keys, documents: true));
         });
 
-    private static async Task<Results<Ok<WitnessView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> EditWitnessAsync(
+    private static async Task<Results<Ok<WitnessView>, ProblemHttpResult>> EditWitnessAsync(
         Guid id, long wid, WitnessEditRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<WitnessView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<WitnessView>, ProblemHttpResult>>(db, async () =>
         {
             var w = await db.Witnesses.FirstOrDefaultAsync(x => x.Id == wid && x.IncidentId == id, ct);
             if (w is null) return Missing("witness statement");
@@ -523,9 +525,9 @@ public static class IncidentsApi
         });
 
     /// <summary>The witness withdraws consent: text, name and contact are wiped at once; the custody log records it.</summary>
-    private static async Task<Results<Ok<WitnessView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> WithdrawAsync(
+    private static async Task<Results<Ok<WitnessView>, ProblemHttpResult>> WithdrawAsync(
         Guid id, long wid, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<WitnessView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<WitnessView>, ProblemHttpResult>>(db, async () =>
         {
             var w = await db.Witnesses.FirstOrDefaultAsync(x => x.Id == wid && x.IncidentId == id, ct);
             if (w is null) return Missing("witness statement");
@@ -538,9 +540,9 @@ public static class IncidentsApi
 
     // ---- Claims ----
 
-    private static async Task<Results<Created<ClaimView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> AddClaimAsync(
+    private static async Task<Results<Created<ClaimView>, ProblemHttpResult>> AddClaimAsync(
         Guid id, ClaimRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Created<ClaimView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Created<ClaimView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
             var c = new Claim
@@ -554,9 +556,9 @@ public static class IncidentsApi
         });
 
     /// <summary>Links an evidence item of this incident to a claim, as supporting or contradicting it (again: changes the stance).</summary>
-    private static async Task<Results<Ok<ClaimView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> LinkClaimAsync(
+    private static async Task<Results<Ok<ClaimView>, ValidationProblem, ProblemHttpResult>> LinkClaimAsync(
         Guid id, long cid, ClaimLinkRequest req, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<ClaimView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<ClaimView>, ValidationProblem, ProblemHttpResult>>(db, async () =>
         {
             var c = await db.Claims.Include(x => x.Evidence).FirstOrDefaultAsync(x => x.Id == cid && x.IncidentId == id, ct);
             if (c is null) return Missing("claim");
@@ -571,9 +573,9 @@ public static class IncidentsApi
             return TypedResults.Ok(ClaimView.Of(c));
         });
 
-    private static async Task<Results<Ok<ClaimView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> DisputeClaimAsync(
+    private static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> DisputeClaimAsync(
         Guid id, long cid, DisputeRequest req, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<ClaimView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<ClaimView>, ProblemHttpResult>>(db, async () =>
         {
             var c = await db.Claims.Include(x => x.Evidence).FirstOrDefaultAsync(x => x.Id == cid && x.IncidentId == id, ct);
             if (c is null) return Missing("claim");
@@ -586,9 +588,9 @@ public static class IncidentsApi
 
     // ---- Follow-ups ----
 
-    private static async Task<Results<Created<FollowUpView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> AddFollowUpAsync(
+    private static async Task<Results<Created<FollowUpView>, ProblemHttpResult>> AddFollowUpAsync(
         Guid id, FollowUpRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Created<FollowUpView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Created<FollowUpView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
             var f = new FollowUp { IncidentId = id, Kind = req.Kind!.Value, Description = req.Description!, Owner = req.Owner!.Trim(), DueAt = StoredTime.Of(req.DueAt) };
@@ -596,9 +598,9 @@ public static class IncidentsApi
             return TypedResults.Created($"/api/v1/incidents/{id}/follow-ups/{f.Id}", View(f, time.GetUtcNow()));
         });
 
-    private static async Task<Results<Ok<FollowUpView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> FollowUpDoneAsync(
+    private static async Task<Results<Ok<FollowUpView>, ProblemHttpResult>> FollowUpDoneAsync(
         Guid id, long fid, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
-        await CustodialAsync<Results<Ok<FollowUpView>, ProblemHttpResult, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>>(db, async () =>
+        await CustodialAsync<Results<Ok<FollowUpView>, ProblemHttpResult>>(db, async () =>
         {
             var f = await db.FollowUps.FirstOrDefaultAsync(x => x.Id == fid && x.IncidentId == id, ct);
             if (f is null) return Missing("follow-up");
@@ -612,7 +614,7 @@ public static class IncidentsApi
 
     // ---- Custody ----
 
-    private static async Task<Results<Ok<List<CustodyView>>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CustodyAsync(
+    private static async Task<Results<Ok<List<CustodyView>>, ProblemHttpResult>> CustodyAsync(
         Guid id, WhistleDb db, CancellationToken ct)
     {
         var entries = await db.Custody.AsNoTracking().Where(c => c.IncidentId == id).OrderBy(c => c.Seq).ToListAsync(ct);
@@ -621,7 +623,7 @@ public static class IncidentsApi
     }
 
     /// <summary>Recomputes the chain (and rehashes the evidence files it names from the store).</summary>
-    private static async Task<Results<Ok<CustodyVerdict>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> VerifyAsync(
+    private static async Task<Results<Ok<CustodyVerdict>, ProblemHttpResult>> VerifyAsync(
         Guid id, WhistleDb db, CustodyLog custody, EvidenceStore files, CancellationToken ct)
     {
         if (!await db.Incidents.AnyAsync(i => i.Id == id, ct) && !await db.Custody.AnyAsync(c => c.IncidentId == id, ct)) return Missing("incident");
