@@ -306,6 +306,10 @@ public sealed class IncidentTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
         await AssertProblemAsync(await verifier.PostAsJsonAsync(Base, NewIncident()), HttpStatusCode.Forbidden, "403");
         await AssertProblemAsync(await anonymous.PostAsJsonAsync($"{Base}/{id}/witnesses", new { }), HttpStatusCode.Unauthorized, "401");
+        // The API is described (the OpenAPI document still generates with these endpoints).
+        var openApi = await anonymous.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"/api/v1/incidents/{id}/custody/verify\"", openApi);
+        Assert.Contains("\"/api/v1/incidents/{id}/witnesses/{wid}/withdraw\"", openApi);
         // Nobody but the documenter touched the file: created, and nothing else.
         Assert.Equal(["created"], await ActionsAsync(doc, id));
     }
