@@ -48,6 +48,7 @@ api.MapTemplates();
 api.MapPush();
 api.MapPages();
 api.MapRegistry();
+api.MapIncidents();
 
 app.MapCap();
 app.MapTwilioHooks();

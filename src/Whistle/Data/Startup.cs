@@ -66,6 +66,7 @@ public static class Startup
                 await IdentitySetup.CreateStaffAsync(sp, email, role, password);
                 Console.WriteLine($"Demo {role}: {email}  password: {password}  (shown once)");
             }
+            await Incidents.DemoIncident.SeedAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Incidents.EvidenceStore>(), now);
             log.LogInformation("Seeded the demo network: {Zones} zones, {Subscribers} synthetic subscribers", db.Zones.Count(), demoSubscribers);
         }
         else

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Whistle.Data;
+using Microsoft.EntityFrameworkCore;
 using Whistle.Identity;
+using Whistle.Incidents;
 using Whistle.Privacy;
 
 namespace Whistle.Platform;
@@ -9,6 +11,7 @@ namespace Whistle.Platform;
 /// Command-line verbs of the same executable:
 ///   users add --email E --role admin|dispatcher|verifier   (prints a generated password once)
 ///   keys rotate                                             (new current encryption key; old ones kept to decrypt)
+///   custody verify INCIDENT-ID                              (recomputes the incident's custody chain: exit 0 intact, 1 broken)
 /// Anything else starts the server; --demo seeds the demo network into a new data dir.
 /// </summary>
 public static class Cli
@@ -16,7 +19,7 @@ public static class Cli
     public static (string[] WebArgs, bool Demo) Split(string[] args) =>
         (args.Where(a => a != "--demo").ToArray(), args.Contains("--demo"));
 
-    public static bool IsCommand(string[] args) => args is ["users", ..] or ["keys", ..];
+    public static bool IsCommand(string[] args) => args is ["users", ..] or ["keys", ..] or ["custody", ..];
 
     public static async Task<int> RunAsync(WebApplication app, string[] args)
     {
@@ -27,7 +30,7 @@ public static class Cli
                 var email = Option(rest, "--email");
                 var role = Option(rest, "--role");
                 if (email is null || role is null || !Roles.All.Contains(role))
-                    return Usage("users add --email E --role admin|dispatcher|verifier");
+                    return Usage("users add --email E --role admin|dispatcher|verifier|documenter");
                 await app.InitializeAsync(demo: false);
                 await using var scope = app.Services.CreateAsyncScope();
                 var password = IdentitySetup.GeneratePassword();
@@ -54,8 +57,28 @@ public static class Cli
                 Console.WriteLine($"Key version {ring.CurrentVersion} is now current; data under older keys is re-encrypted as it is read.");
                 return 0;
             }
+            case ["custody", "verify", var incident]:
+            {
+                if (!Guid.TryParse(incident, out var id)) return Usage("custody verify <incident-id>");
+                await using var scope = app.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+                if (!await db.Incidents.AnyAsync(i => i.Id == id) && !await db.Custody.AnyAsync(c => c.IncidentId == id))
+                {
+                    Console.Error.WriteLine($"No incident {id} in this database.");
+                    return 2;
+                }
+                var verdict = await scope.ServiceProvider.GetRequiredService<CustodyLog>()
+                    .VerifyAsync(id, scope.ServiceProvider.GetRequiredService<EvidenceStore>(), CancellationToken.None);
+                if (verdict.Intact)
+                {
+                    Console.WriteLine($"Custody of incident {id}: intact ({verdict.Entries} entries).");
+                    return 0;
+                }
+                Console.WriteLine($"Custody of incident {id}: BROKEN at entry {verdict.FirstBrokenSeq} — {verdict.Reason}");
+                return 1;
+            }
             default:
-                return Usage("users add --email E --role R | keys rotate");
+                return Usage("users add --email E --role R | keys rotate | custody verify <incident-id>");
         }
     }
 

@@ -113,4 +113,10 @@ public static class Purpose
     public const string SubscriberAddress = "subscriber.address";
     public const string SubscriberSecret = "subscriber.secret";
     public const string ReporterContact = "report.contact";
+    /// <summary>A witness's name, in an incident file.</summary>
+    public const string WitnessName = "witness.name";
+    /// <summary>How to reach a witness again.</summary>
+    public const string WitnessContact = "witness.contact";
+    /// <summary>The names of the people an incident affected (kept only with the family's consent).</summary>
+    public const string AffectedNames = "incident.names";
 }
