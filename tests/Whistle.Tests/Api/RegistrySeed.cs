@@ -27,7 +27,7 @@ public static class RegistrySeed
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
         var keys = scope.ServiceProvider.GetRequiredService<KeyRing>();
-        var cipher = keys.Encrypt(Name, "incident.names");
+        var cipher = keys.Encrypt(Name, Whistle.Privacy.Purpose.AffectedNames);
         var now = DateTimeOffset.UtcNow;
         Incident File(string title, DateTimeOffset at, double? lat, double? lon, IncidentCategory category, string agencies,
             int affected, int injured, int deaths, IncidentStatus status, bool published = true) => new()
