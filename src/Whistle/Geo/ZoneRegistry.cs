@@ -14,6 +14,7 @@ public sealed class ZoneRegistry
     private volatile string _geoJson = """{"type":"FeatureCollection","features":[]}""";
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DateTimeOffset? _loadedStamp;
+    private bool _loaded;
 
     public ZoneCatalog Current => _current;
 
@@ -34,7 +35,7 @@ public sealed class ZoneRegistry
         try
         {
             var stamp = await StampAsync(db, ct);
-            if (stamp == _loadedStamp) return false;
+            if (_loaded && stamp == _loadedStamp) return false;
             await LoadAsync(db, stamp, ct);
             return true;
         }
@@ -48,6 +49,7 @@ public sealed class ZoneRegistry
     private async Task LoadAsync(WhistleDb db, DateTimeOffset? stamp, CancellationToken ct)
     {
         _loadedStamp = stamp;
+        _loaded = true;
         var zones = await db.Zones.AsNoTracking().OrderBy(z => z.Id).Select(z => new { z.Id, z.Name, z.GeoJson }).ToListAsync(ct);
         _current = new ZoneCatalog(zones.Select(z => (z.Id, z.Name, z.GeoJson)));
         var features = zones.Select(z =>

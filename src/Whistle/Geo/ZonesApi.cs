@@ -119,7 +119,7 @@ public static class ZonesApi
 
     private static bool Same(string storedGeoJson, NetTopologySuite.Geometries.Geometry shape)
     {
-        try { return ZoneCatalog.ParseGeometry(storedGeoJson).EqualsExact(shape); }
+        try { return ZoneCatalog.ParseGeometry(storedGeoJson).Normalized().EqualsExact(shape.Normalized(), 1e-9); }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException) { return false; }
     }
 

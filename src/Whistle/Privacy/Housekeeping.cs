@@ -77,7 +77,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
     /// Deletes the delivery rows of alerts that expired before <paramref name="cutoff"/> and whose fan-outs are
     /// through, and direct messages sent (or given up on) before it, in key-ordered batches. The alerts stay.
     /// </summary>
-    public static async Task<(int Deliveries, int Messages)> PurgeDeliveryRecordsAsync(WhistleDb db, DateTimeOffset cutoff, CancellationToken ct)
+    public static async Task<(int Deliveries, int Messages)> PurgeDeliveryRecordsAsync(WhistleDb db, DateTimeOffset cutoff, CancellationToken ct,
+        int batch = PurgeBatch)
     {
         int deliveries = 0, messages = 0;
         var seqs = await db.Alerts
@@ -91,11 +92,11 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             {
                 // The key of the batch's last row, then everything of the alert up to it: a range on the primary key.
                 var last = await db.Deliveries.Where(d => d.AlertSeq == seq).OrderBy(d => d.SubscriberId)
-                    .Skip(PurgeBatch - 1).Select(d => (long?)d.SubscriberId).FirstOrDefaultAsync(ct);
-                var batch = last is { } bound
+                    .Skip(batch - 1).Select(d => (long?)d.SubscriberId).FirstOrDefaultAsync(ct);
+                var rows = last is { } bound
                     ? db.Deliveries.Where(d => d.AlertSeq == seq && d.SubscriberId <= bound)
                     : db.Deliveries.Where(d => d.AlertSeq == seq);
-                deliveries += await batch.ExecuteDeleteAsync(ct);
+                deliveries += await rows.ExecuteDeleteAsync(ct);
                 if (last is null) break;
             }
         }
@@ -103,7 +104,7 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         {
             var old = db.Messages.Where(m => (m.State == DeliveryState.Sent && m.SentAt <= cutoff)
                                              || (m.State == DeliveryState.Dead && m.NextAttemptAt <= cutoff));
-            var last = await old.OrderBy(m => m.Id).Skip(PurgeBatch - 1).Select(m => (long?)m.Id).FirstOrDefaultAsync(ct);
+            var last = await old.OrderBy(m => m.Id).Skip(batch - 1).Select(m => (long?)m.Id).FirstOrDefaultAsync(ct);
             messages += await (last is { } bound ? old.Where(m => m.Id <= bound) : old).ExecuteDeleteAsync(ct);
             if (last is null) break;
         }
