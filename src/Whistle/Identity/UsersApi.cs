@@ -234,3 +234,34 @@ public static class UsersApi
             u.HomeZoneId is { } z ? zones.Find(z)?.Name : null, contact, disabled, !disabled && u.LockoutEnd > now);
     }
 }
+
+/// <summary>
+/// Bearer tokens are self-contained and live 12 hours; this makes disabling an account (or deleting it) take
+/// effect at the next request: a token whose account is disabled authenticates no one (401). One key look-up
+/// per authenticated request. Runs between authentication and authorization.
+/// </summary>
+public static class DisabledStaffCheck
+{
+    public static IApplicationBuilder UseDisabledStaffCheck(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
+    {
+        if (ctx.User.Identity?.IsAuthenticated == true
+            && ctx.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } id)
+        {
+            var db = ctx.RequestServices.GetRequiredService<WhistleDb>();
+            var account = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.LockoutEnd }).FirstOrDefaultAsync(ctx.RequestAborted);
+            if (account is null || StaffRules.IsDisabled(account.LockoutEnd))
+            {
+                ctx.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+                ctx.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(
+                    new Refused(Microsoft.AspNetCore.Authentication.AuthenticateResult.Fail("The account is disabled.")));
+            }
+        }
+        await next(ctx);
+    });
+
+    private sealed class Refused(Microsoft.AspNetCore.Authentication.AuthenticateResult result)
+        : Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature
+    {
+        public Microsoft.AspNetCore.Authentication.AuthenticateResult? AuthenticateResult { get; set; } = result;
+    }
+}

@@ -108,6 +108,7 @@ public static partial class Ui
             ["c.users.role.dispatcher"] = "Dispatcher",
             ["c.users.role.verifier"] = "Verifier",
             ["c.users.language"] = "Language of their messages",
+            ["c.users.lang"] = "Language",
             ["c.users.homeZone"] = "Home zone",
             ["c.users.noZone"] = "None",
             ["c.users.onDuty"] = "On duty",

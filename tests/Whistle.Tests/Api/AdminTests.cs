@@ -146,7 +146,11 @@ public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
         var email = $"gone-{Guid.NewGuid():N}@staff.test";
         var created = await CreateAsync(me, new { email, role = "dispatcher" });
         var id = created["user"]!["id"]!.GetValue<string>();
+        var session = await LoginAsync(own, email, created["password"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await session.GetAsync("/api/v1/sightings")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await me.PutAsJsonAsync($"/api/v1/users/{id}", new { disabled = true })).StatusCode);
+        // The token it already had stops working at once.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.GetAsync("/api/v1/sightings")).StatusCode);
         var fresh = (await (await me.PostAsync($"/api/v1/users/{id}/password", null)).Content.ReadFromJsonAsync<JsonObject>())!["password"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync(own, email, fresh));
         var enabled = await me.PutAsJsonAsync($"/api/v1/users/{id}", new { disabled = false });
