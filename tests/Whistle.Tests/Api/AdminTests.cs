@@ -235,6 +235,30 @@ public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.False(StaffRules.LeavesNoAdmin(staff, "c", adminAfter: false, disabledAfter: true));
         Assert.True(StaffRules.IsDisabled(StaffRules.DisabledUntil));
         Assert.False(StaffRules.IsDisabled(DateTimeOffset.UtcNow.AddMinutes(15)));
+
+        var defaults = new RetentionOptions();
+        Assert.Equal(new Retention(48, 24, 30), Retention.Effective(null, defaults));
+        Assert.Equal(new Retention(48, 2, 30), Retention.Effective(new Whistle.Network.NetworkProfile { UnsubscribedAddressHours = 2 }, defaults));
+        Assert.Equal(TimeSpan.FromDays(30), Retention.Effective(null, defaults).DeliveryRecords);
+    }
+
+    [Fact]
+    public void A_zone_file_is_read_whole_or_refused_feature_by_feature()
+    {
+        using var ok = System.Text.Json.JsonDocument.Parse(Collection(Square("A", -93.3, 44.9), Square("B", -93.2, 44.9, nameKey: "NAME")));
+        var (zones, errors) = ZoneFile.Read(ok.RootElement, null);
+        Assert.Empty(errors);
+        Assert.Equal(["A", "B"], zones.Select(z => z.Name));
+        Assert.All(zones, z => Assert.Equal("Polygon", z.Shape.GeometryType));
+
+        using var wrongKey = System.Text.Json.JsonDocument.Parse(Collection(Square("A", -93.3, 44.9)));
+        var (_, missing) = ZoneFile.Read(wrongKey.RootElement, "BDNAME");
+        Assert.Contains("no text property \"BDNAME\"", missing["features[0]"][0]);
+
+        using var open = System.Text.Json.JsonDocument.Parse(Collection(
+            """{"type":"Feature","properties":{"name":"Open"},"geometry":{"type":"Polygon","coordinates":[[[-93.0,44.0],[-92.9,44.0],[-92.9,44.1]]]}}"""));
+        var (_, unreadable) = ZoneFile.Read(open.RootElement, null);
+        Assert.StartsWith("Feature 0 (\"Open\"):", unreadable["features[0]"][0]);
     }
 
     // ---- Zones ----
