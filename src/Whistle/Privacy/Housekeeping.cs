@@ -39,7 +39,9 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             log.LogInformation("Zones changed in the database: reloaded");
         var retention = await Retention.EffectiveAsync(db, o.Retention, ct);
 
-        int contacts = await db.Reports.Where(r => r.ContactCipher != null && r.ContactPurgeAt <= now)
+        // A contact goes at the time the reporter was told, or sooner when an admin has since shortened the period.
+        var contactKept = now - retention.ReporterContact;
+        int contacts = await db.Reports.Where(r => r.ContactCipher != null && (r.ContactPurgeAt <= now || r.ReceivedAt <= contactKept))
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContactCipher, (byte[]?)null), ct);
 
         var addressKept = now - retention.UnsubscribedAddress;

@@ -384,6 +384,9 @@ public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Contains("deliveryRecordDays", errors.Select(e => e.Key));
         Assert.Contains("unsubscribedAddressHours", errors.Select(e => e.Key));
 
+        // A contact left before the change, promised 48 hours: shortening the period applies to it too.
+        var earlier = await own.CreateClient().PostAsJsonAsync("/api/v1/reports", new { activity = "patrol", placeText = "Franklin Ave", contact = "+16125550191" });
+        var earlierId = (await earlier.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
         var set = await admin.PutAsJsonAsync("/api/v1/retention", new { reporterContactHours = 2, unsubscribedAddressHours = 3, deliveryRecordDays = (double?)null });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         var now = (await admin.GetFromJsonAsync<JsonObject>("/api/v1/retention"))!;
@@ -404,8 +407,10 @@ public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
         await own.CreateClient().PostAsJsonAsync("/api/v1/subscriptions/unsubscribe", new { address = "+16125557300" });
         var housekeeping = own.Services.GetRequiredService<Housekeeping>();
         fake.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(1));
+        Assert.NotNull(await InDbAsync(own, db => db.Reports.Where(r => r.Id == earlierId).Select(r => r.ContactCipher).SingleAsync()));
         await housekeeping.RunOnceAsync(default);
         Assert.Null(await InDbAsync(own, db => db.Reports.Where(r => r.Id == reportId).Select(r => r.ContactCipher).SingleAsync()));
+        Assert.Null(await InDbAsync(own, db => db.Reports.Where(r => r.Id == earlierId).Select(r => r.ContactCipher).SingleAsync()));
         Assert.NotNull(await InDbAsync(own, db => db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed).Select(s => s.AddressCipher).SingleAsync()));
         fake.Advance(TimeSpan.FromHours(1));
         await housekeeping.RunOnceAsync(default);
