@@ -41,9 +41,14 @@ public sealed class ClusteringOptions
     public double ExpireAfterMinutes { get; set; } = 120;
 }
 
+/// <summary>The default retention periods; an admin may override each (NetworkProfile, /api/v1/retention).</summary>
 public sealed class RetentionOptions
 {
     public double ReporterContactHours { get; set; } = 48;
+    /// <summary>An unsubscribed address is wiped this long after its last notice.</summary>
+    public double UnsubscribedAddressHours { get; set; } = 24;
+    /// <summary>Delivery records of alerts that expired this long ago (fan-outs finished), and sent or dead direct messages, are deleted.</summary>
+    public double DeliveryRecordDays { get; set; } = 30;
 }
 
 public sealed class AlertOptions

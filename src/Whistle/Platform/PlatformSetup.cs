@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Whistle.Data;
+using Whistle.Identity;
 using Whistle.Verification;
 
 namespace Whistle.Platform;
@@ -73,6 +74,7 @@ public static class PlatformSetup
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseDisabledStaffCheck();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz");

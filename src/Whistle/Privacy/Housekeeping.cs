@@ -9,8 +9,10 @@ namespace Whistle.Privacy;
 
 /// <summary>
 /// The schedule that keeps little: reporters' contacts are wiped when their time is up,
-/// an unsubscribed address is wiped a day after its last notice (sent codes are wiped as they are sent), and
-/// sightings nobody verified in time become "unconfirmed".
+/// an unsubscribed address is wiped a while after its last notice (sent codes are wiped as they are sent),
+/// delivery records are deleted some days after their alert expired, and sightings nobody verified in time
+/// become "unconfirmed" — the periods being the effective <see cref="Retention"/>. Each pass also reloads the
+/// zones when another process imported new ones.
 /// </summary>
 public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<Housekeeping> log)
     : BackgroundService
@@ -33,12 +35,17 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
         var now = time.GetUtcNow();
         var o = options.Value;
+        if (await scope.ServiceProvider.GetRequiredService<Geo.ZoneRegistry>().ReloadIfChangedAsync(db, ct))
+            log.LogInformation("Zones changed in the database: reloaded");
+        var retention = await Retention.EffectiveAsync(db, o.Retention, ct);
 
-        int contacts = await db.Reports.Where(r => r.ContactCipher != null && r.ContactPurgeAt <= now)
+        // A contact goes at the time the reporter was told, or sooner when an admin has since shortened the period.
+        var contactKept = now - retention.ReporterContact;
+        int contacts = await db.Reports.Where(r => r.ContactCipher != null && (r.ContactPurgeAt <= now || r.ReceivedAt <= contactKept))
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContactCipher, (byte[]?)null), ct);
 
-        var dayAgo = now.AddDays(-1);
-        int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= dayAgo)
+        var addressKept = now - retention.UnsubscribedAddress;
+        int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= addressKept)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, (byte[]?)null), ct);
 
         var stale = now.AddMinutes(-o.Clustering.ExpireAfterMinutes);
@@ -57,9 +64,53 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
                         && !db.Fanouts.Any(x => x.AlertId == f.AlertId && x.Cursor < x.Total))
             .ExecuteDeleteAsync(ct);
 
-        if (contacts + addresses + expired.Count + orders > 0)
-            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, {Orders} fan-out orders dropped",
-                contacts, addresses, expired.Count, orders);
+        var (deliveries, messages) = await PurgeDeliveryRecordsAsync(db, now - retention.DeliveryRecords, ct);
+
+        if (contacts + addresses + expired.Count + orders + deliveries + messages > 0)
+            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, " +
+                               "{Orders} fan-out orders dropped, {Deliveries} delivery records and {Messages} direct messages deleted",
+                contacts, addresses, expired.Count, orders, deliveries, messages);
+    }
+
+    /// <summary>Rows deleted per statement: a million-row alert goes in many short statements, never one long lock.</summary>
+    public const int PurgeBatch = 5000;
+
+    /// <summary>
+    /// Deletes the delivery rows of alerts that expired before <paramref name="cutoff"/> and whose fan-outs are
+    /// through, and direct messages sent (or given up on) before it, in key-ordered batches. The alerts stay.
+    /// </summary>
+    public static async Task<(int Deliveries, int Messages)> PurgeDeliveryRecordsAsync(WhistleDb db, DateTimeOffset cutoff, CancellationToken ct,
+        int batch = PurgeBatch)
+    {
+        int deliveries = 0, messages = 0;
+        var seqs = await db.Alerts
+            .Where(a => a.ExpiresAt <= cutoff
+                        && !db.Fanouts.Any(f => f.AlertId == a.Id && f.Cursor < f.Total)
+                        && db.Deliveries.Any(d => d.AlertSeq == a.Seq))
+            .Select(a => a.Seq).ToListAsync(ct);
+        foreach (var seq in seqs)
+        {
+            while (true)
+            {
+                // The key of the batch's last row, then everything of the alert up to it: a range on the primary key.
+                var last = await db.Deliveries.Where(d => d.AlertSeq == seq).OrderBy(d => d.SubscriberId)
+                    .Skip(batch - 1).Select(d => (long?)d.SubscriberId).FirstOrDefaultAsync(ct);
+                var rows = last is { } bound
+                    ? db.Deliveries.Where(d => d.AlertSeq == seq && d.SubscriberId <= bound)
+                    : db.Deliveries.Where(d => d.AlertSeq == seq);
+                deliveries += await rows.ExecuteDeleteAsync(ct);
+                if (last is null) break;
+            }
+        }
+        while (true)
+        {
+            var old = db.Messages.Where(m => (m.State == DeliveryState.Sent && m.SentAt <= cutoff)
+                                             || (m.State == DeliveryState.Dead && m.NextAttemptAt <= cutoff));
+            var last = await old.OrderBy(m => m.Id).Skip(batch - 1).Select(m => (long?)m.Id).FirstOrDefaultAsync(ct);
+            messages += await (last is { } bound ? old.Where(m => m.Id <= bound) : old).ExecuteDeleteAsync(ct);
+            if (last is null) break;
+        }
+        return (deliveries, messages);
     }
 }
 

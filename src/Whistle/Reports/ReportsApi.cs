@@ -71,7 +71,7 @@ public static class ReportsApi
         if (Clean(req.Contact) is { } contact)
         {
             report.ContactCipher = keys.Encrypt(contact, Purpose.ReporterContact);
-            report.ContactPurgeAt = now.AddHours(o.Retention.ReporterContactHours);
+            report.ContactPurgeAt = now + (await Retention.EffectiveAsync(db, o.Retention, ct)).ReporterContact;
         }
 
         var rule = new ClusterRule(o.Clustering.DistanceMeters, TimeSpan.FromMinutes(o.Clustering.WindowMinutes));

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Simplify;
 using Whistle.Geo;
@@ -11,12 +10,14 @@ namespace Whistle.Site;
 /// <summary>
 /// The zones as light outlines for the public maps: simplified to ~10 m and rounded to 4 decimals, a
 /// fraction of the bytes of <c>GET /api/v1/zones</c> (which keeps the exact shapes targeting uses), so a
-/// page with a map stays light on a phone. Built once per zone catalogue.
+/// page with a map stays light on a phone. Built once per zone catalogue, so an import of zones shows at once
+/// (browsers may keep their copy for up to five minutes, then revalidate it by its ETag).
 /// </summary>
 public static class ZoneOutlines
 {
     private const double ToleranceDegrees = 0.0001;
-    private static readonly ConditionalWeakTable<ZoneCatalog, string> Cache = [];
+    private sealed record Built(string Body, string ETag);
+    private static readonly ConditionalWeakTable<ZoneCatalog, Built> Cache = [];
 
     public static IEndpointRouteBuilder MapZoneOutlines(this IEndpointRouteBuilder routes)
     {
@@ -24,10 +25,17 @@ public static class ZoneOutlines
         return routes;
     }
 
-    private static ContentHttpResult Get(ZoneRegistry zones, HttpContext http)
+    private static IResult Get(ZoneRegistry zones, HttpContext http)
     {
+        var built = Cache.GetValue(zones.Current, c =>
+        {
+            var body = Build(c);
+            return new Built(body, "\"" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body)))[..16] + "\"");
+        });
         http.Response.Headers.CacheControl = "public, max-age=300";
-        return TypedResults.Text(Cache.GetValue(zones.Current, Build), "application/geo+json", Encoding.UTF8);
+        http.Response.Headers.ETag = built.ETag;
+        if (http.Request.Headers.IfNoneMatch.Contains(built.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Text(built.Body, "application/geo+json", Encoding.UTF8);
     }
 
     internal static string Build(ZoneCatalog catalog)

@@ -1,0 +1,46 @@
+// Admin: how long personal data and delivery records are kept. An empty field is the configured default.
+(function () {
+  "use strict";
+  var C = window.WhistleConsole;
+  if (!C.requireLogin()) return;
+  var form = document.getElementById("retention");
+  var done = document.getElementById("r-done");
+  var FIELDS = ["reporterContactHours", "unsubscribedAddressHours", "deliveryRecordDays"];
+
+  function show(view) {
+    FIELDS.forEach(function (f) {
+      var p = view[f];
+      var input = form.elements[f];
+      input.value = p.isDefault ? "" : String(p.value);
+      input.placeholder = String(p.default);
+      input.min = String(p.min);
+      input.max = String(p.max);
+      form.querySelector('[data-hint-for="' + f + '"]').textContent =
+        C.t("c.retention.default") + ": " + p.default + (p.isDefault ? " (" + C.t("c.retention.inUse") + ")" : "") +
+        " · " + C.t("c.retention.range") + ": " + p.min + "–" + p.max;
+    });
+  }
+
+  async function load() {
+    var res = await C.api("GET", "/api/v1/retention");
+    if (!res.ok) { C.showProblem(form, res.problem); return; }
+    show(res.data);
+  }
+
+  form.addEventListener("submit", async function (e) {
+    e.preventDefault();
+    done.textContent = "";
+    var req = {};
+    FIELDS.forEach(function (f) {
+      var v = form.elements[f].value.trim();
+      req[f] = v === "" ? null : Number(v);
+    });
+    var res = await C.api("PUT", "/api/v1/retention", req);
+    if (!res.ok) { C.showProblem(form, res.problem); return; }
+    C.clearProblem(form);
+    show(res.data);
+    done.textContent = C.t("c.done");
+  });
+
+  load();
+})();
