@@ -6,6 +6,7 @@ using Whistle.Delivery.Push;
 using Whistle.Delivery.Sms;
 using Whistle.Geo;
 using Whistle.Identity;
+using Whistle.Inbound;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Reports;
@@ -46,6 +47,7 @@ api.MapPush();
 api.MapPages();
 
 app.MapTwilioHooks();
+app.MapSmsInbound();
 app.MapAlertsHub();
 app.MapSightingsHub();
 app.MapSite();

@@ -30,6 +30,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Delivery.FanoutOrder> FanoutOrders => Set<Delivery.FanoutOrder>();
     public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
     public DbSet<Content.PageText> Pages => Set<Content.PageText>();
+    public DbSet<Inbound.SmsConversation> SmsConversations => Set<Inbound.SmsConversation>();
+    public DbSet<Inbound.SmsReceipt> SmsReceipts => Set<Inbound.SmsReceipt>();
 
     public abstract bool IsPostgres { get; }
 
@@ -105,6 +107,20 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(f => new { f.Channel, f.Priority });
         });
         b.Entity<Delivery.FanoutOrder>().HasKey(f => new { f.AlertId, f.Channel });
+        b.Entity<Inbound.SmsConversation>(e =>
+        {
+            e.HasKey(c => c.NumberHash);
+            e.Property(c => c.Language).HasMaxLength(8);
+            e.Property(c => c.Asked).HasMaxLength(64);
+            e.HasIndex(c => c.UpdatedAt);
+            e.Ignore(c => c.AskedQuestions);
+        });
+        b.Entity<Inbound.SmsReceipt>(e =>
+        {
+            e.HasKey(r => r.MessageSid);
+            e.Property(r => r.MessageSid).HasMaxLength(64);
+            e.HasIndex(r => r.ReceivedAt);
+        });
     }
 }
 

@@ -10,7 +10,8 @@ namespace Whistle.Privacy;
 /// <summary>
 /// The schedule that keeps little: reporters' contacts are wiped when their time is up,
 /// an unsubscribed address is wiped a day after its last notice (sent codes are wiped as they are sent), and
-/// sightings nobody verified in time become "unconfirmed".
+/// sightings nobody verified in time become "unconfirmed"; handled SMS message ids go after two days and
+/// a texting number's conversation state a month after its last text.
 /// </summary>
 public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<Housekeeping> log)
     : BackgroundService
@@ -56,6 +57,12 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             .Where(f => db.Alerts.Any(a => a.Id == f.AlertId && a.ExpiresAt <= orderKept)
                         && !db.Fanouts.Any(x => x.AlertId == f.AlertId && x.Cursor < x.Total))
             .ExecuteDeleteAsync(ct);
+
+        // Retried webhooks come within minutes; a number's SMS conversation state goes a month after its last text.
+        var receiptsBefore = now - Inbound.SmsReceipt.KeptFor;
+        await db.SmsReceipts.Where(r => r.ReceivedAt <= receiptsBefore).ExecuteDeleteAsync(ct);
+        var idleBefore = now.AddDays(-30);
+        await db.SmsConversations.Where(c => c.UpdatedAt <= idleBefore).ExecuteDeleteAsync(ct);
 
         if (contacts + addresses + expired.Count + orders > 0)
             log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, {Orders} fan-out orders dropped",
