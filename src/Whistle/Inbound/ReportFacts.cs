@@ -73,8 +73,10 @@ public static partial class ReportFacts
         return null;
     }
 
-    private static string Singular(string word) => word.EndsWith("ES", StringComparison.Ordinal) && !Vehicles.Contains(word) && !People.Contains(word) ? word[..^2]
-        : word.EndsWith('S') && !Vehicles.Contains(word) && !People.Contains(word) ? word[..^1] : word;
+    /// <summary>The word, or without its plural ending, whichever a list knows.</summary>
+    private static string Singular(string word) =>
+        new[] { word, word.EndsWith('S') ? word[..^1] : word, word.EndsWith("ES", StringComparison.Ordinal) ? word[..^2] : word }
+            .FirstOrDefault(w => People.Contains(w) || Vehicles.Contains(w)) ?? word;
 
     private static readonly HashSet<string> People = ["AGENT", "AGENTS", "OFFICER", "OFFICERS", "MEN", "MAN", "PEOPLE", "AGENTE", "AGENTES", "OFICIAL", "OFICIALES", "HOMBRE", "HOMBRES", "SARKAAL", "NIN", "TUB", "LEUJ"];
     private static readonly HashSet<string> Vehicles = ["VEHICLE", "CAR", "TRUCK", "VAN", "SUV", "VEHICULO", "CARRO", "COCHE", "CAMIONETA", "TROCA", "PATRULLA", "BAABUUR", "GAARI", "TSHEB"];

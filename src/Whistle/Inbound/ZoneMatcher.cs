@@ -96,25 +96,29 @@ public sealed class ZoneMatcher
         return Levenshtein(typed, word, Allowed(Math.Min(typed.Length, word.Length)));
     }
 
-    /// <summary>Levenshtein distance, or null when it exceeds <paramref name="max"/>.</summary>
+    /// <summary>
+    /// Edit distance (Levenshtein, with a swap of two neighbouring letters counting as one edit: the
+    /// optimal string alignment distance), or null when it exceeds <paramref name="max"/>.
+    /// </summary>
     public static int? Levenshtein(string a, string b, int max)
     {
         if (Math.Abs(a.Length - b.Length) > max) return null;
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
         for (int i = 1; i <= a.Length; i++)
         {
-            cur[0] = i;
-            int rowMin = cur[0];
+            int rowMin = int.MaxValue;
             for (int j = 1; j <= b.Length; j++)
             {
-                cur[j] = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-                rowMin = Math.Min(rowMin, cur[j]);
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                int v = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = Math.Min(v, d[i - 2, j - 2] + 1);
+                d[i, j] = v;
+                rowMin = Math.Min(rowMin, v);
             }
             if (rowMin > max) return null;
-            (prev, cur) = (cur, prev);
         }
-        return prev[b.Length] <= max ? prev[b.Length] : null;
+        return d[a.Length, b.Length] <= max ? d[a.Length, b.Length] : null;
     }
 }
