@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Whistle.Data;
@@ -14,9 +16,13 @@ using Whistle.Subscriptions;
 namespace Whistle.Tests.Api;
 
 /// <summary>A Whistle whose Twilio number posts incoming texts to /hooks/twilio/sms (alerts go to the development sink).</summary>
-public sealed class SmsInboundApp() : WhistleApp(Db.Sqlite, new()
+public sealed class SmsInboundApp() : SmsInboundAppBase(Db.Sqlite);
+
+public sealed class SmsInboundPostgresApp() : SmsInboundAppBase(Db.Postgres);
+
+public abstract class SmsInboundAppBase(Db db) : WhistleApp(db, new()
 {
-    ["Whistle:PublicBaseUrl"] = SmsInboundApp.BaseUrl,
+    ["Whistle:PublicBaseUrl"] = SmsInboundAppBase.BaseUrl,
     ["Whistle:Sms:Twilio:AuthToken"] = FakeTwilio.AuthToken,
     ["Whistle:Sms:Twilio:AccountSid"] = FakeTwilio.AccountSid,
     ["Whistle:Sms:InboundPerMinute"] = "10",
@@ -89,7 +95,8 @@ public sealed class SmsInboundApp() : WhistleApp(Db.Sqlite, new()
     public Task<int> ZoneIdAsync(string name) => DbAsync((db, _) => db.Zones.Where(z => z.Name == name).Select(z => z.Id).SingleAsync());
 }
 
-public sealed class SmsInboundTests(SmsInboundApp app) : IClassFixture<SmsInboundApp>
+/// <summary>Texts to the network's number, over HTTP as Twilio posts them, on SQLite and on PostgreSQL.</summary>
+public abstract class SmsInboundTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : SmsInboundAppBase
 {
     private static string Code(string? reply) => Regex.Match(reply ?? "", @"\b\d{6}\b").Value;
 
@@ -341,6 +348,32 @@ public sealed class SmsInboundTests(SmsInboundApp app) : IClassFixture<SmsInboun
     }
 
     [Fact]
+    public async Task The_console_hears_of_a_texted_report_and_of_each_answer_live()
+    {
+        var dispatcher = await app.StaffAsync("dispatcher");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Server.BaseAddress, "hubs/sightings"), o =>
+            {
+                o.Transports = HttpTransportType.LongPolling;
+                o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+                o.AccessTokenProvider = () => Task.FromResult(dispatcher.DefaultRequestHeaders.Authorization!.Parameter);
+            }).Build();
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<JsonObject>();
+        hub.On<JsonObject>("sighting", heard.Enqueue);
+        await hub.StartAsync();
+
+        var number = SmsInboundApp.NewNumber();
+        await app.TextAsync(number, "Agents taking someone from a house");
+        var reportId = await ReportIdAsync(number);
+        var sighting = await app.DbAsync((db, _) => db.Reports.Where(r => r.Id == reportId).Select(r => r.SightingId).SingleAsync());
+        await WhistleApp.EventuallyAsync(() => Task.FromResult(heard.Any(h => h["id"]!.GetValue<Guid>() == sighting)), b => b, "the new sighting on the hub");
+        await app.TextAsync(number, "Corner of Lake St and Chicago Ave in Powderhorn");
+        var located = await WhistleApp.EventuallyAsync(
+            () => Task.FromResult(heard.FirstOrDefault(h => h["id"]!.GetValue<Guid>() == sighting && h["lat"] is not null)), h => h is not null, "the answer on the hub");
+        Assert.Contains("Lake St and Chicago Ave", located!["placeText"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Unsigned_forged_and_tampered_requests_are_refused_and_change_nothing()
     {
         var number = SmsInboundApp.NewNumber();
@@ -496,3 +529,7 @@ public sealed class SmsInboundTests(SmsInboundApp app) : IClassFixture<SmsInboun
         }
     }
 }
+
+public sealed class SqliteSmsInboundTests(SmsInboundApp app) : SmsInboundTests<SmsInboundApp>(app);
+
+public sealed class PostgresSmsInboundTests(SmsInboundPostgresApp app) : SmsInboundTests<SmsInboundPostgresApp>(app);
