@@ -367,6 +367,8 @@ public static class SmsInboundApi
                 _conv.ExpiresAt = now.AddMinutes(o.Sms.ConversationMinutes);
                 Sighting = await SyncSightingAsync(report);
             }
+            // A number that sent STOP is asked nothing (and told nothing): its texts are only kept.
+            if (_conv.OptedOut) return "";
             var next = ReportFacts.Next(report, _conv.AskedQuestions);
             if (next is { } q)
             {
