@@ -7,6 +7,7 @@ using Whistle.Delivery.Sms;
 using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Incidents;
+using Whistle.Inbound;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Registry;
@@ -55,6 +56,7 @@ api.MapRetention();
 
 app.MapCap();
 app.MapTwilioHooks();
+app.MapSmsInbound();
 app.MapAlertsHub();
 app.MapSightingsHub();
 app.MapRegistryCharts();

@@ -78,6 +78,8 @@ public static class TemplatesApi
             text = set.Render(sample, late, TimeZoneInfo.Utc)[t.Language];
         }
         else if (t.Key is "confirm.code" or "unsubscribed") text = TemplateSet.Fill(t.Text, new Dictionary<string, string> { ["code"] = "000000" });
+        // Replies to inbound texts, at their longest (a long network name, the longest zone names).
+        else if (t.Key.StartsWith("sms.", StringComparison.Ordinal)) text = TemplateSet.Fill(t.Text, Inbound.SmsInboundApi.Samples(zones));
         else return null;
         var size = Delivery.Sms.SmsSize.Of(text);
         return new SmsEstimate(size.Encoding, size.Units, size.Segments, size.Segments * sms.CostPerSegment, sms.Currency, sms.SegmentBudget);

@@ -38,6 +38,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Incidents.ClaimEvidence> ClaimEvidence => Set<Incidents.ClaimEvidence>();
     public DbSet<Incidents.FollowUp> FollowUps => Set<Incidents.FollowUp>();
     public DbSet<Incidents.CustodyEntry> Custody => Set<Incidents.CustodyEntry>();
+    public DbSet<Inbound.SmsConversation> SmsConversations => Set<Inbound.SmsConversation>();
+    public DbSet<Inbound.SmsReceipt> SmsReceipts => Set<Inbound.SmsReceipt>();
 
     public abstract bool IsPostgres { get; }
 
@@ -134,6 +136,20 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         b.Entity<Incidents.FollowUp>().HasIndex(f => new { f.IncidentId, f.Done });
         // Append-only: one row per link; (IncidentId, Seq) unique so two writers cannot both add link n.
         b.Entity<Incidents.CustodyEntry>().HasIndex(c => new { c.IncidentId, c.Seq }).IsUnique();
+        b.Entity<Inbound.SmsConversation>(e =>
+        {
+            e.HasKey(c => c.NumberHash);
+            e.Property(c => c.Language).HasMaxLength(8);
+            e.Property(c => c.Asked).HasMaxLength(64);
+            e.HasIndex(c => c.UpdatedAt);
+            e.Ignore(c => c.AskedQuestions);
+        });
+        b.Entity<Inbound.SmsReceipt>(e =>
+        {
+            e.HasKey(r => r.MessageSid);
+            e.Property(r => r.MessageSid).HasMaxLength(64);
+            e.HasIndex(r => r.ReceivedAt);
+        });
     }
 }
 

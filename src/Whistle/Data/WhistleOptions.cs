@@ -107,6 +107,11 @@ public sealed class SmsOptions
     /// <summary>What the provider charges per segment, for the estimates shown with templates (Twilio US long code, 2025).</summary>
     public decimal CostPerSegment { get; set; } = 0.0083m;
     public string Currency { get; set; } = "USD";
+
+    /// <summary>Inbound texts one number may send in a minute before auto-replies stop and the rest is held on its report.</summary>
+    public int InboundPerMinute { get; set; } = 10;
+    /// <summary>How long a texted report's conversation stays open after its last message (answers join the same report).</summary>
+    public double ConversationMinutes { get; set; } = 30;
 }
 
 /// <summary>Whistle:Sms:Twilio:* — when BaseUrl, AccountSid, AuthToken and From are set, SMS goes through Twilio.</summary>

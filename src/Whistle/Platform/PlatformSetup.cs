@@ -99,6 +99,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid request body",
                 json.Path is { Length: > 0 } path ? $"The request body is not valid JSON, or a value has the wrong type, at {path}." : "The request body is not valid JSON."),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", SafeDetail(bad.Message)),
+            // A form that cannot be decoded (a NUL byte, a bad boundary) is the sender's fault.
+            InvalidDataException bad => (400, "Bad request", SafeDetail(bad.Message)),
             InvalidTransitionException t => (409, "Transition not allowed", t.Message),
             _ => (500, "Something went wrong", "The error was logged. Nothing you sent before this request was lost."),
         };

@@ -12,7 +12,8 @@ namespace Whistle.Privacy;
 /// an unsubscribed address is wiped a while after its last notice (sent codes are wiped as they are sent),
 /// delivery records are deleted some days after their alert expired, and sightings nobody verified in time
 /// become "unconfirmed" — the periods being the effective <see cref="Retention"/>. Each pass also reloads the
-/// zones when another process imported new ones.
+/// zones when another process imported new ones; handled SMS message ids go after two days and
+/// a texting number's conversation state a month after its last text.
 /// </summary>
 public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<Housekeeping> log)
     : BackgroundService
@@ -65,6 +66,12 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
             .ExecuteDeleteAsync(ct);
 
         var (deliveries, messages) = await PurgeDeliveryRecordsAsync(db, now - retention.DeliveryRecords, ct);
+
+        // Retried webhooks come within minutes; a number's SMS conversation state goes a month after its last text.
+        var receiptsBefore = now - Inbound.SmsReceipt.KeptFor;
+        await db.SmsReceipts.Where(r => r.ReceivedAt <= receiptsBefore).ExecuteDeleteAsync(ct);
+        var idleBefore = now.AddDays(-30);
+        await db.SmsConversations.Where(c => c.UpdatedAt <= idleBefore).ExecuteDeleteAsync(ct);
 
         if (contacts + addresses + expired.Count + orders + deliveries + messages > 0)
             log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, " +

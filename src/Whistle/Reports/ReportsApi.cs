@@ -74,7 +74,19 @@ public static class ReportsApi
             report.ContactPurgeAt = now + (await Retention.EffectiveAsync(db, o.Retention, ct)).ReporterContact;
         }
 
-        var rule = new ClusterRule(o.Clustering.DistanceMeters, TimeSpan.FromMinutes(o.Clustering.WindowMinutes));
+        var sighting = await FileAsync(db, report, o.Clustering, now, ct);
+        await db.SaveChangesAsync(ct);
+        await SightingsHub.NotifyAsync(hub, sighting);
+        return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id));
+    }
+
+    /// <summary>
+    /// Files a new report (added to the context, not yet saved): it joins the nearest open sighting the
+    /// clustering rule allows when it has a location, or starts a sighting of its own.
+    /// </summary>
+    public static async Task<Sighting> FileAsync(WhistleDb db, Report report, ClusteringOptions clustering, DateTimeOffset now, CancellationToken ct)
+    {
+        var rule = new ClusterRule(clustering.DistanceMeters, TimeSpan.FromMinutes(clustering.WindowMinutes));
         Sighting? sighting = null;
         if (report.Location is { } p)
         {
@@ -99,9 +111,7 @@ public static class ReportsApi
             sighting.Absorb(report, now);
         }
         db.Reports.Add(report);
-        await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, sighting);
-        return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id));
+        return sighting;
     }
 
     private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -275,7 +275,7 @@ public static class SubscriptionsApi
         return null;
     }
 
-    private static byte[] CodeHash(KeyRing keys, long subscriberId, string code) => keys.Hash($"code:{subscriberId}:{code}");
+    public static byte[] CodeHash(KeyRing keys, long subscriberId, string code) => keys.Hash($"code:{subscriberId}:{code}");
 
     /// <summary>A message that is not an alert (a code, a notice), in the outbox in the caller's transaction.</summary>
     public static async Task EnqueueDirectAsync(WhistleDb db, Subscriber sub, string templateKey, string language,

@@ -27,8 +27,7 @@ public static class TwilioHooks
             return TypedResults.Problem(statusCode: 400, title: "Form expected", detail: "Twilio posts application/x-www-form-urlencoded.");
         var form = await request.ReadFormAsync(ct);
         var url = $"{(o.PublicBaseUrl ?? "").TrimEnd('/')}{request.Path}{request.QueryString}";
-        var fields = form.Select(f => KeyValuePair.Create(f.Key, f.Value.ToString()));
-        if (!TwilioSignature.IsValid(o.Sms.Twilio.AuthToken ?? "", url, fields, request.Headers[TwilioSignature.Header]))
+        if (!TwilioSignature.IsValid(o.Sms.Twilio.AuthToken ?? "", url, TwilioSignature.Fields(form), request.Headers[TwilioSignature.Header]))
             return TypedResults.Problem(statusCode: 403, title: "Signature not valid", detail: "The X-Twilio-Signature header does not match this request.");
 
         var status = form["MessageStatus"].ToString();

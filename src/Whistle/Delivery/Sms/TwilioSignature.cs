@@ -18,6 +18,10 @@ public static class TwilioSignature
         return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString())));
     }
 
+    /// <summary>A form's fields as Twilio signs them: a field given several times contributes each value, in order.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Fields(IFormCollection form) =>
+        form.SelectMany(f => f.Value.Select(v => KeyValuePair.Create(f.Key, v ?? "")));
+
     public static bool IsValid(string authToken, string url, IEnumerable<KeyValuePair<string, string>> form, string? signature) =>
         !string.IsNullOrEmpty(signature) && !string.IsNullOrEmpty(authToken)
         && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Compute(authToken, url, form)), Encoding.ASCII.GetBytes(signature));
