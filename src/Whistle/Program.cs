@@ -4,6 +4,7 @@ using Whistle.Data;
 using Whistle.Delivery;
 using Whistle.Delivery.Push;
 using Whistle.Delivery.Sms;
+using Whistle.Federation;
 using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Platform;
@@ -23,6 +24,7 @@ builder.AddVerification();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
+builder.AddFederation();
 builder.AddSite();
 
 var app = builder.Build();
@@ -44,6 +46,7 @@ api.MapZones();
 api.MapTemplates();
 api.MapPush();
 api.MapPages();
+api.MapFederation();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();

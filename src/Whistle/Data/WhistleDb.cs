@@ -30,6 +30,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Delivery.FanoutOrder> FanoutOrders => Set<Delivery.FanoutOrder>();
     public DbSet<Delivery.DirectMessage> Messages => Set<Delivery.DirectMessage>();
     public DbSet<Content.PageText> Pages => Set<Content.PageText>();
+    public DbSet<Federation.PartnerAlert> PartnerAlerts => Set<Federation.PartnerAlert>();
+    public DbSet<Federation.FederationPartner> FederationPartners => Set<Federation.FederationPartner>();
 
     public abstract bool IsPostgres { get; }
 
@@ -105,6 +107,21 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(f => new { f.Channel, f.Priority });
         });
         b.Entity<Delivery.FanoutOrder>().HasKey(f => new { f.AlertId, f.Channel });
+        b.Entity<Federation.PartnerAlert>(e =>
+        {
+            e.Property(p => p.Headlines).HasConversion(JsonConverter<string>(), JsonComparer<string>());
+            e.Property(p => p.Descriptions).HasConversion(JsonConverter<string>(), JsonComparer<string>());
+            e.Property(p => p.Area).HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<Federation.PartnerArea>(v, JsonSerializerOptions.Default) ?? Federation.PartnerArea.Empty(),
+                new ValueComparer<Federation.PartnerArea>((x, y) => ReferenceEquals(x, y), v => v.GetHashCode(), v => v));
+            e.Property(p => p.State).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(p => new { p.Sender, p.Identifier }).IsUnique();
+            e.HasIndex(p => new { p.Partner, p.Identifier });
+            e.HasIndex(p => new { p.State, p.ExpiresAt });
+            e.HasIndex(p => p.ChainId);
+        });
+        b.Entity<Federation.FederationPartner>().HasKey(p => p.Name);
     }
 }
 
