@@ -62,7 +62,9 @@ public sealed class FederationPoller(
                 errors.Add($"internal error ({e.GetType().Name})");
                 log.LogError(e, "Federation: partner {Partner}: internal error", partner.Name);
                 db.ChangeTracker.Clear();
-                status = await db.FederationPartners.FirstOrDefaultAsync(s => s.Name == partner.Name, ct) ?? status;
+                var saved = await db.FederationPartners.FirstOrDefaultAsync(s => s.Name == partner.Name, ct);
+                if (saved is null) db.FederationPartners.Add(status);
+                else status = saved;
             }
             foreach (var reason in errors) log.LogWarning("Federation: partner {Partner} refused: {Reason}", partner.Name, reason);
             if (errors.Count == 0)

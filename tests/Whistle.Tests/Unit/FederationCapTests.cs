@@ -132,3 +132,57 @@ public sealed class FederationCapTests
         Assert.Null(PartnerArea.Empty().Enclosing());
     }
 }
+
+/// <summary>What the public sees of partner alerts, without a host.</summary>
+public sealed class FederationShownTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private static PartnerAlert Row(string status = "Actual", string scope = "Public", PartnerAlertState state = PartnerAlertState.Active, int expiresInMinutes = 30) => new()
+    {
+        Partner = "P", Identifier = "i", Sender = "s", Sent = Now.AddMinutes(-5), MsgType = "Alert", Status = status, Scope = scope, State = state,
+        ExpiresAt = Now.AddMinutes(expiresInMinutes), Headlines = new() { ["en"] = "Checkpoint" },
+        Area = new PartnerArea([new CapCircle(44.9485, -93.2555, 20)], [[[-93.30, 44.90], [-93.20, 44.90], [-93.20, 45.00], [-93.30, 44.90]]]),
+    };
+
+    [Fact]
+    public void Only_active_Actual_Public_unexpired_messages_are_shown()
+    {
+        Assert.True(Row().IsShown(Now));
+        Assert.False(Row(status: "Exercise").IsShown(Now));
+        Assert.False(Row(scope: "Restricted").IsShown(Now));
+        Assert.False(Row(state: PartnerAlertState.Superseded).IsShown(Now));
+        Assert.False(Row(state: PartnerAlertState.Cancelled).IsShown(Now));
+        Assert.False(Row(expiresInMinutes: 0).IsShown(Now));
+        Assert.False(Row(expiresInMinutes: -1).IsShown(Now));
+    }
+
+    [Fact]
+    public void The_public_GeoJSON_has_a_point_with_a_radius_per_circle_and_a_lon_lat_polygon_per_polygon()
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(FederationApi.GeoJson([Row()]))!;
+        var features = json["features"]!.AsArray();
+        Assert.Equal(2, features.Count);
+        Assert.Equal("Point", features[0]!["geometry"]!["type"]!.GetValue<string>());
+        Assert.Equal(50, features[0]!["properties"]!["radiusMeters"]!.GetValue<double>()); // shown at least 50 m wide
+        Assert.Equal("Polygon", features[1]!["geometry"]!["type"]!.GetValue<string>());
+        Assert.Equal(-93.30, features[1]!["geometry"]!["coordinates"]![0]![0]![0]!.GetValue<double>());
+        Assert.Equal(44.90, features[1]!["geometry"]!["coordinates"]![0]![0]![1]!.GetValue<double>());
+        Assert.Equal("P", features[1]!["properties"]!["partner"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_relayed_text_is_marked_as_the_partners_in_each_language_falling_back_to_English()
+    {
+        var row = Row();
+        row.Partner = "Northside";
+        row.Headlines = new() { ["en"] = "Checkpoint", ["es"] = "Retén" };
+        row.Descriptions = new() { ["en"] = "On Lake St." };
+        var text = FederationApi.RelayText(row);
+        Assert.Equal("From Northside: Checkpoint. On Lake St.", text["en"]);
+        Assert.Equal("De Northside: Retén", text["es"]);
+        Assert.Equal("Ka Northside: Checkpoint. On Lake St.", text["so"]);
+        row.Descriptions["en"] = new string('x', 2000);
+        Assert.All(FederationApi.RelayText(row).Values, t => Assert.True(t.Length <= FederationApi.MaxRelayText));
+    }
+}
