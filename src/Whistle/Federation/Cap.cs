@@ -177,8 +177,9 @@ public static partial class Cap
         return value;
     }
 
+    /// <summary>A CAP time ("2026-11-26T03:00:00-06:00"), as UTC (PostgreSQL keeps instants in UTC only).</summary>
     private static DateTimeOffset Time(string text, string what) =>
-        DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t
+        DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.ToUniversalTime()
             : throw new FeedRejected($"{what} is not a date and time");
 
     /// <summary>Plain text only: bounded, and refused when it carries markup (a tag, a script URL).</summary>

@@ -17,7 +17,9 @@ public sealed class FederationTests
     public const string Northside = "Northside Rapid Response";
     public const string Sender = "alerts@northside.example.org";
 
-    internal static CustomApp App(params (string Name, string FeedUrl)[] partners)
+    internal static CustomApp App(params (string Name, string FeedUrl)[] partners) => App(Db.Sqlite, partners);
+
+    internal static CustomApp App(Db db, params (string Name, string FeedUrl)[] partners)
     {
         var settings = new Dictionary<string, string?> { ["Whistle:Federation:Enabled"] = "false" };
         for (int i = 0; i < partners.Length; i++)
@@ -25,7 +27,7 @@ public sealed class FederationTests
             settings[$"Whistle:Federation:Partners:{i}:Name"] = partners[i].Name;
             settings[$"Whistle:Federation:Partners:{i}:FeedUrl"] = partners[i].FeedUrl;
         }
-        return new CustomApp(settings);
+        return new CustomApp(settings, db: db);
     }
 
     internal static Task PollAsync(WhistleApp app) => app.Services.GetRequiredService<FederationPoller>().RunOnceAsync(default);
@@ -60,10 +62,12 @@ public sealed class FederationTests
         infos: [En("All clear: the checkpoint has ended")]);
 
     [Fact]
-    public async Task A_partner_alert_shows_with_the_partners_name_its_update_replaces_it_and_its_cancel_ends_it()
+    public Task A_partner_alert_shows_with_the_partners_name_its_update_replaces_it_and_its_cancel_ends_it() => ShowUpdateCancelAsync(Db.Sqlite);
+
+    internal static async Task ShowUpdateCancelAsync(Db db)
     {
         await using var feeds = await PartnerFeeds.StartAsync();
-        using var app = App((Northside, feeds.Url + "/feeds/alerts.atom"));
+        using var app = App(db, (Northside, feeds.Url + "/feeds/alerts.atom"));
         var client = app.CreateClient();
         var dispatcher = await app.StaffAsync("dispatcher");
 
@@ -166,10 +170,13 @@ public sealed class FederationTests
     }
 
     [Fact]
-    public async Task A_dispatcher_relays_a_partner_alert_to_the_local_subscribers_inside_its_area_only_and_the_partners_cancel_ends_it()
+    public Task A_dispatcher_relays_a_partner_alert_to_the_local_subscribers_inside_its_area_only_and_the_partners_cancel_ends_it() =>
+        RelayAsync(Db.Sqlite);
+
+    internal static async Task RelayAsync(Db db)
     {
         await using var feeds = await PartnerFeeds.StartAsync();
-        using var app = App((Northside, feeds.Url + "/feed"));
+        using var app = App(db, (Northside, feeds.Url + "/feed"));
         var client = app.CreateClient();
         var dispatcher = await app.StaffAsync("dispatcher");
         await app.SubscribeAsync(client, "email", "inside@example.org", "es", circle: new { lat = 44.9490, lon = -93.2560, radiusMeters = 200 });
@@ -214,4 +221,14 @@ public sealed class FederationTests
             l => l.Count > 0, "the all-clear to the relayed alert's recipients");
         Assert.Equal(["inside@example.org"], allClear.Select(l => l.Recipient));
     }
+}
+
+/// <summary>The same on PostgreSQL (needs the cluster ./test.sh starts).</summary>
+public sealed class PostgresFederationTests
+{
+    [Fact]
+    public Task A_partner_alert_shows_its_update_replaces_it_and_its_cancel_ends_it_on_PostgreSQL() => FederationTests.ShowUpdateCancelAsync(Db.Postgres);
+
+    [Fact]
+    public Task A_dispatcher_relays_a_partner_alert_to_subscribers_inside_its_area_on_PostgreSQL() => FederationTests.RelayAsync(Db.Postgres);
 }

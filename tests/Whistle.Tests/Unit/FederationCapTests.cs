@@ -78,6 +78,9 @@ public sealed class FederationCapTests
         Assert.Equal("so", Cap.Language("SO-us"));
         var m = Cap.Parse(XElement.Parse(CapFixtures.Message("id-2", "s", Now, infos: [CapFixtures.En("x")])), Now);
         Assert.Equal(Now.AddMinutes(240), FederationImport.ToRow("P", m, Now, 240).ExpiresAt);
+        // Times with an offset are kept as the same instant in UTC.
+        var central = Cap.Parse(XElement.Parse(CapFixtures.Message("id-3", "s", Now.ToOffset(TimeSpan.FromHours(-6)), infos: [CapFixtures.En("x")])), Now);
+        Assert.Equal((Now, TimeSpan.Zero), (central.Sent, central.Sent.Offset));
     }
 
     [Theory]
