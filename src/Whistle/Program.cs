@@ -4,6 +4,7 @@ using Whistle.Data;
 using Whistle.Delivery;
 using Whistle.Delivery.Push;
 using Whistle.Delivery.Sms;
+using Whistle.Federation;
 using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Incidents;
@@ -27,6 +28,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
 builder.AddIncidents();
+builder.AddFederation();
 builder.AddSite();
 
 var app = builder.Build();
@@ -53,6 +55,7 @@ api.MapPages();
 api.MapRegistry();
 api.MapIncidents();
 api.MapRetention();
+api.MapFederation();
 
 app.MapCap();
 app.MapTwilioHooks();

@@ -15,11 +15,12 @@ namespace Whistle.Alerts;
 public sealed class PublishAlert(
     WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, DeliveryRates rates, TimeProvider time)
 {
-    public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
+    /// <param name="messages">The text per language when it is not the templates' (a partner alert relayed in the partner's words).</param>
+    public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct, Dictionary<string, string>? messages = null)
     {
         var catalog = zones.Current;
         var area = alert.Area;
-        alert.Messages = await RenderAsync(alert, observedAt, ct);
+        alert.Messages = messages ?? await RenderAsync(alert, observedAt, ct);
 
         await index.CatchUpAsync(db, ct);
         var recipients = index.Index.Resolve(area, new GeoPoint(alert.OriginLat, alert.OriginLon), catalog);

@@ -40,6 +40,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Incidents.CustodyEntry> Custody => Set<Incidents.CustodyEntry>();
     public DbSet<Inbound.SmsConversation> SmsConversations => Set<Inbound.SmsConversation>();
     public DbSet<Inbound.SmsReceipt> SmsReceipts => Set<Inbound.SmsReceipt>();
+    public DbSet<Federation.PartnerAlert> PartnerAlerts => Set<Federation.PartnerAlert>();
+    public DbSet<Federation.FederationPartner> FederationPartners => Set<Federation.FederationPartner>();
 
     public abstract bool IsPostgres { get; }
 
@@ -150,6 +152,21 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.Property(r => r.MessageSid).HasMaxLength(64);
             e.HasIndex(r => r.ReceivedAt);
         });
+        b.Entity<Federation.PartnerAlert>(e =>
+        {
+            e.Property(p => p.Headlines).HasConversion(JsonConverter<string>(), JsonComparer<string>());
+            e.Property(p => p.Descriptions).HasConversion(JsonConverter<string>(), JsonComparer<string>());
+            e.Property(p => p.Area).HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<Federation.PartnerArea>(v, JsonSerializerOptions.Default) ?? Federation.PartnerArea.Empty(),
+                new ValueComparer<Federation.PartnerArea>((x, y) => ReferenceEquals(x, y), v => v.GetHashCode(), v => v));
+            e.Property(p => p.State).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(p => new { p.Sender, p.Identifier }).IsUnique();
+            e.HasIndex(p => new { p.Partner, p.Identifier });
+            e.HasIndex(p => new { p.State, p.ExpiresAt });
+            e.HasIndex(p => p.ChainId);
+        });
+        b.Entity<Federation.FederationPartner>().HasKey(p => p.Name);
     }
 }
 

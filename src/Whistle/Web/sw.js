@@ -27,6 +27,7 @@ self.addEventListener("fetch", function (e) {
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
   var cacheable = req.mode === "navigate" ? (url.pathname === "/" || url.pathname === "/report" || url.pathname === "/rights")
     : /^\/(css|js|lib|icons)\//.test(url.pathname) || url.pathname === "/site/zones.geojson" || url.pathname === "/api/v1/alerts/active"
+      || url.pathname === "/api/v1/partner-alerts"
       || url.pathname === "/manifest.webmanifest";
   if (!cacheable) return;
   e.respondWith(fetch(req).then(function (res) {

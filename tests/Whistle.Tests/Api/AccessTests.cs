@@ -21,6 +21,9 @@ public static class AccessCases
         { "GET", $"/api/v1/alerts/{Guid.Empty}" },
         { "POST", $"/api/v1/alerts/{Guid.Empty}/cancel" },
         { "GET", "/api/v1/auth/me" },
+        { "GET", "/api/v1/federation/partners" },
+        { "GET", "/api/v1/federation/alerts" },
+        { "POST", $"/api/v1/federation/alerts/{Guid.Empty}/relay" },
     };
 }
 

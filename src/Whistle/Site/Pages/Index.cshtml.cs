@@ -11,6 +11,8 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
     public sealed record ActiveAlert(Guid Id, string Text, DateTimeOffset ExpiresAt);
 
     public List<ActiveAlert> Alerts { get; private set; } = [];
+    /// <summary>Partner networks' alerts ("From &lt;partner&gt;: headline"), in the visitor's language when the partner sent it.</summary>
+    public List<ActiveAlert> PartnerAlerts { get; private set; } = [];
     public SiteOptions Tiles => site.Value;
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -20,5 +22,10 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
             .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
             .OrderByDescending(a => a.SentAt).Take(100).ToListAsync(ct);
         Alerts = alerts.Select(a => new ActiveAlert(a.Id, a.Messages.GetValueOrDefault(Lang) ?? a.Messages.GetValueOrDefault("en") ?? "", a.ExpiresAt)).ToList();
+        var partners = await Federation.FederationImport.Shown(db, now).OrderByDescending(p => p.Sent).Take(100).ToListAsync(ct);
+        PartnerAlerts = partners.Select(p => new ActiveAlert(p.Id,
+            T("alert.from").Replace("{partner}", p.Partner, StringComparison.Ordinal) + ": "
+            + (p.Headlines.GetValueOrDefault(Lang) ?? p.Headlines.GetValueOrDefault("en") ?? p.Headlines.Values.FirstOrDefault() ?? p.AreaDesc),
+            p.ExpiresAt)).ToList();
     }
 }

@@ -59,6 +59,55 @@
     });
   }
 
+  // Partner networks' alerts (their CAP feeds, polled by the server about once a minute): their own layer and
+  // list, each "From <partner>: …" in the visitor's language when the partner sent it, else English. Refreshed
+  // every minute; the texts go in as text, never as HTML.
+  var partnerList = document.getElementById("partner-alerts");
+  var partnerTitle = document.getElementById("partners-title");
+  var partners = L.layerGroup().addTo(map);
+  function pick(texts) {
+    if (!texts) return "";
+    return texts[lang] || texts.en || texts[Object.keys(texts)[0]] || "";
+  }
+  function renderPartners(geo) {
+    partners.clearLayers();
+    partnerList.textContent = "";
+    var listed = {};
+    var style = { color: "#6a3d9a", dashArray: "2 6", fillOpacity: 0.08 };
+    geo.features.forEach(function (f) {
+      var p = f.properties;
+      var text = partnerList.dataset.from.replace("{partner}", p.partner) + ": " + (pick(p.headlines) || p.place);
+      var popup = document.createElement("div");
+      popup.textContent = text;
+      var c = f.geometry.coordinates;
+      var shape = f.geometry.type === "Point"
+        ? L.circle([c[1], c[0]], Object.assign({ radius: p.radiusMeters }, style))
+        : L.geoJSON(f, { style: function () { return style; } });
+      shape.bindPopup(popup).addTo(partners);
+      if (listed[p.id]) return;
+      listed[p.id] = true;
+      var li = document.createElement("li");
+      li.className = "alert partner";
+      li.dataset.id = p.id;
+      var strong = document.createElement("strong");
+      strong.textContent = text;
+      var when = document.createElement("span");
+      when.className = "when";
+      when.textContent = list.dataset.until + " " + new Date(p.expiresAt).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      li.appendChild(strong);
+      li.appendChild(when);
+      partnerList.appendChild(li);
+    });
+    partnerList.hidden = partnerTitle.hidden = !geo.features.length;
+  }
+  function refreshPartners() {
+    fetch("/api/v1/partner-alerts").then(function (r) { return r.json(); }).then(renderPartners).catch(function () { /* offline: keep what is shown */ });
+  }
+  if (partnerList) {
+    refreshPartners();
+    setInterval(refreshPartners, 60000);
+  }
+
   function refresh() {
     fetch("/api/v1/alerts/active?include=retracted").then(function (r) { return r.json(); }).then(render).catch(function () { /* offline: keep what is shown */ });
   }

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Alerts;
+using Whistle.Data;
+using Whistle.Geo;
+using Whistle.Identity;
+using Whistle.Platform;
+using Whistle.Reports;
+using Whistle.Site;
+using Whistle.Verification;
+
+namespace Whistle.Federation;
+
+public sealed record PartnerStatusView(string Name, string FeedUrl, int PollSeconds, DateTimeOffset? LastPollAt, DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastErrorAt, string? LastError, int ErrorCount, int ConsecutiveErrors, int NotModifiedCount, int Imported);
+
+public sealed record PartnerAlertView(Guid Id, string Partner, string Identifier, string Sender, DateTimeOffset Sent, string MsgType,
+    string Status, string Scope, string State, bool Shown, DateTimeOffset ExpiresAt, Dictionary<string, string> Headlines,
+    string AreaDesc, Guid ChainId, DateTimeOffset ReceivedAt, Guid? RelayedAlertId, string? RelayedBy, DateTimeOffset? RelayedAt,
+    bool ChangedSinceRelay);
+
+public sealed record RelayCreated(Guid Id, int Recipients);
+
+public static class FederationApi
+{
+    /// <summary>The most characters of a relayed message (a partner's headline and description can be long; SMS is not).</summary>
+    public const int MaxRelayText = 480;
+
+    public static RouteGroupBuilder MapFederation(this RouteGroupBuilder api)
+    {
+        api.MapGet("/partner-alerts", PublicAsync).AllowAnonymous().WithTags("Federation");
+        var group = api.MapGroup("/federation").WithTags("Federation").RequireAuthorization(Policies.Dispatch);
+        group.MapGet("/partners", PartnersAsync);
+        group.MapGet("/alerts", AlertsAsync);
+        group.MapPost("/alerts/{id:guid}/relay", RelayAsync);
+        return api;
+    }
+
+    /// <summary>
+    /// Partner alerts the public may see, as an RFC 7946 GeoJSON FeatureCollection: one feature per shape (a circle is a
+    /// Point, its centre snapped to the ~200 m grid, with <c>radiusMeters</c>; a polygon is a Polygon), with the partner's
+    /// name and its headline and description per language.
+    /// </summary>
+    private static async Task<IResult> PublicAsync(WhistleDb db, TimeProvider time, CancellationToken ct) =>
+        Results.Json(GeoJson(await FederationImport.Shown(db, time.GetUtcNow()).OrderByDescending(p => p.Sent).Take(200).ToListAsync(ct)),
+            contentType: "application/geo+json");
+
+    public static object GeoJson(IEnumerable<PartnerAlert> alerts) => new
+    {
+        type = "FeatureCollection",
+        features = alerts.SelectMany(p =>
+            p.Area.Circles.Select(c => Feature(p, Point(new GeoPoint(c.Lat, c.Lon).Coarsen(200)), Math.Max(CircleDto.MinRadius, c.RadiusMeters)))
+                .Concat(p.Area.Polygons.Select(ring => Feature(p, new { type = "Polygon", coordinates = new[] { ring } }, null)))),
+    };
+
+    private static object Point(GeoPoint at) => new { type = "Point", coordinates = new[] { at.Lon, at.Lat } };
+
+    private static object Feature(PartnerAlert p, object geometry, double? radiusMeters) => new
+    {
+        type = "Feature",
+        geometry,
+        properties = new
+        {
+            id = p.Id,
+            partner = p.Partner,
+            msgType = p.MsgType,
+            sentAt = p.Sent,
+            expiresAt = p.ExpiresAt,
+            place = p.AreaDesc,
+            radiusMeters,
+            headlines = p.Headlines,
+            descriptions = p.Descriptions,
+        },
+    };
+
+    private static async Task<Ok<PartnerStatusView[]>> PartnersAsync(WhistleDb db, IOptions<WhistleOptions> options, CancellationToken ct)
+    {
+        var known = await db.FederationPartners.AsNoTracking().ToDictionaryAsync(s => s.Name, ct);
+        return TypedResults.Ok(options.Value.Federation.Partners.Select(p => known.GetValueOrDefault(p.Name) is { } s
+            ? new PartnerStatusView(p.Name, p.FeedUrl, p.PollSeconds, s.LastPollAt, s.LastSuccessAt, s.LastErrorAt, s.LastError,
+                s.ErrorCount, s.ConsecutiveErrors, s.NotModifiedCount, s.Imported)
+            : new PartnerStatusView(p.Name, p.FeedUrl, p.PollSeconds, null, null, null, null, 0, 0, 0, 0)).ToArray());
+    }
+
+    /// <summary>The latest partner messages of every state, for the dispatcher: what is shown, what was relayed, what changed since.</summary>
+    private static async Task<Ok<PartnerAlertView[]>> AlertsAsync(WhistleDb db, TimeProvider time, string? partner, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var query = db.PartnerAlerts.AsNoTracking();
+        if (partner is not null) query = query.Where(p => p.Partner == partner);
+        var rows = await query.OrderByDescending(p => p.ReceivedAt).ThenByDescending(p => p.Sent).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(p => new PartnerAlertView(p.Id, p.Partner, p.Identifier, p.Sender, p.Sent, p.MsgType, p.Status,
+            p.Scope, now >= p.ExpiresAt && p.State == PartnerAlertState.Active ? "expired" : Names.Of(p.State), p.IsShown(now), p.ExpiresAt,
+            p.Headlines, p.AreaDesc, p.ChainId, p.ReceivedAt, p.RelayedAlertId, p.RelayedBy, p.RelayedAt, p.ChangedSinceRelay)).ToArray());
+    }
+
+    /// <summary>
+    /// A dispatcher's decision to pass a partner's alert on to this network's subscribers: a normal local alert (same
+    /// outbox, same nearest-first fan-out) over a circle around the partner's area, with the partner's words per
+    /// language, each starting "From &lt;partner&gt;:". Recorded with who relayed it; a chain is relayed once.
+    /// </summary>
+    private static async Task<Results<Created<RelayCreated>, NotFound, ProblemHttpResult>> RelayAsync(
+        Guid id, WhistleDb db, PublishAlert publish, TimeProvider time, IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var p = await db.PartnerAlerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (p is null) return TypedResults.NotFound();
+        var now = time.GetUtcNow();
+        if (p.RelayedAlertId is { } done) return Problem.Conflict($"Already relayed, as alert {done}.");
+        if (!p.IsShown(now))
+            return Problem.Conflict("Only an active, unexpired partner alert with status Actual and scope Public can be relayed.");
+        if (p.Area.Enclosing() is not { } area || area.RadiusMeters > CircleDto.MaxRadius)
+            return Problem.Conflict($"The partner's area is larger than a local alert may be ({CircleDto.MaxRadius / 1000} km).");
+
+        var actor = user.Identity?.Name ?? "";
+        var alert = new Alert
+        {
+            Kind = AlertKind.Alert,
+            Activity = Activity.Other,
+            CircleLat = area.Center.Lat,
+            CircleLon = area.Center.Lon,
+            CircleRadiusMeters = Math.Max(CircleDto.MinRadius, area.RadiusMeters),
+            OriginLat = area.Center.Lat,
+            OriginLon = area.Center.Lon,
+            Place = (p.AreaDesc.Length > 0 ? p.AreaDesc : p.Partner) is var place && place.Length > 120 ? place[..120] : place,
+            SentAt = now,
+            ExpiresAt = p.ExpiresAt < now.AddMinutes(options.Value.Alerts.MaxExpiryMinutes) ? p.ExpiresAt : now.AddMinutes(options.Value.Alerts.MaxExpiryMinutes),
+            SentBy = actor,
+        };
+        // Claim the relay first, so two dispatchers pressing at once send one alert.
+        int claimed = await db.PartnerAlerts.Where(a => a.Id == id && a.RelayedAlertId == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.RelayedAlertId, alert.Id).SetProperty(a => a.RelayedBy, actor)
+                .SetProperty(a => a.RelayedAt, now).SetProperty(a => a.ChangedSinceRelay, false), ct);
+        if (claimed == 0) return Problem.Conflict("Another dispatcher relayed it a moment ago.");
+        try
+        {
+            await publish.SendAsync(alert, p.Sent, ct, RelayText(p));
+        }
+        catch
+        {
+            await db.PartnerAlerts.Where(a => a.Id == id && a.RelayedAlertId == alert.Id)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.RelayedAlertId, (Guid?)null).SetProperty(a => a.RelayedBy, (string?)null)
+                    .SetProperty(a => a.RelayedAt, (DateTimeOffset?)null), CancellationToken.None);
+            throw;
+        }
+        return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new RelayCreated(alert.Id, alert.Recipients));
+    }
+
+    /// <summary>The relayed message per local language: "From &lt;partner&gt;: headline description", in that language when the CAP has it, else English.</summary>
+    public static Dictionary<string, string> RelayText(PartnerAlert p)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var lang in Alerts.Languages.All)
+        {
+            var source = p.Headlines.ContainsKey(lang) ? lang : p.Headlines.ContainsKey("en") ? "en" : p.Headlines.Keys.FirstOrDefault() ?? lang;
+            var text = $"{Ui.T(lang, "alert.from").Replace("{partner}", p.Partner, StringComparison.Ordinal)}: {p.Headlines.GetValueOrDefault(source)}";
+            if (p.Descriptions.GetValueOrDefault(source) is { Length: > 0 } d) text += (text.EndsWith('.') ? " " : ". ") + d.ReplaceLineEndings(" ");
+            result[lang] = text.Length <= MaxRelayText ? text : text[..(MaxRelayText - 1)] + "…";
+        }
+        return result;
+    }
+}
+
+public static class FederationSetup
+{
+    public static WebApplicationBuilder AddFederation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient<FeedFetcher>(c =>
+        {
+            c.Timeout = Timeout.InfiniteTimeSpan; // FeedFetcher sets its own deadline, on the injected clock
+            c.DefaultRequestHeaders.UserAgent.ParseAdd("Whistle-Federation/1.0");
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, // followed by hand: loops and hops are counted
+            AutomaticDecompression = DecompressionMethods.All, // the size cap counts decompressed bytes
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        });
+        builder.Services.AddSingleton<FederationPoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FederationPoller>());
+        return builder;
+    }
+}
