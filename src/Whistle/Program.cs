@@ -46,6 +46,7 @@ api.MapZones();
 api.MapTemplates();
 api.MapPush();
 api.MapPages();
+api.MapEvidence();
 
 app.MapTwilioHooks();
 app.MapAlertsHub();

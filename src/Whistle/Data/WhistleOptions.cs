@@ -17,6 +17,7 @@ public sealed class WhistleOptions
     public EmailOptions Email { get; set; } = new();
     public PushOptions Push { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
+    public Incidents.EvidenceOptions Evidence { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
 
