@@ -229,7 +229,7 @@ public static partial class IncidentBundle
 
         5. Every evidence file and public copy was recorded in the custody log when it was added (prints true):
 
-             jq -e '[.evidence[] as $e | any(.custody[]; .action == "evidence_added" and .objectHash == $e.sha256)] + [.evidence[] | select(.publicSha256) as $e | any(.custody[]; .action == "public_copy_made" and .objectHash == $e.publicSha256)] | all' manifest.json
+             jq -e '. as $m | [$m.evidence[] | . as $e | any($m.custody[]; .action == "evidence_added" and .objectHash == $e.sha256)] + [$m.evidence[] | select(.publicSha256) | . as $e | any($m.custody[]; .action == "public_copy_made" and .objectHash == $e.publicSha256)] | all' manifest.json
 
         Together: the files match SHA256SUMS (1), the files are the ones the custody log recorded as they were
         added (5, and their names are their hashes), and the log itself is unbroken (3, 4).

@@ -86,7 +86,7 @@ public static class EvidenceFixtures
     public static ByteArrayContent Body(byte[] bytes, string mediaType)
     {
         var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
         return content;
     }
 

@@ -26,7 +26,6 @@ public sealed class EvidenceStreamingTests(Xunit.Abstractions.ITestOutputHelper 
         // No relay: its polling would allocate in the background and blur the measure.
         using var app = new CustomApp(new() { ["Whistle:Delivery:Enabled"] = "false" }, kestrelPort: port);
         var doc = await app.StaffAsync(Roles.Documenter);
-        doc.Timeout = TimeSpan.FromMinutes(3);
         var incident = await CreateIncidentAsync(app);
 
         // The measure: everything the process allocates while the file goes through (client and server share
