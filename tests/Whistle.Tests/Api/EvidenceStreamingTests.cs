@@ -25,7 +25,11 @@ public sealed class EvidenceStreamingTests(Xunit.Abstractions.ITestOutputHelper 
         int port = CustomApp.FreePort();
         // No relay: its polling would allocate in the background and blur the measure.
         using var app = new CustomApp(new() { ["Whistle:Delivery:Enabled"] = "false" }, kestrelPort: port);
-        var doc = await app.StaffAsync(Roles.Documenter);
+        var staff = await app.StaffAsync(Roles.Documenter);
+        // A plain client on the Kestrel port: the factory's own client follows redirects by copying each
+        // request body into memory first (Mvc.Testing's RedirectHandler), which is the test's memory, not the server's.
+        using var doc = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(3) };
+        doc.DefaultRequestHeaders.Authorization = staff.DefaultRequestHeaders.Authorization;
         var incident = await CreateIncidentAsync(app);
 
         // The measure: everything the process allocates while the file goes through (client and server share
