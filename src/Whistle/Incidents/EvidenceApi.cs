@@ -142,26 +142,53 @@ public static class EvidenceApi
             Description = meta.Text, CapturedAt = meta.Captured, Device = meta.DeviceText, LocationText = meta.LocationText,
             Lat = meta.Lat, Lon = meta.Lon, PublicSha256 = publicSha, AddedBy = actor, AddedAt = time.GetUtcNow(),
         };
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            db.Evidence.Add(item);
-            await db.SaveChangesAsync(ct); // the id, for the custody entries below
-            var itemId = item.Id.ToString(CultureInfo.InvariantCulture);
-            await custody.AppendAsync(id, Added, actor, "evidence", itemId, sha, ct);
-            if (publicSha is not null) await custody.AppendAsync(id, PublicCopy, actor, "evidence", itemId, publicSha, ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+            try
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                item.Id = 0;
+                db.Evidence.Add(item);
+                await db.SaveChangesAsync(ct); // the id, for the custody entries below
+                var itemId = item.Id.ToString(CultureInfo.InvariantCulture);
+                await custody.AppendAsync(id, Added, actor, "evidence", itemId, sha, ct);
+                if (publicSha is not null) await custody.AppendAsync(id, PublicCopy, actor, "evidence", itemId, publicSha, ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return TypedResults.Created($"/api/v1/incidents/{id}/evidence/{item.Id}", EvidenceView.Of(item));
+            }
+            catch (DbUpdateException) when (attempt < MaxAttempts)
+            {
+                // The same file sent twice at once (the other upload's row won), or another action took the
+                // custody log's next link first (try again after it).
+                db.ChangeTracker.Clear();
+                existing = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Sha256 == sha, ct);
+                if (existing is not null) return TypedResults.Ok(EvidenceView.Of(existing));
+            }
         }
-        catch (DbUpdateException)
+    }
+
+    private const int MaxAttempts = 10;
+
+    /// <summary>
+    /// Appends custody entries and saves them; when another writer took the next link first (the unique
+    /// incident-and-seq index refuses the save), starts again from the new end of the log.
+    /// </summary>
+    internal static async Task AppendAndSaveAsync(WhistleDb db, Func<Task> append, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
         {
-            // The same file sent twice at once: the other upload's row won.
-            db.ChangeTracker.Clear();
-            existing = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Sha256 == sha, ct);
-            if (existing is not null) return TypedResults.Ok(EvidenceView.Of(existing));
-            throw;
+            try
+            {
+                await append();
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < MaxAttempts)
+            {
+                db.ChangeTracker.Clear();
+            }
         }
-        return TypedResults.Created($"/api/v1/incidents/{id}/evidence/{item.Id}", EvidenceView.Of(item));
     }
 
     /// <summary>The image's public copy, location metadata stripped, streamed from the stored original into the store.</summary>
@@ -212,8 +239,8 @@ public static class EvidenceApi
         var range = http.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal))
         {
-            await custody.AppendAsync(id, Viewed, Actor(user), "evidence", eid.ToString(CultureInfo.InvariantCulture), item.Sha256, ct);
-            await db.SaveChangesAsync(ct);
+            await AppendAndSaveAsync(db, () =>
+                custody.AppendAsync(id, Viewed, Actor(user), "evidence", eid.ToString(CultureInfo.InvariantCulture), item.Sha256, ct), ct);
         }
         return TypedResults.PhysicalFile(store.PathOf(item.Sha256), item.MediaType, item.FileName, enableRangeProcessing: true);
     }

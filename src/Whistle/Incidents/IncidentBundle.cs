@@ -148,8 +148,7 @@ public static partial class IncidentBundle
             chain.Select(BundleCustody.Of).ToList());
         var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         var manifestSha = CustodyChain.Hex(SHA256.HashData(manifestBytes));
-        await custody.AppendAsync(id, EvidenceApi.Exported, actor, "export", ManifestName, manifestSha, ct);
-        await db.SaveChangesAsync(ct);
+        await EvidenceApi.AppendAndSaveAsync(db, () => custody.AppendAsync(id, EvidenceApi.Exported, actor, "export", ManifestName, manifestSha, ct), ct);
 
         // Evidence files (originals and public copies), each once.
         var files = evidence.Select(e => (Sha: e.Sha256, Path: EvidencePath(e.Sha256, e.MediaType)))

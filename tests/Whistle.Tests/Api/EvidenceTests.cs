@@ -94,6 +94,20 @@ public sealed class EvidenceTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(HttpStatusCode.NotFound, (await doc.PostAsync(Url(Guid.NewGuid()), Body(pdf, "application/pdf"))).StatusCode);
     }
 
+    [Fact]
+    public async Task Views_at_the_same_moment_each_get_their_own_link_and_the_chain_stays_whole()
+    {
+        var doc = await app.StaffAsync(Roles.Documenter);
+        var incident = await CreateIncidentAsync(app);
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 concurrent " + Guid.NewGuid());
+        var id = (await (await doc.PostAsync(Url(incident), Body(pdf, "application/pdf"))).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var views = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => doc.GetAsync(Url(incident, $"/{id}"))));
+        Assert.All(views, v => Assert.Equal(HttpStatusCode.OK, v.StatusCode));
+        var chain = await CustodyAsync(app, incident);
+        Assert.Equal(6, chain.Count(c => c.Action == "viewed"));
+        Assert.True((await VerifyAsync(app, incident)).Intact);
+    }
+
     [Theory]
     [InlineData("image/png", "jpeg")] // declared PNG, bytes of a JPEG
     [InlineData("application/pdf", "jpeg")]
