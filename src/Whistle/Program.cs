@@ -56,6 +56,7 @@ api.MapRegistry();
 api.MapIncidents();
 api.MapRetention();
 api.MapFederation();
+api.MapEvidence();
 
 app.MapCap();
 app.MapTwilioHooks();

@@ -19,6 +19,7 @@ public sealed class WhistleOptions
     public WebhookOptions Webhooks { get; set; } = new();
     public Alerts.CapOptions Cap { get; set; } = new();
     public Federation.FederationOptions Federation { get; set; } = new();
+    public Incidents.EvidenceOptions Evidence { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
 

@@ -62,7 +62,8 @@ public static class CustodyChain
     /// <summary>
     /// Recomputes the chain in Seq order: each entry's hash, each link to the previous one, no gap in Seq; and,
     /// when <paramref name="fileHash"/> is given, each evidence file's content against the hash its entry holds
-    /// (it returns the file's current hash, or null when the file is missing). Names the first broken entry.
+    /// (it returns the file's current hash, or null when the file is missing) — the files of "evidence_added" (the
+    /// original) and "public_copy_made" (an image's copy with its location metadata removed). Names the first broken entry.
     /// </summary>
     public static CustodyVerdict Verify(IEnumerable<CustodyEntry> entries, Func<CustodyEntry, string?>? fileHash = null)
     {
@@ -74,7 +75,7 @@ public static class CustodyChain
             if (e.Seq != expected) return new(false, count, expected, $"entry {expected} is missing");
             if (e.PreviousHash != previous) return new(false, count, e.Seq, $"entry {e.Seq} does not follow entry {e.Seq - 1}: its previous hash differs");
             if (HashOf(e) != e.Hash) return new(false, count, e.Seq, $"entry {e.Seq} ({e.Action} {e.ObjectType} {e.ObjectId}) was changed: its hash does not match its content");
-            if (fileHash is not null && e.ObjectType == "evidence" && e.Action == "evidence_added")
+            if (fileHash is not null && e.ObjectType == "evidence" && e.Action is "evidence_added" or "public_copy_made")
             {
                 var actual = fileHash(e);
                 if (actual is null) return new(false, count, e.Seq, $"entry {e.Seq}: evidence file {e.ObjectHash} is missing");
