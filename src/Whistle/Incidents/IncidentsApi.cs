@@ -166,13 +166,6 @@ public sealed record TimelineView(long Id, DateTimeOffset At, string Source, str
 public sealed record WitnessView(long Id, string? Text, long? AudioEvidenceId, ConsentScope Consent, DateTimeOffset? ConsentAt, bool Withdrawn,
     bool QuotablePublicly, string? Name, string? Contact, bool HasName, bool HasContact, DateTimeOffset TakenAt, string TakenBy);
 
-public sealed record EvidenceView(long Id, string Sha256, long Size, string MediaType, string FileName, string? Description,
-    DateTimeOffset? CapturedAt, string? Device, string? LocationText, double? Lat, double? Lon, string? PublicSha256, string AddedBy, DateTimeOffset AddedAt)
-{
-    public static EvidenceView Of(EvidenceItem e) => new(e.Id, e.Sha256, e.Size, e.MediaType, e.FileName, e.Description, e.CapturedAt, e.Device,
-        e.LocationText, e.Lat, e.Lon, e.PublicSha256, e.AddedBy, e.AddedAt);
-}
-
 public sealed record ClaimEvidenceView(long EvidenceId, ClaimStance Stance, string? Note);
 
 /// <summary>An attributed claim: <c>said</c> words it as "X said Y" — the network records the statement, not its truth.</summary>
