@@ -105,6 +105,7 @@
 
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).
   if (roles().indexOf("admin") >= 0) document.querySelectorAll("[data-needs=admin]").forEach(function (a) { a.hidden = false; });
+  if (canDispatch()) document.querySelectorAll("[data-needs=dispatch]").forEach(function (a) { a.hidden = false; });
 
   var logout = document.getElementById("logout");
   if (logout) logout.addEventListener("click", function () {

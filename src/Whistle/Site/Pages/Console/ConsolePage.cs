@@ -12,6 +12,7 @@ public abstract class ConsolePage : SitePage
 public sealed class LoginModel : ConsolePage { public void OnGet() { } }
 public sealed class QueueModel : ConsolePage { public void OnGet() { } }
 public sealed class VerifyModel : ConsolePage { public void OnGet() { } }
+public sealed class PartnersModel : ConsolePage { public void OnGet() { } }
 public sealed class SightingModel : ConsolePage
 {
     public Guid Id { get; private set; }

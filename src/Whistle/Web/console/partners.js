@@ -1,0 +1,82 @@
+// Partner networks (dispatchers): each followed feed's health, and the partners' current alerts, each of which a
+// dispatcher may relay to our own subscribers in its area — an explicit act, behind a confirmation step.
+(function () {
+  "use strict";
+  var C = window.WhistleConsole;
+  if (!C.requireLogin()) return;
+  var feeds = document.getElementById("feeds");
+  var list = document.getElementById("partner-alerts");
+  var errorBox = document.getElementById("partners-error");
+
+  function when(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "—"; }
+
+  function feedRow(p) {
+    return C.el("tr", { "data-partner": p.name }, [
+      C.el("th", { scope: "row", text: p.name }),
+      C.el("td", { text: when(p.lastSuccessAt) }),
+      C.el("td", { text: p.lastError ? when(p.lastErrorAt) + " — " + p.lastError : "—" }),
+      C.el("td", { text: String(p.errorCount) }),
+      C.el("td", { text: String(p.imported) }),
+    ]);
+  }
+
+  function card(a) {
+    var headingId = "pa-" + a.id;
+    var li = C.el("li", { className: "card", "data-id": a.id, "aria-labelledby": headingId });
+    li.appendChild(C.el("h3", { id: headingId, text: C.t("c.partners.from") + " " + a.partner + ": " + (a.headlines.en || Object.values(a.headlines)[0] || "") }));
+    li.appendChild(C.el("p", { className: "meta", text: a.msgType + " · " + a.areaDesc + " · " + when(a.sent) + " → " + when(a.expiresAt) }));
+    var status = C.el("p", { role: "status", className: "done" });
+    li.appendChild(status);
+    var box = C.el("div", { className: "inline" });
+    li.appendChild(box);
+    var error = C.el("p", { className: "form-error", role: "alert", "data-error-general": "" });
+    li.appendChild(error);
+    function relayed(by, at) {
+      box.textContent = "";
+      status.textContent = C.t("c.partners.relayedBy") + " " + by + " · " + when(at)
+        + (a.changedSinceRelay ? " · " + C.t("c.partners.changed") : "");
+    }
+    if (a.relayedAlertId) { relayed(a.relayedBy, a.relayedAt); return li; }
+    var ask = C.el("button", { type: "button", className: "secondary", text: C.t("c.partners.relay") });
+    box.appendChild(ask);
+    ask.addEventListener("click", function () {
+      box.textContent = "";
+      var yes = C.el("button", { type: "button", className: "danger", text: C.t("c.partners.relayNow") });
+      var no = C.el("button", { type: "button", className: "secondary", text: C.t("c.confirm.no") });
+      box.appendChild(C.el("p", { text: C.t("c.partners.relayConfirm") }));
+      box.appendChild(yes);
+      box.appendChild(no);
+      yes.focus();
+      no.addEventListener("click", function () { box.textContent = ""; box.appendChild(ask); ask.focus(); });
+      yes.addEventListener("click", async function () {
+        yes.disabled = true;
+        var res = await C.api("POST", "/api/v1/federation/alerts/" + a.id + "/relay");
+        if (!res.ok) { yes.disabled = false; C.showProblem(li, res.problem, error); return; }
+        error.textContent = "";
+        relayed(C.t("c.partners.you"), new Date().toISOString());
+        status.textContent += " · " + C.t("c.recipients") + ": " + res.data.recipients;
+      });
+    });
+    return li;
+  }
+
+  async function load() {
+    var p = await C.api("GET", "/api/v1/federation/partners");
+    var a = await C.api("GET", "/api/v1/federation/alerts");
+    if (!p.ok || !a.ok) { C.showProblem(document, (p.ok ? a : p).problem, errorBox); return; }
+    errorBox.textContent = "";
+    feeds.textContent = "";
+    if (!p.data.length) feeds.appendChild(C.el("tr", {}, [C.el("td", { colspan: "5", text: C.t("c.partners.none") })]));
+    p.data.forEach(function (x) { feeds.appendChild(feedRow(x)); });
+    // Only what the public sees (current, Actual, Public), each chain once: its latest message.
+    var shown = a.data.filter(function (x) { return x.shown; });
+    var busy = list.querySelector("[data-id] button.danger");
+    if (busy) return; // a dispatcher is confirming a relay: do not redraw under them
+    list.textContent = "";
+    if (!shown.length) list.appendChild(C.el("li", { className: "none", text: C.t("c.partners.noAlerts") }));
+    shown.forEach(function (x) { list.appendChild(card(x)); });
+  }
+
+  load();
+  setInterval(load, 30000); // partner feeds are polled about once a minute on the server
+})();
