@@ -10,6 +10,7 @@
   function token() { return sessionStorage.getItem(TOKEN); }
   function roles() { try { return JSON.parse(sessionStorage.getItem(ROLES) || "[]"); } catch (e) { return []; } }
   function canDispatch() { var r = roles(); return r.indexOf("dispatcher") >= 0 || r.indexOf("admin") >= 0; }
+  function canDocument() { var r = roles(); return r.indexOf("documenter") >= 0 || r.indexOf("admin") >= 0; }
 
   function toLogin() {
     location.href = "/console/login?next=" + encodeURIComponent(location.pathname + location.search);
@@ -106,6 +107,9 @@
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).
   if (roles().indexOf("admin") >= 0) document.querySelectorAll("[data-needs=admin]").forEach(function (a) { a.hidden = false; });
   if (canDispatch()) document.querySelectorAll("[data-needs=dispatch]").forEach(function (a) { a.hidden = false; });
+  // Incident files: read by dispatchers, written by documenters (and admins).
+  if (canDispatch() || canDocument()) document.querySelectorAll("[data-needs=incidents]").forEach(function (a) { a.hidden = false; });
+  if (canDocument()) document.querySelectorAll("[data-needs=document]").forEach(function (a) { a.hidden = false; });
 
   var logout = document.getElementById("logout");
   if (logout) logout.addEventListener("click", function () {
@@ -115,7 +119,7 @@
   });
 
   window.WhistleConsole = {
-    t: t, token: token, roles: roles, canDispatch: canDispatch, requireLogin: requireLogin, api: api,
+    t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, requireLogin: requireLogin, api: api,
     showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
     activity: function (a) { return t("c.activity." + a); },
     state: function (s) { return t("c.state." + s); },

@@ -16,7 +16,7 @@
       var roles = me.ok ? me.data.roles : [];
       C.save(token, roles);
       var next = new URLSearchParams(location.search).get("next");
-      if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/") next = C.canDispatch() ? "/console" : "/console/verify";
+      if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/") next = C.canDispatch() ? "/console" : C.canDocument() ? "/console/incidents" : "/console/verify";
       location.href = next;
       return;
     }

@@ -13,6 +13,12 @@ public sealed class LoginModel : ConsolePage { public void OnGet() { } }
 public sealed class QueueModel : ConsolePage { public void OnGet() { } }
 public sealed class VerifyModel : ConsolePage { public void OnGet() { } }
 public sealed class PartnersModel : ConsolePage { public void OnGet() { } }
+public sealed class IncidentsModel : ConsolePage { public void OnGet() { } }
+public sealed class IncidentModel : ConsolePage
+{
+    public Guid Id { get; private set; }
+    public void OnGet(Guid id) => Id = id;
+}
 public sealed class SightingModel : ConsolePage
 {
     public Guid Id { get; private set; }
