@@ -118,6 +118,14 @@ public sealed partial class IncidentPagesTests(BrowserFixture browser) : IClassF
         var upload = page.Locator("#upload");
         await upload.GetByLabel("File (photo, video, audio, PDF or text)").SetInputFilesAsync(
             new FilePayload { Name = "bakery-notes.txt", MimeType = "text/plain", Buffer = bytes });
+        // A "photo" that is text: the API's 415 is shown readably, and nothing is listed.
+        await upload.GetByLabel("File (photo, video, audio, PDF or text)").SetInputFilesAsync(
+            new FilePayload { Name = "not-a-photo.png", MimeType = "image/png", Buffer = bytes });
+        await upload.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
+        await Expect(upload.Locator("[data-error-general]")).ToContainTextAsync("File type not accepted: The file does not start the way a image/png file does");
+        await Expect(page.Locator("#evidence tr[data-id]")).ToHaveCountAsync(0);
+        await upload.GetByLabel("File (photo, video, audio, PDF or text)").SetInputFilesAsync(
+            new FilePayload { Name = "bakery-notes.txt", MimeType = "text/plain", Buffer = bytes });
         await upload.GetByLabel("Device").FillAsync("Pixel 7");
         await upload.GetByLabel("Location").FillAsync("Lake St & 14th Ave");
         await upload.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();

@@ -89,9 +89,10 @@
     file.claims.forEach(function (c) {
       var li = C.el("li", { className: "card" + (c.disputed ? " disputed" : ""), "data-id": String(c.id) });
       li.appendChild(C.el("p", { className: "long", text: c.said }));
-      var meta = [when(c.saidAt)];
+      var meta = [];
+      if (c.saidAt) meta.push(when(c.saidAt));
       if (c.venue) meta.push(c.venue);
-      li.appendChild(C.el("p", { className: "meta", text: meta.join(" · ") }));
+      if (meta.length) li.appendChild(C.el("p", { className: "meta", text: meta.join(" · ") }));
       if (c.sourceUrl) li.appendChild(C.el("p", {}, [C.el("a", { href: c.sourceUrl, rel: "noopener noreferrer", target: "_blank", text: C.t("c.inc.sourceLink") })]));
       if (c.disputed) li.appendChild(C.el("p", { className: "flag", text: C.t("c.inc.disputed") + (c.disputeNote ? ": " + c.disputeNote : "") }));
       var links = c.supporting.map(function (l) { return [C.t("c.inc.supports"), l]; })
