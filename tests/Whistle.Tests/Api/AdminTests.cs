@@ -15,7 +15,7 @@ using Whistle.Subscriptions;
 namespace Whistle.Tests.Api;
 
 /// <summary>The admin part of the console's API: staff users and roles, zones from GeoJSON, retention periods.</summary>
-public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
+public abstract class AdminTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
 {
     private static async Task<HttpStatusCode> LoginStatusAsync(WhistleApp app, string email, string password) =>
         (await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email, password })).StatusCode;
@@ -475,3 +475,7 @@ public sealed class AdminTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Equal(0, await Rows(recent));
     }
 }
+
+public sealed class SqliteAdminTests(SqliteApp app) : AdminTests<SqliteApp>(app);
+
+public sealed class PostgresAdminTests(PostgresApp app) : AdminTests<PostgresApp>(app);

@@ -9,7 +9,7 @@ using static Whistle.Tests.Api.EvidenceFixtures;
 
 namespace Whistle.Tests.Api;
 
-public sealed class EvidenceTests(SqliteApp app) : IClassFixture<SqliteApp>
+public abstract class EvidenceTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
 {
     private static string Url(Guid incident, string rest = "") => $"/api/v1/incidents/{incident}/evidence{rest}";
 
@@ -235,3 +235,7 @@ public sealed class EvidenceLimitTests
         public override bool CanSeek => false;
     }
 }
+
+public sealed class SqliteEvidenceTests(SqliteApp app) : EvidenceTests<SqliteApp>(app);
+
+public sealed class PostgresEvidenceTests(PostgresApp app) : EvidenceTests<PostgresApp>(app);

@@ -13,7 +13,7 @@ namespace Whistle.Tests.Api;
 /// The public registry over HTTP: only published incidents, only the documented fields, nothing personal in
 /// any response — the list, the CSV, the GeoJSON, the statistics, the charts, the page.
 /// </summary>
-public sealed class RegistryTests(SqliteApp app) : IClassFixture<SqliteApp>
+public abstract class RegistryTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
@@ -201,3 +201,7 @@ public sealed class RegistryTests(SqliteApp app) : IClassFixture<SqliteApp>
     private static List<XElement> Bars(XDocument doc) => doc.Descendants(Svg + "rect").Where(r => (string?)r.Attribute("class") == "bar").ToList();
     private static List<string> Labels(XDocument doc) => doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "x-label").Select(t => t.Value).ToList();
 }
+
+public sealed class SqliteRegistryTests(SqliteApp app) : RegistryTests<SqliteApp>(app);
+
+public sealed class PostgresRegistryTests(PostgresApp app) : RegistryTests<PostgresApp>(app);
