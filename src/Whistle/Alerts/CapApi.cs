@@ -69,7 +69,7 @@ public static class CapApi
     public static async Task<CapContext> ContextAsync(WhistleDb db, ZoneRegistry zones, WhistleOptions o, HttpRequest request, CancellationToken ct)
     {
         var baseUrl = !string.IsNullOrWhiteSpace(o.PublicBaseUrl) ? o.PublicBaseUrl.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
-        var name = await db.Network.OrderBy(n => n.Id).Select(n => n.Name).FirstOrDefaultAsync(ct) ?? o.Network.Name;
+        var name = await Network.NetworkLookup.NameAsync(db, o.Network.Name, ct);
         var templates = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
         return new CapContext(o.Cap.Sender ?? CapContext.DefaultSender(baseUrl), name, baseUrl, templates, zones.Current);
     }

@@ -139,9 +139,7 @@ public sealed class PublishAlert(
     private async Task<Dictionary<string, string>> RenderAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
     {
         var templates = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
-        var tzId = await db.Network.OrderBy(n => n.Id).Select(n => n.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
-        var tz = TimeZoneInfo.TryFindSystemTimeZoneById(tzId, out var found) ? found : TimeZoneInfo.Utc;
-        return templates.Render(alert, observedAt, tz);
+        return templates.Render(alert, observedAt, await Network.NetworkLookup.TimeZoneAsync(db, ct));
     }
 }
 

@@ -180,7 +180,7 @@ public static class SmsInboundApi
                     ?? db.SmsConversations.Add(new SmsConversation { NumberHash = hash, WindowStartedAt = now }).Entity;
             _sub = await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct);
             _texts = TemplateSet.From(await db.Templates.AsNoTracking().Where(t => t.Key.StartsWith("sms.")).ToListAsync(ct));
-            _network = await db.Network.OrderBy(n => n.Id).Select(n => n.Name).FirstOrDefaultAsync(ct) ?? o.Network.Name;
+            _network = await Network.NetworkLookup.NameAsync(db, o.Network.Name, ct);
             _conv.UpdatedAt = now;
             var command = SmsKeywords.Parse(sms.Body);
             Kind = command.Kind;
@@ -298,13 +298,7 @@ public static class SmsInboundApi
                 sub.CodeAttempts++;
                 return Say("sms.code.wrong");
             }
-            if (sub.Pending is { } pending) JsonSerializer.Deserialize<SubscriberPrefs>(pending)!.ApplyTo(sub);
-            sub.Pending = null;
-            sub.CodeHash = null;
-            sub.CodeExpiresAt = null;
-            sub.State = SubscriberState.Confirmed;
-            sub.ConfirmedAt = now;
-            sub.ChangedAt = now;
+            sub.Confirm(now);
             _conv.OptedOut = false;
             return Say("sms.confirmed", ("zones", ZonesOf(sub)));
         }

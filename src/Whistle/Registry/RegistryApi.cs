@@ -75,8 +75,7 @@ public static class RegistryApi
     /// </summary>
     public static async Task<List<RegistryRow>> RowsAsync(WhistleDb db, ZoneCatalog zones, CancellationToken ct)
     {
-        var tzId = await db.Network.AsNoTracking().OrderBy(n => n.Id).Select(n => n.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
-        var tz = TimeZoneInfo.TryFindSystemTimeZoneById(tzId, out var found) ? found : TimeZoneInfo.Utc;
+        var tz = await Network.NetworkLookup.TimeZoneAsync(db, ct);
         var incidents = await db.Incidents.AsNoTracking().Where(i => i.Published)
             .Select(i => new Incident
             {

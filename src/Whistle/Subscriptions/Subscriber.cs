@@ -39,6 +39,18 @@ public class Subscriber
     /// <summary>Bumped on every change; the targeting index catches up from it.</summary>
     public DateTimeOffset ChangedAt { get; set; }
 
+    /// <summary>The code came back: the requested language and area take effect, the code is spent, alerts may come.</summary>
+    public void Confirm(DateTimeOffset now)
+    {
+        if (Pending is { } pending) System.Text.Json.JsonSerializer.Deserialize<SubscriberPrefs>(pending)!.ApplyTo(this);
+        Pending = null;
+        CodeHash = null;
+        CodeExpiresAt = null;
+        State = SubscriberState.Confirmed;
+        ConfirmedAt = now;
+        ChangedAt = now;
+    }
+
     public const int MaxCodeAttempts = 5;
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromHours(24);
 }

@@ -194,13 +194,7 @@ public static class SubscriptionsApi
             await db.SaveChangesAsync(ct);
             return invalid;
         }
-        if (sub.Pending is { } pending) JsonSerializer.Deserialize<SubscriberPrefs>(pending)!.ApplyTo(sub);
-        sub.Pending = null;
-        sub.CodeHash = null;
-        sub.CodeExpiresAt = null;
-        sub.State = SubscriberState.Confirmed;
-        sub.ConfirmedAt = now;
-        sub.ChangedAt = now;
+        sub.Confirm(now);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new SubscriptionConfirmed(sub.Id, "confirmed"));
     }

@@ -59,7 +59,7 @@ public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users
         var staff = await db.Users.Where(u => picked.Select(p => p.Verifier.Id).Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var link = $"{(options.Value.PublicBaseUrl ?? "").TrimEnd('/')}/console/verify";
         var texts = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
-        var tz = await NetworkTimeZoneAsync(db, ct);
+        var tz = await Network.NetworkLookup.TimeZoneAsync(db, ct);
         foreach (var (v, meters) in picked)
         {
             db.Assignments.Add(new Assignment
@@ -100,12 +100,6 @@ public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users
         var zone = zones.ZoneAt(p)?.Name;
         var coords = FormattableString.Invariant($"{p.Lat:0.#####},{p.Lon:0.#####}");
         return zone is null ? coords : $"{zone} ({coords})";
-    }
-
-    public static async Task<TimeZoneInfo> NetworkTimeZoneAsync(WhistleDb db, CancellationToken ct)
-    {
-        var id = await db.Network.OrderBy(n => n.Id).Select(n => n.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
-        return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : TimeZoneInfo.Utc;
     }
 
     /// <summary>Every verifier (role verifier), with duty, home zone and whether a message can reach them.</summary>

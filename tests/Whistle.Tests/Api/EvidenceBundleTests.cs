@@ -166,7 +166,7 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
             var claim = await db.Claims.Include(c => c.Evidence).SingleAsync(c => c.IncidentId == source.Incident);
             Assert.Equal(photo["id"]!.GetValue<long>(), Assert.Single(claim.Evidence).EvidenceId);
             var witnesses = await db.Witnesses.Where(w => w.IncidentId == source.Incident).OrderBy(w => w.Id).ToListAsync();
-            Assert.Equal("Legal Witness-Name", keys.Decrypt(witnesses[0].NameCipher!, IncidentPurposes.WitnessName));
+            Assert.Equal("Legal Witness-Name", keys.Decrypt(witnesses[0].NameCipher!, Purpose.WitnessName));
             Assert.Null(witnesses[1].NameCipher);
         }
 

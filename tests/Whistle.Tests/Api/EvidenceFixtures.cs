@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Buffers.Binary;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -11,27 +12,22 @@ using Whistle.Privacy;
 namespace Whistle.Tests.Api;
 
 /// <summary>
-/// What the evidence tests need around them: incidents made straight in the database with their "created"
-/// custody entry (until POST /api/v1/incidents is merged: switch <see cref="CreateIncidentAsync"/> to it then),
+/// What the evidence tests need around them: incidents made with their "created"
+/// custody entry (through POST /api/v1/incidents),
 /// small image files built byte by byte, and a look into the evidence store.
 /// </summary>
 public static class EvidenceFixtures
 {
     public static async Task<Guid> CreateIncidentAsync(WhistleApp app, string title = "Shooting at Lake St & 14th Ave")
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-        var custody = scope.ServiceProvider.GetRequiredService<CustodyLog>();
-        var now = DateTimeOffset.UtcNow;
-        var incident = new Incident
+        var documenter = await app.StaffAsync("documenter");
+        var res = await documenter.PostAsJsonAsync("/api/v1/incidents", new
         {
-            Title = title, OccurredAt = now.AddHours(-3), Place = "Lake St & 14th Ave", Category = IncidentCategory.Shooting,
-            Agencies = "ice", PeopleAffected = 1, Injured = 1, CreatedBy = "documenter@staff.test", CreatedAt = now, UpdatedAt = now,
-        };
-        db.Incidents.Add(incident);
-        await custody.AppendAsync(incident.Id, "created", "documenter@staff.test", "incident", incident.Id.ToString(), CustodyLog.HashRecord(incident), default);
-        await db.SaveChangesAsync();
-        return incident.Id;
+            title, occurredAt = DateTimeOffset.UtcNow.AddHours(-3), place = "Lake St & 14th Ave", category = "shooting",
+            agencies = new[] { "ice" }, peopleAffected = 1, injured = 1,
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, res.StatusCode);
+        return (await res.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!.GetValue<Guid>();
     }
 
     /// <summary>A timeline entry, a claim and two witness statements (one consenting to legal use), with names and contacts encrypted.</summary>
@@ -50,14 +46,14 @@ public static class EvidenceFixtures
         db.Witnesses.Add(new WitnessStatement
         {
             IncidentId = incidentId, Text = "I saw it from the bus stop.", Consent = ConsentScope.Legal, TakenAt = now, TakenBy = "d",
-            NameCipher = keys.Encrypt("Legal Witness-Name", IncidentPurposes.WitnessName),
-            ContactCipher = keys.Encrypt("+16125550123", IncidentPurposes.WitnessContact),
+            NameCipher = keys.Encrypt("Legal Witness-Name", Purpose.WitnessName),
+            ContactCipher = keys.Encrypt("+16125550123", Purpose.WitnessContact),
         });
         db.Witnesses.Add(new WitnessStatement
         {
             IncidentId = incidentId, Text = "I heard two shots.", Consent = ConsentScope.Internal, TakenAt = now, TakenBy = "d",
-            NameCipher = keys.Encrypt("Private Witness-Name", IncidentPurposes.WitnessName),
-            ContactCipher = keys.Encrypt("+16125550124", IncidentPurposes.WitnessContact),
+            NameCipher = keys.Encrypt("Private Witness-Name", Purpose.WitnessName),
+            ContactCipher = keys.Encrypt("+16125550124", Purpose.WitnessContact),
         });
         await db.SaveChangesAsync();
     }

@@ -1,12 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Whistle.Data;
 using Whistle.Geo;
-using Whistle.Privacy;
-using Whistle.Subscriptions;
 
 namespace Whistle.Tests.Api;
 
@@ -23,19 +19,10 @@ public sealed class RosterTests
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         if (phone is not null)
         {
-            // The admin page sets a contact; here the same rows are written directly.
-            await using var scope = app.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-            var keys = scope.ServiceProvider.GetRequiredService<KeyRing>();
-            var sub = new Subscriber
-            {
-                Channel = SubscriberChannel.Sms, AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, phone)),
-                AddressCipher = keys.Encrypt(phone, Purpose.SubscriberAddress), State = SubscriberState.Confirmed, Language = language,
-                CreatedAt = DateTimeOffset.UtcNow, ChangedAt = DateTimeOffset.UtcNow,
-            };
-            db.Subscribers.Add(sub);
-            await db.SaveChangesAsync();
-            await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ContactSubscriberId, sub.Id).SetProperty(x => x.Language, language));
+            // The contact an admin sets on the users page (a subscriber row with no area).
+            var admin = await app.StaffAsync("admin");
+            var set = await admin.PutAsJsonAsync($"/api/v1/users/{id}", new { language, contact = new { channel = "sms", address = phone } });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         }
         return (client, id);
     }
