@@ -483,5 +483,5 @@ public static partial class Ui
 {
     /// <summary>The console's words in a language (English where not translated), for the console's scripts.</summary>
     public static Dictionary<string, string> ConsoleTextsFor(string lang) =>
-        ConsoleTexts["en"].Keys.ToDictionary(k => k, k => T(lang, k));
+        Texts["en"].Keys.Where(k => k.StartsWith("c.", StringComparison.Ordinal)).ToDictionary(k => k, k => T(lang, k));
 }

@@ -39,7 +39,11 @@ public static partial class Ui
     /// <summary>All texts: the public site's (this file) and the console's (Ui.Console.cs), by language.</summary>
     // Built on first use: static fields of partial classes in several files initialise in no set order.
     private static Dictionary<string, Dictionary<string, string>> Texts => _texts ??= Languages.ToDictionary(l => l,
-        l => PublicTexts[l].Concat(ConsoleTexts.GetValueOrDefault(l) ?? []).ToDictionary(kv => kv.Key, kv => kv.Value));
+        l => Sources.SelectMany(s => s.GetValueOrDefault(l) ?? []).ToDictionary(kv => kv.Key, kv => kv.Value));
+
+    /// <summary>Every file of words, one per area (Ui.*.cs); a key lives in exactly one of them.</summary>
+    private static Dictionary<string, Dictionary<string, string>>[] Sources =>
+        [PublicTexts, ConsoleTexts, AlertSafetyTexts, PageSafetyTexts, SubscriptionSafetyTexts, IntakeTexts, AccountTexts, AccessTexts];
     private static Dictionary<string, Dictionary<string, string>>? _texts;
 
     // The English is the source; the other languages were machine-assisted and need a native speaker's review,
