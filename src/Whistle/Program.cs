@@ -33,6 +33,7 @@ builder.AddSite();
 
 var app = builder.Build();
 if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
+PublicUrl.RequireAtStartup(app, demo || app.Configuration.GetValue<bool>("Whistle:Demo"));
 await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 

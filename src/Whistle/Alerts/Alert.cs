@@ -35,6 +35,12 @@ public class Alert
     /// <summary>Set on the original when a cancel supersedes it.</summary>
     public DateTimeOffset? CancelledAt { get; set; }
     public string SentBy { get; set; } = "";
+    /// <summary>
+    /// Set only when the dispatcher sent words that looked like they identify an officer (<see cref="OfficerText"/>):
+    /// what was flagged, and the reason they gave for sending anyway (<see cref="SentBy"/> is who).
+    /// </summary>
+    public string? OverrideFindings { get; set; }
+    public string? OverrideReason { get; set; }
     public int Recipients { get; set; }
     /// <summary>When the first 1,000 recipients, the nearest, had all been handed to a provider (set once, when first seen).</summary>
     public DateTimeOffset? FirstThousandAt { get; set; }

@@ -24,8 +24,25 @@ public sealed record CircleDto(double? Lat, double? Lon, double? RadiusMeters)
     }
 }
 
+/// <summary>
+/// The dispatcher's "send anyway": their public words looked like they identify an officer
+/// (<see cref="OfficerText"/>) and they say why they must go out as written. Recorded on the alert with who sent it.
+/// </summary>
+public sealed record OverrideDto(string? Reason)
+{
+    public const int MinReason = 10, MaxReason = 500;
+
+    public void Validate(Problems p, string field)
+    {
+        p.Require(!string.IsNullOrWhiteSpace(Reason) && Reason.Trim().Length >= MinReason, field + ".reason",
+            $"Say why these words must go out as written (at least {MinReason} characters).");
+        p.MaxLength(Reason, MaxReason, field + ".reason");
+    }
+}
+
 public sealed record AlertRequest(
-    Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity) : IValidatable
+    Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity,
+    OverrideDto? Override = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -37,6 +54,7 @@ public sealed record AlertRequest(
         p.Require(SightingId is not null || Drill == true, "sightingId", "An alert is sent from a confirmed sighting; only a drill may go without one.");
         p.Require(ExpiresInMinutes is null || (ExpiresInMinutes >= 5 && ExpiresInMinutes <= max), "expiresInMinutes", $"Between 5 and {max} minutes.");
         p.MaxLength(Place, 120, "place");
+        Override?.Validate(p, "override");
     }
 }
 
@@ -46,11 +64,12 @@ public sealed record CancelRequest(CancelReason? Reason) : IValidatable
         p.Require(Reason is not null, "reason", "Say why: all_clear or false_alarm.");
 }
 
-public sealed record UpdateRequest(string? Place, Activity? Activity, int? ExpiresInMinutes) : IValidatable
+public sealed record UpdateRequest(string? Place, Activity? Activity, int? ExpiresInMinutes, OverrideDto? Override = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
         p.MaxLength(Place, 120, "place");
+        Override?.Validate(p, "override");
         p.Require(ExpiresInMinutes is null or >= 5 and <= 24 * 60, "expiresInMinutes", "Between 5 and 1440 minutes.");
     }
 }
@@ -62,7 +81,10 @@ public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
     int Recipients, DeliveryCounts Deliveries, AlertProgress Progress, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null);
+
+/// <summary>A recorded "send anyway": what looked identifying, why it went out, and who sent it.</summary>
+public sealed record OverrideView(string Findings, string Reason, string By);
 
 /// <summary>What sending an alert to an area would take, before it is sent.</summary>
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
@@ -91,6 +113,7 @@ public static class AlertsApi
         AlertRequest req, WhistleDb db, PublishAlert publish, ZoneRegistry zones, TimeProvider time,
         IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (OfficerCheck(req.Place, req.Override, out var overridden) is { } refused) return refused;
         Sighting? sighting = null;
         if (req.SightingId is { } sid)
         {
@@ -100,6 +123,7 @@ public static class AlertsApi
                 return Problem.Conflict($"The sighting is {Names.Of(sighting.State)}; only a confirmed sighting can be alerted. Verify it first, or send a drill.");
         }
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        (alert.OverrideFindings, alert.OverrideReason) = (overridden?.Findings, overridden?.Reason);
         await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
     }
@@ -108,10 +132,12 @@ public static class AlertsApi
     /// Who an alert to this area would reach, per channel, and how long each channel would take at
     /// its configured rate — what the dispatcher sees before pressing send. Nothing is stored or sent.
     /// </summary>
-    private static async Task<Results<Ok<AlertPreview>, NotFound>> PreviewAsync(
+    private static async Task<Results<Ok<AlertPreview>, NotFound, ProblemHttpResult>> PreviewAsync(
         AlertRequest req, WhistleDb db, PublishAlert publish, ZoneRegistry zones, DeliveryRates rates, TimeProvider time,
         IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
+        // The composer previews before sending: the warning comes here first, with the same words as on send.
+        if (OfficerCheck(req.Place, req.Override, out _) is { } refused) return refused;
         Sighting? sighting = null;
         if (req.SightingId is { } sid && (sighting = await db.Sightings.FindAsync([sid], ct)) is null) return TypedResults.NotFound();
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
@@ -144,9 +170,40 @@ public static class AlertsApi
         };
         var origin = sighting?.Location ?? alert.Area.Centre(catalog);
         (alert.OriginLat, alert.OriginLon) = (origin.Lat, origin.Lon);
-        // The public place is coarse: the dispatcher's words, else the neighbourhood, never a doorstep.
-        alert.Place = req.Place ?? catalog.ZoneAt(origin)?.Name ?? sighting?.PlaceText ?? "the alert area";
+        // The public place is coarse and never the public's words: what the dispatcher typed, else the zone the
+        // sighting (or the area's centre) is in, else the first zone of the area, else "" — which the templates say
+        // as "the alert area" in each language. A reporter's placeText is shown to staff only.
+        alert.Place = Typed(req.Place)
+            ?? catalog.ZoneAt(origin)?.Name
+            ?? Alert.ZoneIds(alert.Zones).Select(catalog.Find).FirstOrDefault(z => z is not null)?.Name
+            ?? "";
         return alert;
+    }
+
+    private static string? Typed(string? place) => Text.CleanLine(place)?.Trim() is { Length: > 0 } p ? p : null;
+
+    /// <summary>
+    /// Refuses (422) a dispatcher's public words that look like they identify an officer, naming what looked so,
+    /// unless the request carries an override with a reason; then what was flagged and why go on the record.
+    /// </summary>
+    private static ProblemHttpResult? OfficerCheck(string? place, OverrideDto? @override, out (string Findings, string Reason)? overridden)
+    {
+        overridden = null;
+        var findings = OfficerText.Check(Typed(place));
+        if (findings.Count == 0) return null;
+        if (@override?.Reason is { } reason && !string.IsNullOrWhiteSpace(reason))
+        {
+            overridden = (OfficerText.Describe(findings), Text.CleanLine(reason)!.Trim());
+            return null;
+        }
+        return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Looks like it identifies an officer",
+            detail: $"The place would be public, and it looks like it names or identifies an officer ({OfficerText.Describe(findings)}). " +
+                "Remove it, or send anyway with override.reason saying why.",
+            extensions: new Dictionary<string, object?>
+            {
+                ["field"] = "place",
+                ["findings"] = findings.Select(f => new Dictionary<string, string> { ["kind"] = f.Kind, ["match"] = f.Match }).ToArray(),
+            });
     }
 
     public sealed record AlertCreated(Guid Id, int Recipients);
@@ -161,7 +218,8 @@ public static class AlertsApi
             alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,
             Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
-            progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value))));
+            progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value)),
+            alert.OverrideReason is { } why ? new OverrideView(alert.OverrideFindings ?? "", why, alert.SentBy) : null));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(
@@ -171,10 +229,11 @@ public static class AlertsApi
         if (original is null) return TypedResults.NotFound();
         if (original.Kind != AlertKind.Alert || original.StateAt(time.GetUtcNow()) != "active")
             return Problem.Conflict("Only an active alert can be updated.");
-        if (req.Place is not null) original.Place = req.Place;
+        if (OfficerCheck(req.Place, req.Override, out var overridden) is { } refused) return refused;
+        if (Typed(req.Place) is { } place) original.Place = place;
         if (req.Activity is { } a) original.Activity = a;
         if (req.ExpiresInMinutes is { } m) original.ExpiresAt = time.GetUtcNow().AddMinutes(m);
-        var update = await publish.FollowUpAsync(original, AlertKind.Update, null, user.Identity?.Name ?? "", ct);
+        var update = await publish.FollowUpAsync(original, AlertKind.Update, null, user.Identity?.Name ?? "", ct, overridden);
         return TypedResults.Created($"/api/v1/alerts/{update.Id}", new AlertCreated(update.Id, update.Recipients));
     }
 

@@ -85,7 +85,7 @@ public static class AtomFeed
                 new XElement(Atom + "summary", Field("description")),
                 new XElement(Atom + "content", new XAttribute("type", "text/xml"), cap)));
         }
-        return new XDocument(new XDeclaration("1.0", "utf-8", null), feed);
+        return new XDocument(new XDeclaration("1.0", "utf-8", null), Platform.Text.XmlSafe(feed));
     }
 
     /// <summary>RFC 3339, whole seconds, UTC.</summary>

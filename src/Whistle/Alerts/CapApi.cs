@@ -51,7 +51,7 @@ public static class CapApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No public alert has this id.");
         var root = CapMessage.RootId(message);
         var chain = await db.Alerts.AsNoTracking().Where(a => a.Id == root || a.ReferencesId == root).ToListAsync(ct);
-        var context = await ContextAsync(db, zones, options.Value, http.Request, ct);
+        var context = await ContextAsync(db, zones, options.Value, ct);
         var body = Bytes(CapMessage.Build(message, chain, context));
         // An original changes when an update changes its place or window: the chain's last message dates it.
         return Conditional(http, body, CapMessage.ContentType + "; charset=utf-8", chain.Append(message).Max(a => a.SentAt));
@@ -61,14 +61,15 @@ public static class CapApi
         IOptions<WhistleOptions> options, TimeProvider time, CancellationToken ct)
     {
         var (messages, lastModified) = await AtomFeed.CurrentAsync(db, time.GetUtcNow(), ct);
-        var context = await ContextAsync(db, zones, options.Value, http.Request, ct);
+        var context = await ContextAsync(db, zones, options.Value, ct);
         var body = Bytes(AtomFeed.Build(messages, context, lastModified));
         return Conditional(http, body, AtomFeed.ContentType + "; charset=utf-8", lastModified);
     }
 
-    public static async Task<CapContext> ContextAsync(WhistleDb db, ZoneRegistry zones, WhistleOptions o, HttpRequest request, CancellationToken ct)
+    public static async Task<CapContext> ContextAsync(WhistleDb db, ZoneRegistry zones, WhistleOptions o, CancellationToken ct)
     {
-        var baseUrl = !string.IsNullOrWhiteSpace(o.PublicBaseUrl) ? o.PublicBaseUrl.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
+        // Never the request's Host: a forged header must not become the sender or the links (PublicBaseUrl is required outside the demo).
+        var baseUrl = Platform.PublicUrl.Base(o);
         var name = await Network.NetworkLookup.NameAsync(db, o.Network.Name, ct);
         var templates = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
         return new CapContext(o.Cap.Sender ?? CapContext.DefaultSender(baseUrl), name, baseUrl, templates, zones.Current);

@@ -94,13 +94,16 @@ public static class CapMessage
             new XElement(Cap + "incidents", Identifier(RootId(message))));
         foreach (var lang in Languages.All)
             alert.Add(Info(message, lang, context));
-        return alert;
+        // Stored text may predate intake cleaning (or come from a partner): only valid XML characters reach a writer.
+        return Platform.Text.XmlSafe(alert);
     }
 
     private static XElement Info(Alert m, string lang, CapContext context)
     {
         bool cancel = m.Kind == AlertKind.Cancel, falseAlarm = cancel && m.CancelReason == CancelReason.FalseAlarm;
         var text = m.Messages.GetValueOrDefault(lang) ?? m.Messages.GetValueOrDefault("en") ?? "";
+        // No place words (outside every zone, none typed): the area is "the alert area" in the message's language.
+        var place = m.Place.Length > 0 ? m.Place : context.Templates.GetOrDefault(lang, "place.area");
         return new XElement(Cap + "info",
             new XElement(Cap + "language", LanguageTags[lang]),
             new XElement(Cap + "category", "Safety"),
@@ -115,11 +118,11 @@ public static class CapMessage
             new XElement(Cap + "effective", Time(m.SentAt)),
             new XElement(Cap + "expires", Time(ExpiresAt(m))),
             new XElement(Cap + "senderName", context.SenderName),
-            new XElement(Cap + "headline", Headline(text, m.Place)),
+            new XElement(Cap + "headline", Headline(text, place)),
             new XElement(Cap + "description", text),
             cancel ? null : new XElement(Cap + "instruction", context.Templates.Get(lang, "advice")),
             new XElement(Cap + "web", $"{context.BaseUrl.TrimEnd('/')}/?lang={lang}#alert-{RootId(m):D}"),
-            Areas(m, context.Zones));
+            Areas(m, place, context.Zones));
     }
 
     /// <summary>
@@ -136,10 +139,10 @@ public static class CapMessage
         return first[..(cut > 0 ? cut : 158)] + "…";
     }
 
-    private static IEnumerable<XElement> Areas(Alert m, ZoneCatalog zones)
+    private static IEnumerable<XElement> Areas(Alert m, string place, ZoneCatalog zones)
     {
         if (m.CircleLat is { } lat && m.CircleLon is { } lon && m.CircleRadiusMeters is { } r)
-            yield return new XElement(Cap + "area", new XElement(Cap + "areaDesc", m.Place), new XElement(Cap + "circle", Circle(new GeoCircle(new GeoPoint(lat, lon), r))));
+            yield return new XElement(Cap + "area", new XElement(Cap + "areaDesc", place), new XElement(Cap + "circle", Circle(new GeoCircle(new GeoPoint(lat, lon), r))));
         foreach (var id in Alert.ZoneIds(m.Zones))
         {
             if (zones.Find(id) is not { } zone) continue;

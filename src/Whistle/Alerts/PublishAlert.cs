@@ -52,7 +52,9 @@ public sealed class PublishAlert(
     /// An update or cancel of <paramref name="original"/>, to everyone it reached or may be reaching
     /// right now (a delivery under lease). A cancel also stops what the original has not yet sent.
     /// </summary>
-    public async Task<Alert> FollowUpAsync(Alert original, AlertKind kind, CancelReason? reason, string actor, CancellationToken ct)
+    /// <param name="overridden">The dispatcher's recorded "send anyway" for words that looked like they identify an officer.</param>
+    public async Task<Alert> FollowUpAsync(Alert original, AlertKind kind, CancelReason? reason, string actor, CancellationToken ct,
+        (string Findings, string Reason)? overridden = null)
     {
         var now = time.GetUtcNow();
         var follow = new Alert
@@ -73,6 +75,8 @@ public sealed class PublishAlert(
             SentAt = now,
             ExpiresAt = kind == AlertKind.Cancel ? now : original.ExpiresAt,
             SentBy = actor,
+            OverrideFindings = overridden?.Findings,
+            OverrideReason = overridden?.Reason,
         };
         follow.Messages = await RenderAsync(follow, original.SentAt, ct);
         int priority = kind == AlertKind.Cancel ? Delivery.Delivery.PriorityCancel : Delivery.Delivery.PriorityAlert;

@@ -36,6 +36,11 @@ public sealed class TemplateSet(IReadOnlyDictionary<(string Language, string Key
         : texts.TryGetValue(("en", key), out var en) ? en
         : throw new KeyNotFoundException($"No template '{key}' in any language.");
 
+    /// <summary>The text, else the built-in default (a key added after the network's templates were seeded).</summary>
+    public string GetOrDefault(string language, string key) =>
+        texts.TryGetValue((language, key), out var t) ? t
+        : DefaultTemplates.Text(language, key) ?? Get(language, key);
+
     public static string Fill(string template, IReadOnlyDictionary<string, string> values) =>
         values.Aggregate(template, (text, kv) => text.Replace("{" + kv.Key + "}", kv.Value, StringComparison.Ordinal)).Trim();
 
@@ -55,7 +60,8 @@ public sealed class TemplateSet(IReadOnlyDictionary<(string Language, string Key
             {
                 ["marker"] = Get(lang, alert.Drill ? "marker.drill" : "marker.verified"),
                 ["activity"] = Get(lang, "activity." + Names.Of(alert.Activity)),
-                ["place"] = alert.Place,
+                // An alert with no place words (outside every zone, none typed) says "the alert area" in each language.
+                ["place"] = alert.Place.Length > 0 ? alert.Place : GetOrDefault(lang, "place.area"),
                 ["time"] = LocalTime(observedAt, zone, lang),
                 ["expires"] = LocalTime(alert.ExpiresAt, zone, lang),
                 ["advice"] = Get(lang, "advice"),
@@ -88,6 +94,9 @@ public static class DefaultTemplates
             NeedsReview = lang.Key != "en",
         }));
 
+    public static string? Text(string language, string key) =>
+        Texts.GetValueOrDefault(language)?.GetValueOrDefault(key) ?? Texts["en"].GetValueOrDefault(key);
+
     private static readonly Dictionary<string, Dictionary<string, string>> Texts = new()
     {
         ["en"] = new()
@@ -98,6 +107,7 @@ public static class DefaultTemplates
             ["update"] = "{marker} UPDATE: {activity} near {place}, {time}. {advice}",
             ["cancel.all_clear"] = "ALL CLEAR: the alert about {activity} near {place} ({time}) has ended.",
             ["cancel.false_alarm"] = "FALSE ALARM: the alert about {activity} near {place} ({time}) was wrong. Please disregard it.",
+            ["place.area"] = "the alert area",
             ["advice"] = "Know your rights: do not open the door, stay silent, sign nothing.",
             ["activity.home_raid"] = "home raid",
             ["activity.workplace_raid"] = "workplace raid",
@@ -134,6 +144,7 @@ public static class DefaultTemplates
             ["update"] = "{marker} ACTUALIZACIÓN: {activity} cerca de {place}, {time}. {advice}",
             ["cancel.all_clear"] = "FIN DE ALERTA: terminó la alerta de {activity} cerca de {place} ({time}).",
             ["cancel.false_alarm"] = "FALSA ALARMA: la alerta de {activity} cerca de {place} ({time}) era un error. No la tome en cuenta.",
+            ["place.area"] = "el área de la alerta",
             ["advice"] = "Conozca sus derechos: no abra la puerta, guarde silencio, no firme nada.",
             ["activity.home_raid"] = "redada en vivienda",
             ["activity.workplace_raid"] = "redada en lugar de trabajo",
@@ -170,6 +181,7 @@ public static class DefaultTemplates
             ["update"] = "{marker} WAR CUSUB: {activity} meel u dhow {place}, {time}. {advice}",
             ["cancel.all_clear"] = "DIGNIINTII WAY DHAMAATAY: {activity} meel u dhow {place} ({time}).",
             ["cancel.false_alarm"] = "DIGNIIN BEEN AH: digniintii {activity} ee {place} ({time}) waxay ahayd qalad. Iska indha tir.",
+            ["place.area"] = "aagga digniinta",
             ["advice"] = "Ogow xuquuqdaada: ha furin albaabka, aamus, waxba ha saxiixin.",
             ["activity.home_raid"] = "weerar guri",
             ["activity.workplace_raid"] = "weerar goob shaqo",
@@ -206,6 +218,7 @@ public static class DefaultTemplates
             ["update"] = "{marker} XOV XWM TSHIAB: {activity} ze {place}, {time}. {advice}",
             ["cancel.all_clear"] = "TSIS MUAJ TEEB MEEM LAWM: {activity} ze {place} ({time}) tau xaus lawm.",
             ["cancel.false_alarm"] = "TSIS TSEEB: cov lus ceeb toom txog {activity} ze {place} ({time}) yog yuam kev. Tsis txhob ntseeg.",
+            ["place.area"] = "thaj chaw ceeb toom",
             ["advice"] = "Paub koj txoj cai: tsis txhob qhib qhov rooj, nyob twj ywm, tsis txhob kos npe.",
             ["activity.home_raid"] = "tuaj ntes neeg hauv tsev",
             ["activity.workplace_raid"] = "tuaj ntes neeg hauv chaw ua haujlwm",

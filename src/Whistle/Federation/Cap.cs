@@ -190,7 +190,7 @@ public static partial class Cap
         if (text.Length > max) throw new FeedRejected($"{what} longer than {max} characters");
         if (Markup().IsMatch(text)) throw new FeedRejected($"{what} contains markup (HTML or script)");
         if (text.Any(ch => char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t')) throw new FeedRejected($"{what} contains control characters");
-        return text.Length == 0 ? null : text;
+        return text.Length == 0 ? null : Platform.Text.Clean(text);
     }
 
     [GeneratedRegex(@"<\s*[a-zA-Z/!?]|javascript\s*:|data\s*:\s*text/html", RegexOptions.IgnoreCase)]

@@ -55,7 +55,7 @@ public sealed partial record InboundSms(string MessageSid, string From, string T
         if (body is not null && body.Length > MaxBody) p.Add("Body", $"At most {MaxBody} characters ({body.Length} given).");
         if (p.Any) return null;
         // Control characters other than line breaks and tabs carry nothing a dispatcher can read.
-        var clean = new string(body!.Where(c => !char.IsControl(c) || c is '\n' or '\t').ToArray()).Trim();
+        var clean = Platform.Text.Clean(body)!.Trim();
         return new InboundSms(sid!, from!, to!, clean);
     }
 }

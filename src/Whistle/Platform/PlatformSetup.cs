@@ -28,7 +28,12 @@ public static class PlatformSetup
         // http://localhost:5080 unless ASPNETCORE_URLS, --urls or HTTP_PORTS say otherwise.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls("http://localhost:5080");
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(EnumsAsSnakeCase));
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(EnumsAsSnakeCase);
+            // Every string of every JSON body: control characters, lone surrogates and noncharacters never get in.
+            o.SerializerOptions.Converters.Add(new CleanStringConverter());
+        });
         // Bad requests throw, so the exception handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
