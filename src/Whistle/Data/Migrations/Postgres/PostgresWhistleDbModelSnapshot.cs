@@ -204,6 +204,12 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double>("OriginLon")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("OverrideFindings")
+                        .HasColumnType("text");
+
+                    b.Property<string>("OverrideReason")
+                        .HasColumnType("text");
+
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("text");

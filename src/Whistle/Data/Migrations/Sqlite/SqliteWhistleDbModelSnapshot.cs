@@ -195,6 +195,12 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double>("OriginLon")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("OverrideFindings")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OverrideReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("TEXT");
