@@ -108,9 +108,19 @@ public sealed class CleanStringConverter : JsonConverter<string>
 {
     public override bool HandleNull => false;
 
-    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String ? Text.Clean(reader.GetString())
-        : throw new JsonException($"Expected a string, got {reader.TokenType}.");
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"Expected a string, got {reader.TokenType}.");
+        try
+        {
+            return Text.Clean(reader.GetString());
+        }
+        catch (InvalidOperationException e)
+        {
+            // An escaped lone surrogate ("\ud800") cannot become a .NET string: a 400, never a 500.
+            throw new JsonException("A string holds invalid UTF-16 (a lone surrogate).", e);
+        }
+    }
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

@@ -75,7 +75,7 @@ public sealed class CapFeedTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.InRange(radiusKm, 0.8, 0.95); // 800 m and the grid snap, in km
         Assert.NotNull(res.Headers.ETag);
         // "web" points at the alert on the public page.
-        Assert.Equal($"http://localhost/?lang=en#alert-{id}", cap.Infos().First().Text("web"));
+        Assert.Equal($"http://localhost:5080/?lang=en#alert-{id}", cap.Infos().First().Text("web"));
         Assert.Contains($"id=\"alert-{id}\"", await anonymous.GetStringAsync("/?lang=en"));
 
         // The dispatcher's JSON route at the same path without ".cap" still needs a dispatcher.
@@ -124,10 +124,10 @@ public sealed class CapFeedTests(SqliteApp app) : IClassFixture<SqliteApp>
         var (feed, res) = await FeedAsync(anonymous);
         var root = feed.Root!;
         Assert.Equal(Atom + "feed", root.Name);
-        Assert.Equal("http://localhost/feeds/alerts.atom", root.Element(Atom + "id")!.Value);
+        Assert.Equal("http://localhost:5080/feeds/alerts.atom", root.Element(Atom + "id")!.Value);
         Assert.Contains("Twin Cities Rapid Response (demo)", root.Element(Atom + "title")!.Value);
         Assert.True(DateTimeOffset.TryParse(root.Element(Atom + "updated")!.Value, out _));
-        Assert.Equal("http://localhost/feeds/alerts.atom",
+        Assert.Equal("http://localhost:5080/feeds/alerts.atom",
             root.Elements(Atom + "link").Single(l => (string?)l.Attribute("rel") == "self").Attribute("href")!.Value);
 
         var ids = EntryIds(feed);

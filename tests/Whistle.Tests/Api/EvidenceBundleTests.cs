@@ -181,7 +181,7 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
     [Fact]
     public async Task A_tampered_bundle_is_refused_naming_what_failed_and_nothing_is_written()
     {
-        using var target = new CustomApp(new() { ["Whistle:Demo"] = "false" }) /* an empty network: nothing in it before the import */;
+        using var target = new CustomApp(new() { ["Whistle:Demo"] = "false", ["Whistle:PublicBaseUrl"] = "https://network.test" }) /* an empty network: nothing in it before the import */;
         var doc = await target.StaffAsync(Roles.Documenter);
         var jpegPath = $"evidence/{Sha(source.Jpeg)}.jpg";
         var pdfPath = $"evidence/{Sha(source.Pdf)}.pdf";
@@ -236,7 +236,7 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
         long unpacked;
         using (var archive = new ZipArchive(new MemoryStream(source.Bundle), ZipArchiveMode.Read)) unpacked = archive.Entries.Sum(e => e.Length);
         long cap = Math.Max(unpacked, source.Bundle.Length) + 4096;
-        using var target = new CustomApp(new() { ["Whistle:Evidence:MaxImportBytes"] = cap.ToString(), ["Whistle:Demo"] = "false" });
+        using var target = new CustomApp(new() { ["Whistle:Evidence:MaxImportBytes"] = cap.ToString(), ["Whistle:Demo"] = "false", ["Whistle:PublicBaseUrl"] = "https://network.test" });
         var doc = await target.StaffAsync(Roles.Documenter);
 
         // Bigger than the cap as sent.

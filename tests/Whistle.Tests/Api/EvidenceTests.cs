@@ -200,7 +200,7 @@ public sealed class EvidenceLimitTests
     [Fact]
     public async Task A_file_past_the_limit_is_refused_with_413_naming_the_limit_and_nothing_is_left_in_the_store()
     {
-        using var app = new CustomApp(new() { ["Whistle:Evidence:MaxBytes"] = (1024 * 1024).ToString(), ["Whistle:Demo"] = "false" }) /* no demo incident: the store starts empty */;
+        using var app = new CustomApp(new() { ["Whistle:Evidence:MaxBytes"] = (1024 * 1024).ToString(), ["Whistle:Demo"] = "false", ["Whistle:PublicBaseUrl"] = "https://network.test" }) /* no demo incident: the store starts empty */;
         var doc = await app.StaffAsync(Roles.Documenter);
         var incident = await CreateIncidentAsync(app);
         var big = new byte[1024 * 1024 + 1];

@@ -37,6 +37,7 @@ public sealed class StartupTests
         using var app = new CustomApp(new()
         {
             ["Whistle:Demo"] = "false",
+            ["Whistle:PublicBaseUrl"] = "https://network.test",
             ["Whistle:Bootstrap:AdminEmail"] = "coordinator@network.test",
             ["Whistle:Bootstrap:AdminPassword"] = "a-Long-passphrase-42",
         });
