@@ -170,9 +170,10 @@ public abstract class AlertContentTests<TApp>(TApp app) : IClassFixture<TApp> wh
         var dispatcher = await app.StaffAsync("dispatcher");
         var verifier = await app.StaffAsync("verifier");
         var anonymous = app.CreateClient();
-        var sighting = await ConfirmedAsync(dispatcher, verifier, 44.9485, -93.2555, "Bad\u0001place");
+        // Each test reports far from the others' (reports 500 m apart never merge into one sighting).
+        var sighting = await ConfirmedAsync(dispatcher, verifier, 44.9000, -93.2200, "Bad\u0001place");
         var id = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts",
-            new { sightingId = sighting, circle = new { lat = 44.9485, lon = -93.2555, radiusMeters = 800 }, place = "Bad\u0001place\u0085\uFFFE" }));
+            new { sightingId = sighting, circle = new { lat = 44.9000, lon = -93.2200, radiusMeters = 800 }, place = "Bad\u0001place\u0085\uFFFE" }));
         Assert.Equal("Badplace", (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{id}"))!["place"]!.GetValue<string>());
         Assert.Equal("Badplace", (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{sighting}"))!["sighting"]!["placeText"]!.GetValue<string>());
         var cancel = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync($"/api/v1/alerts/{id}/cancel", new { reason = "false_alarm" }));
@@ -210,7 +211,7 @@ public abstract class AlertContentTests<TApp>(TApp app) : IClassFixture<TApp> wh
     {
         var dispatcher = await app.StaffAsync("dispatcher");
         var verifier = await app.StaffAsync("verifier");
-        var sighting = await ConfirmedAsync(dispatcher, verifier, 44.9485, -93.2555, "Lake St");
+        var sighting = await ConfirmedAsync(dispatcher, verifier, 45.0300, -93.3000, "Lake St");
         var id = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, zones = new[] { MidtownPhillips } }));
         var anonymous = app.CreateClient();
 
