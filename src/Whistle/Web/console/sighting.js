@@ -128,6 +128,9 @@
   var useCircle = document.getElementById("use-circle");
   var drill = document.getElementById("drill");
   var place = document.getElementById("place");
+  var warning = document.getElementById("officer-warning");
+  var override = document.getElementById("override");
+  var overrideReason = document.getElementById("override-reason");
   var picked = {};  // zone id -> name
   var map, circle, centre, zonesLayer, timer, lastPreview = null;
 
@@ -158,6 +161,8 @@
     });
     drill.addEventListener("change", schedule);
     place.addEventListener("input", schedule);
+    override.addEventListener("change", schedule);
+    overrideReason.addEventListener("input", schedule);
     var previous = sessionStorage.getItem(ALERT_KEY);
     if (previous) watch(previous);
     preview();
@@ -177,6 +182,7 @@
 
   function request() {
     var body = { sightingId: id, drill: drill.checked, place: place.value.trim() || null };
+    withOverride(body);
     if (useCircle.checked) {
       var ll = centre.getLatLng();
       body.circle = { lat: ll.lat, lon: ll.lng, radiusMeters: +radius.value };
@@ -188,10 +194,37 @@
 
   function schedule() { clearTimeout(timer); timer = setTimeout(preview, 250); }
 
+  // Words that look like they identify an officer: the server refuses them (422, naming what it found) until
+  // the dispatcher ticks "send anyway" and gives a reason, which is recorded with their name.
+  function withOverride(body) {
+    if (!warning.hidden && override.checked) body.override = { reason: overrideReason.value.trim() };
+    return body;
+  }
+  function officerWarning(problem) {
+    var findings = problem && problem.findings;
+    if (!findings || !findings.length) {
+      if (!override.checked) warning.hidden = true;
+      return false;
+    }
+    var list = document.getElementById("officer-findings");
+    list.textContent = "";
+    findings.forEach(function (f) {
+      list.appendChild(C.el("li", { text: C.t("c.officer." + f.kind) + ": \u201C" + f.match + "\u201D" }));
+    });
+    warning.hidden = false;
+    return true;
+  }
+
   async function preview() {
     if (!map) return;
     var res = await C.api("POST", "/api/v1/alerts/preview", request());
-    if (!res.ok) { lastPreview = null; C.showProblem(form, res.problem); return; }
+    if (!res.ok) {
+      lastPreview = null;
+      if (officerWarning(res.problem)) { C.clearProblem(form); return; }
+      C.showProblem(form, res.problem);
+      return;
+    }
+    officerWarning(null);
     C.clearProblem(form);
     var p = lastPreview = res.data;
     document.getElementById("recipients").textContent = p.recipients.toLocaleString();
@@ -231,7 +264,7 @@
     var res = await C.api("POST", "/api/v1/alerts", request());
     yes.disabled = false;
     dialog.close();
-    if (!res.ok) { C.showProblem(form, res.problem); return; }
+    if (!res.ok) { officerWarning(res.problem); C.showProblem(form, res.problem); return; }
     sessionStorage.setItem(ALERT_KEY, res.data.id);
     watch(res.data.id);
   });
@@ -277,12 +310,12 @@
     var box = document.getElementById("sent-error");
     box.textContent = "";
     var res = await C.api("POST", url, body);
-    if (!res.ok) { C.showProblem(document, res.problem, box); return; }
+    if (!res.ok) { officerWarning(res.problem); C.showProblem(document, res.problem, box); return; }
     document.getElementById("sent-status").textContent = label + " · " + C.t("c.sent") + " (" + res.data.recipients + ")";
     await load();
   }
   document.getElementById("update").addEventListener("click", function () {
-    followUp("/api/v1/alerts/" + alertId + "/update", { place: place.value.trim() || null }, C.t("c.update"));
+    followUp("/api/v1/alerts/" + alertId + "/update", withOverride({ place: place.value.trim() || null }), C.t("c.update"));
   });
   document.getElementById("all-clear").addEventListener("click", function () {
     followUp("/api/v1/alerts/" + alertId + "/cancel", { reason: "all_clear" }, C.t("c.allclear"));
