@@ -36,6 +36,7 @@ if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
 await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 
+app.UseSecurityHeaders();
 app.UseSiteAssets();
 app.UsePlatform();
 var api = app.MapGroup("/api/v1");
