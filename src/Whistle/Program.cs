@@ -37,6 +37,7 @@ PublicUrl.RequireAtStartup(app, demo || app.Configuration.GetValue<bool>("Whistl
 await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 
+app.UseSecurityHeaders();
 app.UseSiteAssets();
 app.UsePlatform();
 var api = app.MapGroup("/api/v1");

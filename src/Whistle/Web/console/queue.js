@@ -72,7 +72,7 @@
         m.on("click", function () { location.href = "/console/sightings/" + s.id; });
       }
       m.setLatLng([s.lat, s.lon]);
-      m.bindTooltip(C.activity(s.activity) + " · " + C.state(s.state) + " · " + s.reportCount + " " + C.t("c.reports"));
+      m.bindTooltip(Object.assign(document.createElement("span"), { textContent: C.activity(s.activity) + " · " + C.state(s.state) + " · " + s.reportCount + " " + C.t("c.reports") }));
     });
   }
 

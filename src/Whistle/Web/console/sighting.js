@@ -145,7 +145,7 @@
       zonesLayer = L.geoJSON(geo, {
         style: function (f) { return zoneStyle(f.properties.id); },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip(f.properties.name);
+          layer.bindTooltip(Object.assign(document.createElement("span"), { textContent: f.properties.name })); // text, never HTML
           layer.on("click", function () { toggleZone(f.properties.id, f.properties.name); });
         },
       }).addTo(map);

@@ -17,7 +17,7 @@
       if (layer) map.removeLayer(layer);
       layer = L.geoJSON(geo, {
         style: { color: "#0b4f8a", weight: 1, fillOpacity: 0.08 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+        onEachFeature: function (f, l) { l.bindTooltip(Object.assign(document.createElement("span"), { textContent: f.properties.name })); },
       }).addTo(map);
       if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
       count.textContent = geo.features.length + " " + C.t("c.zones.count");

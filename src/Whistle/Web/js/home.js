@@ -35,7 +35,8 @@
       var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       var style = retracted ? { color: "#4a4a4a", dashArray: "6 6", fillOpacity: 0.05 } : { color: "#8a1c0b" };
       var shape = p.radiusMeters ? L.circle(ll, Object.assign({ radius: p.radiusMeters }, style)) : L.circleMarker(ll, style);
-      shape.bindPopup((retracted ? list.dataset.retracted + ": " : "") + text).addTo(alerts);
+      // Text, never HTML: Leaflet inserts a string popup as HTML.
+      shape.bindPopup(Object.assign(document.createElement("span"), { textContent: (retracted ? list.dataset.retracted + ": " : "") + text })).addTo(alerts);
       var li = document.createElement("li");
       li.className = retracted ? "alert retracted" : "alert";
       li.dataset.id = p.id;

@@ -29,7 +29,7 @@
       style: function () { return Object.assign({ className: "zone" }, plain); },
       onEachFeature: function (f, layer) {
         layers[f.properties.id] = layer;
-        layer.bindTooltip(f.properties.name);
+        layer.bindTooltip(Object.assign(document.createElement("span"), { textContent: f.properties.name })); // text, never HTML
         layer.on("click", function (e) {
           if (mode() !== "zones") return;
           L.DomEvent.stopPropagation(e);
