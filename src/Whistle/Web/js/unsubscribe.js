@@ -15,10 +15,29 @@
   }
   function problem(r) { return r.json().catch(function () { return {}; }); }
 
+  function done() {
+    form.hidden = true; confirmForm.hidden = true;
+    var d = document.getElementById("done"); d.hidden = false; d.focus();
+  }
+
+  // This browser's alerts: the push subscription's own endpoint and keys are the proof; no code is needed.
+  function stopPush() {
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) return Promise.resolve(done());
+    return navigator.serviceWorker.getRegistration("/").then(function (reg) {
+      return reg ? reg.pushManager.getSubscription() : null;
+    }).then(function (sub) {
+      if (!sub) return done();
+      var json = sub.toJSON();
+      return post("/api/v1/subscriptions/unsubscribe", { channel: "webpush", address: json.endpoint, keys: json.keys })
+        .then(function () { return sub.unsubscribe(); }).then(done);
+    }).catch(function () { summary.textContent = form.dataset.failed; summary.hidden = false; });
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     err.hidden = true; summary.hidden = true;
     form.elements.address.removeAttribute("aria-invalid");
+    if (form.elements.channel.value === "webpush") { stopPush(); return; }
     var body = { channel: form.elements.channel.value, address: form.elements.address.value.trim() || null };
     post("/api/v1/subscriptions/unsubscribe", body).then(function (r) {
       if (r.ok) {
@@ -42,7 +61,7 @@
     confirmError.hidden = true;
     post("/api/v1/subscriptions/unsubscribe/confirm", { channel: sent.channel, address: sent.address, code: confirmForm.elements.code.value.trim() })
       .then(function (r) {
-        if (r.ok) { confirmForm.hidden = true; var done = document.getElementById("done"); done.hidden = false; done.focus(); return; }
+        if (r.ok) { done(); return; }
         return problem(r).then(function (p) {
           var firstError = p.errors && Object.keys(p.errors).length ? p.errors[Object.keys(p.errors)[0]].join(" ") : null;
           confirmError.textContent = firstError || p.detail || p.title || form.dataset.failed;
