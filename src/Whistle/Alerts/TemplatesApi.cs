@@ -77,7 +77,7 @@ public static class TemplatesApi
             var sample = new Alert { Kind = k.Kind, CancelReason = k.Reason, Activity = activity, Place = place, ExpiresAt = late };
             text = set.Render(sample, late, TimeZoneInfo.Utc)[t.Language];
         }
-        else if (t.Key is "confirm.code" or "unsubscribed") text = TemplateSet.Fill(t.Text, new Dictionary<string, string> { ["code"] = "000000" });
+        else if (t.Key is "confirm.code" or "unsubscribe.code" or "unsubscribed") text = TemplateSet.Fill(t.Text, new Dictionary<string, string> { ["code"] = "000000" });
         // Replies to inbound texts, at their longest (a long network name, the longest zone names).
         else if (t.Key.StartsWith("sms.", StringComparison.Ordinal)) text = TemplateSet.Fill(t.Text, Inbound.SmsInboundApi.Samples(zones));
         else return null;

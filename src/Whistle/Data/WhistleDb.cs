@@ -42,6 +42,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Inbound.SmsReceipt> SmsReceipts => Set<Inbound.SmsReceipt>();
     public DbSet<Federation.PartnerAlert> PartnerAlerts => Set<Federation.PartnerAlert>();
     public DbSet<Federation.FederationPartner> FederationPartners => Set<Federation.FederationPartner>();
+    public DbSet<CodeTally> CodeTallies => Set<CodeTally>();
 
     public abstract bool IsPostgres { get; }
 
@@ -94,6 +95,11 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         {
             e.HasIndex(s => s.AddressHash).IsUnique();
             e.HasIndex(s => s.ChangedAt);
+        });
+        b.Entity<CodeTally>(e =>
+        {
+            e.HasKey(t => new { t.Key, t.Window });
+            e.HasIndex(t => t.PurgeAfterHour);
         });
         b.Entity<Delivery.Delivery>(e =>
         {

@@ -20,6 +20,7 @@ public sealed class WhistleOptions
     public Alerts.CapOptions Cap { get; set; } = new();
     public Federation.FederationOptions Federation { get; set; } = new();
     public Incidents.EvidenceOptions Evidence { get; set; } = new();
+    public Subscriptions.SubscriptionOptions Subscriptions { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
 
@@ -99,6 +100,11 @@ public sealed class SmsOptions
     public TwilioOptions Twilio { get; set; } = new();
     /// <summary>Provider calls in flight at once (the pace per sending number still holds).</summary>
     public int Concurrency { get; set; } = 16;
+    /// <summary>
+    /// The countries SMS may go to, ISO 3166 codes separated by commas ("US,CA"), checked by the number's country
+    /// with libphonenumber wherever a number is accepted and again just before a text is sent (SMS pumping).
+    /// </summary>
+    public string AllowedCountries { get; set; } = "US";
     /// <summary>
     /// The most segments a message template may come to at its longest (longest neighbourhood name and
     /// activity); an edit past it is refused. 3 fits the shipped Spanish templates, which accents make UCS-2

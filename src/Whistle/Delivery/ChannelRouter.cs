@@ -10,12 +10,16 @@ namespace Whistle.Delivery;
 /// sink, and keeps each live channel to its configured pace (SMS is paced per sending number by
 /// its <see cref="SenderPool"/>; the sink is not paced).
 /// </summary>
-public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider services, DeliveryRates rates, IOptions<WhistleOptions> options) : IMessageSender
+public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider services, DeliveryRates rates, IOptions<WhistleOptions> options,
+    SmsCountries countries) : IMessageSender
 {
     private readonly Pace[] _paces = Enum.GetValues<SubscriberChannel>().Select(_ => new Pace()).ToArray();
 
     public async Task<SendResult> SendAsync(OutgoingMessage message, CancellationToken ct)
     {
+        // The last guard against SMS pumping: whatever path queued it, no text leaves for a country not allowed.
+        if (message.Channel == SubscriberChannel.Sms && !countries.Allows(message.Recipient))
+            return SendResult.Reject("country not allowed for SMS (Whistle:Sms:AllowedCountries)");
         if (!IsLive(message.Channel, options.Value)) return await devSink.SendAsync(message, ct);
         switch (message.Channel)
         {

@@ -302,6 +302,7 @@ public static class DeliverySetup
     {
         builder.Services.AddSingleton<DeliverySignal>();
         builder.Services.AddSingleton<DeliveryRates>();
+        builder.Services.AddSingleton(sp => new SmsCountries(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.Sms.AllowedCountries));
         builder.Services.AddSingleton<DevOutboxSender>();
         builder.Services.AddSingleton<Sms.SenderPool>();
         builder.Services.AddHttpClient<Sms.TwilioSmsSender>((sp, c) =>

@@ -13,10 +13,12 @@ namespace Whistle.Identity;
 /// <summary>Where dispatches reach a staff member: SMS or e-mail.</summary>
 public sealed record ContactInput(SubscriberChannel? Channel, string? Address)
 {
-    public void Validate(Problems p)
+    public void Validate(Problems p, IServiceProvider services)
     {
         if (Channel is not (SubscriberChannel.Sms or SubscriberChannel.Email)) p.Add("contact.channel", "sms or email.");
-        else if (Addresses.Normalize(Channel.Value, Address, out var error) is null) p.Add("contact.address", error!);
+        else if (Addresses.Normalize(Channel.Value, Address, out var error) is not { } normalized) p.Add("contact.address", error!);
+        else if (Channel == SubscriberChannel.Sms && services.GetRequiredService<SmsCountries>() is var countries && !countries.Allows(normalized))
+            p.Add("contact.address", countries.Refusal);
     }
 }
 
@@ -28,7 +30,7 @@ public sealed record NewStaff(string? Email, string? Role, string? Language, int
         p.Require(Role is not null && Roles.All.Contains(Role), "role", "admin, dispatcher or verifier.");
         p.Require(Language is null || Languages.IsKnown(Language), "language", "en, es, so or hmn.");
         StaffEdit.CheckZone(p, services, HomeZoneId);
-        Contact?.Validate(p);
+        Contact?.Validate(p, services);
     }
 }
 
@@ -44,7 +46,7 @@ public sealed record StaffEdit(string? Role, string? Language, int? HomeZoneId, 
         p.Require(Role is null || Roles.All.Contains(Role), "role", "admin, dispatcher or verifier.");
         p.Require(Language is null || Languages.IsKnown(Language), "language", "en, es, so or hmn.");
         CheckZone(p, services, HomeZoneId);
-        Contact?.Validate(p);
+        Contact?.Validate(p, services);
         foreach (var c in Clear ?? []) p.Require(Clearable.Contains(c), "clear", "Only homeZone and contact can be cleared.");
         p.Require(!(Clears("contact") && Contact is not null), "contact", "Set the contact or clear it, not both.");
         p.Require(!(Clears("homeZone") && HomeZoneId is not null), "homeZoneId", "Set the home zone or clear it, not both.");

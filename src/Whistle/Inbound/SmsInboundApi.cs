@@ -81,7 +81,7 @@ public static class SmsInboundApi
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> ReceiveAsync(
         HttpRequest request, WhistleDb db, KeyRing keys, ZoneRegistry zones, TimeProvider time, IOptions<WhistleOptions> options,
-        IHubContext<SightingsHub> hub, ILogger<InboundSms> log, CancellationToken ct)
+        IHubContext<SightingsHub> hub, SmsCountries countries, ILogger<InboundSms> log, CancellationToken ct)
     {
         var o = options.Value;
         if (!request.HasFormContentType || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
@@ -100,7 +100,7 @@ public static class SmsInboundApi
         // A retried webhook (same MessageSid) changes nothing twice and says nothing twice.
         if (await db.SmsReceipts.AnyAsync(r => r.MessageSid == sms.MessageSid, ct)) return Twiml(null);
         var now = time.GetUtcNow();
-        var turn = new Turn(db, keys, zones.Current, o, now, sms, ct);
+        var turn = new Turn(db, keys, zones.Current, o, now, sms, countries.Allows(sms.From), ct);
         string? reply;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
@@ -160,8 +160,13 @@ public static class SmsInboundApi
         };
     }
 
-    /// <summary>One inbound message, handled inside the webhook's transaction.</summary>
-    private sealed class Turn(WhistleDb db, KeyRing keys, ZoneCatalog zones, WhistleOptions o, DateTimeOffset now, InboundSms sms, CancellationToken ct)
+    /// <summary>
+    /// One inbound message, handled inside the webhook's transaction. A number in a country SMS may not go to
+    /// (<paramref name="mayText"/> false) is heard (its reports are kept) but never answered and never sent a code:
+    /// a TwiML reply is a text we pay for (SMS pumping).
+    /// </summary>
+    private sealed class Turn(WhistleDb db, KeyRing keys, ZoneCatalog zones, WhistleOptions o, DateTimeOffset now, InboundSms sms, bool mayText,
+        CancellationToken ct)
     {
         private SmsConversation _conv = null!;
         private Subscriber? _sub;
@@ -189,7 +194,11 @@ public static class SmsInboundApi
             if (_sub is null && _conv.Language is null && command.Language is { } implied) _conv.Language = implied;
 
             // STOP is honoured at once, in any state, burst or not (CTIA).
-            if (command.Kind == SmsCommandKind.Stop) return Stop();
+            if (command.Kind == SmsCommandKind.Stop)
+            {
+                var stopped = Stop();
+                return mayText ? stopped : null;
+            }
             if (!admitted)
             {
                 Held = true;
@@ -199,14 +208,14 @@ public static class SmsInboundApi
             var reply = command.Kind switch
             {
                 SmsCommandKind.Join => await JoinAsync(command.Argument),
-                SmsCommandKind.Code when _sub?.CodeHash is not null => Confirm(command.Argument!),
+                SmsCommandKind.Code when _sub?.CodeHash is not null => await ConfirmAsync(command.Argument!),
                 SmsCommandKind.Help => Say("sms.help"),
                 SmsCommandKind.Language => SwitchLanguage(command.Argument!),
                 SmsCommandKind.Empty => Say("sms.empty"),
                 _ => await ReportAsync(),
             };
             // After STOP nothing goes back until START or JOIN (Twilio would refuse to deliver it anyway).
-            return _conv.OptedOut ? null : reply;
+            return _conv.OptedOut || !mayText ? null : reply;
         }
 
         private string Language => _sub?.Language ?? _conv.Language ?? "en";
@@ -242,8 +251,9 @@ public static class SmsInboundApi
 
         private string Example => zones.All.OrderBy(z => z.Name.Length).ThenBy(z => z.Id).FirstOrDefault()?.Name ?? "";
 
-        private async Task<string> JoinAsync(string? zoneText)
+        private async Task<string?> JoinAsync(string? zoneText)
         {
+            if (!mayText) return null;
             _conv.OptedOut = false;
             if (zoneText is null)
             {
@@ -267,6 +277,9 @@ public static class SmsInboundApi
             if (!match.IsUnique)
                 return Say("sms.join.ambiguous", ("candidates", string.Join(", ", match.Candidates.Select(c => c.Name))));
             var zone = match.Candidates[0];
+            // The same daily and hourly limits on codes as the web form (the number's blind index is the subscriber's).
+            if (await CodeLimits.TakeAsync(db, keys, o.Subscriptions, SubscriberChannel.Sms, _conv.NumberHash, now, ct) != CodeGrant.Granted)
+                return null;
             if (_sub is null)
             {
                 _sub = new Subscriber { Channel = SubscriberChannel.Sms, AddressHash = _conv.NumberHash, State = SubscriberState.Pending, CreatedAt = now, Language = Language };
@@ -280,7 +293,7 @@ public static class SmsInboundApi
             _sub.Pending = JsonSerializer.Serialize(new SubscriberPrefs(Language, wanted,
                 confirmed ? _sub.CircleLat : null, confirmed ? _sub.CircleLon : null, confirmed ? _sub.CircleRadiusMeters : null));
             var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
-            _sub.CodeExpiresAt = now + Subscriber.CodeLifetime;
+            _sub.CodeExpiresAt = now + o.Subscriptions.CodeLifetime;
             _sub.CodeAttempts = 0;
             _sub.ChangedAt = now;
             await db.SaveChangesAsync(ct); // the id the code is bound to
@@ -288,14 +301,16 @@ public static class SmsInboundApi
             return Say("sms.join.code", ("code", code), ("zone", zone.Name));
         }
 
-        private string Confirm(string code)
+        private async Task<string> ConfirmAsync(string code)
         {
             var sub = _sub!;
-            if (sub.CodeExpiresAt < now || sub.CodeAttempts >= Subscriber.MaxCodeAttempts)
+            if (sub.CodeExpiresAt < now || sub.CodeAttempts >= Subscriber.MaxCodeAttempts
+                || !await CodeLimits.MayTryAsync(db, o.Subscriptions, _conv.NumberHash, now, ct))
                 return Say("sms.code.wrong");
             if (!CryptographicOperations.FixedTimeEquals(sub.CodeHash!, SubscriptionsApi.CodeHash(keys, sub.Id, code)))
             {
                 sub.CodeAttempts++;
+                await CodeLimits.WrongAsync(db, _conv.NumberHash, now, ct);
                 return Say("sms.code.wrong");
             }
             sub.Confirm(now);

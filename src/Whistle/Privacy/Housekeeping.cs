@@ -45,9 +45,9 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         int contacts = await db.Reports.Where(r => r.ContactCipher != null && (r.ContactPurgeAt <= now || r.ReceivedAt <= contactKept))
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContactCipher, (byte[]?)null), ct);
 
-        var addressKept = now - retention.UnsubscribedAddress;
-        int addresses = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= addressKept)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, (byte[]?)null), ct);
+        var (addresses, unconfirmed) = await ForgetSubscribersAsync(db, now, retention.UnsubscribedAddress,
+            TimeSpan.FromHours(o.Subscriptions.UnconfirmedHours), ct);
+        await CodeLimits.PurgeAsync(db, now, ct);
 
         var stale = now.AddMinutes(-o.Clustering.ExpireAfterMinutes);
         var expired = await db.Sightings
@@ -73,10 +73,40 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var idleBefore = now.AddDays(-30);
         await db.SmsConversations.Where(c => c.UpdatedAt <= idleBefore).ExecuteDeleteAsync(ct);
 
-        if (contacts + addresses + expired.Count + orders + deliveries + messages > 0)
-            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Sightings} sightings expired, " +
-                               "{Orders} fan-out orders dropped, {Deliveries} delivery records and {Messages} direct messages deleted",
-                contacts, addresses, expired.Count, orders, deliveries, messages);
+        if (contacts + addresses + unconfirmed + expired.Count + orders + deliveries + messages > 0)
+            log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Unconfirmed} unconfirmed sign-ups deleted, " +
+                               "{Sightings} sightings expired, {Orders} fan-out orders dropped, {Deliveries} delivery records and {Messages} direct messages deleted",
+                contacts, addresses, unconfirmed, expired.Count, orders, deliveries, messages);
+    }
+
+    /// <summary>
+    /// An unsubscribed address goes <paramref name="addressKept"/> after its last notice, and its blind index with it
+    /// (replaced by random bytes, so the row can no longer be found or linked by the address). A sign-up whose code
+    /// never came back is deleted after <paramref name="unconfirmedKept"/> with its messages; a once-confirmed address
+    /// that asked to come back and never confirmed is unsubscribed again, and its address then goes the same way.
+    /// </summary>
+    public static async Task<(int Addresses, int Unconfirmed)> ForgetSubscribersAsync(WhistleDb db, DateTimeOffset now,
+        TimeSpan addressKept, TimeSpan unconfirmedKept, CancellationToken ct)
+    {
+        var unconfirmedBefore = now - unconfirmedKept;
+        var never = db.Subscribers.Where(s => s.State == SubscriberState.Pending && s.ConfirmedAt == null && s.ChangedAt <= unconfirmedBefore);
+        await db.Messages.Where(m => never.Any(s => s.Id == m.SubscriberId)).ExecuteDeleteAsync(ct);
+        int unconfirmed = await never.ExecuteDeleteAsync(ct);
+        await db.Subscribers.Where(s => s.State == SubscriberState.Pending && s.ConfirmedAt != null && s.ChangedAt <= unconfirmedBefore)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, SubscriberState.Unsubscribed).SetProperty(s => s.Pending, (string?)null)
+                .SetProperty(s => s.CodeHash, (byte[]?)null), ct);
+
+        var wipeBefore = now - addressKept;
+        var wipe = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= wipeBefore)
+            .Take(PurgeBatch).ToListAsync(ct);
+        foreach (var s in wipe)
+        {
+            s.AddressCipher = null;
+            s.SecretCipher = null;
+            s.AddressHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        }
+        await db.SaveChangesAsync(ct);
+        return (wipe.Count, unconfirmed);
     }
 
     /// <summary>Rows deleted per statement: a million-row alert goes in many short statements, never one long lock.</summary>

@@ -51,8 +51,8 @@ public class Subscriber
         ChangedAt = now;
     }
 
+    /// <summary>Wrong tries one code survives (the address's daily count, <see cref="SubscriptionOptions.WrongCodesPerAddressPerDay"/>, spans codes).</summary>
     public const int MaxCodeAttempts = 5;
-    public static readonly TimeSpan CodeLifetime = TimeSpan.FromHours(24);
 }
 
 /// <summary>What a subscriber wants: language and area (and a new channel secret, still encrypted). Kept as JSON until confirmed.</summary>

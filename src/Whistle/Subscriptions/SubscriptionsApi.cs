@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Whistle.Alerts;
 using Whistle.Data;
 using Whistle.Delivery;
@@ -20,7 +21,12 @@ public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Addres
     {
         var zones = services.GetRequiredService<ZoneRegistry>().Current;
         p.Require(Channel is not null, "channel", "sms, email, webpush or webhook.");
-        if (Channel is { } c && Addresses.Normalize(c, Address, out var error) is null) p.Add("address", error!);
+        if (Channel is { } c)
+        {
+            if (Addresses.Normalize(c, Address, out var error) is not { } normalized) p.Add("address", error!);
+            else if (c == SubscriberChannel.Sms && services.GetRequiredService<SmsCountries>() is var countries && !countries.Allows(normalized))
+                p.Add("address", countries.Refusal);
+        }
         if (Channel == SubscriberChannel.Webpush)
         {
             p.Require(Keys?.P256dh is { } pk && PushKeys.Decode(pk) is { Length: 65 } point && point[0] == 4, "keys.p256dh",
@@ -47,17 +53,38 @@ public sealed record ConfirmRequest(string? Address, string? Code, SubscriberCha
     }
 }
 
-public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Channel) : IValidatable
+/// <param name="Keys">Web push only: the subscription's own keys, the proof that the caller is that browser.</param>
+public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Channel, PushKeys? Keys = null) : IValidatable
 {
-    public void Validate(Problems p, IServiceProvider services) =>
+    public void Validate(Problems p, IServiceProvider services)
+    {
         p.Require(!string.IsNullOrWhiteSpace(Address) && Address.Length <= 2000, "address", "The address to stop sending to.");
+        p.Require(Keys is null || (Keys.P256dh is { Length: > 0 and <= 200 } && Keys.Auth is { Length: > 0 and <= 100 }), "keys",
+            "The push subscription's keys (p256dh, auth), as PushSubscription.toJSON() gives them.");
+    }
 }
 
-public sealed record SubscriptionAccepted(long Id);
+/// <summary>
+/// The answer to a sign-up or an unsubscribe request, the same for every address, known or not: it names no
+/// subscriber (ids would tell who is subscribed and how many are).
+/// </summary>
+public sealed record SubscriptionAccepted(string Status)
+{
+    public static readonly SubscriptionAccepted Pending = new("pending");
+}
 
 /// <summary>A browser's push subscription keys, as PushSubscription.toJSON().keys gives them.</summary>
 public sealed record PushKeys(string? P256dh, string? Auth)
 {
+    /// <summary>Whether stored keys (JSON) are the given ones, compared in constant time.</summary>
+    public static bool SameAs(string storedJson, PushKeys given)
+    {
+        var stored = JsonSerializer.Deserialize<PushKeys>(storedJson);
+        static byte[] Bytes(string? v) => v is null ? [] : Decode(v) ?? [];
+        return stored is not null && Bytes(stored.P256dh) is { Length: > 0 } p && Bytes(stored.Auth) is { Length: > 0 } a
+               && CryptographicOperations.FixedTimeEquals(p, Bytes(given.P256dh)) && CryptographicOperations.FixedTimeEquals(a, Bytes(given.Auth));
+    }
+
     public static byte[]? Decode(string value)
     {
         try { return Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(value.Trim().TrimEnd('=')); }
@@ -79,7 +106,7 @@ public static class WebhookSecret
 
     public static bool IsValid(string? secret) => Key(secret) is { Length: >= 24 and <= 64 };
 }
-public sealed record SubscriptionConfirmed(long Id, string State);
+public sealed record SubscriptionConfirmed(string State);
 
 /// <summary>
 /// The token in an e-mail's one-click unsubscribe link: the subscriber id and a keyed MAC of it
@@ -114,6 +141,7 @@ public static class SubscriptionsApi
         group.MapPost("/", SubscribeAsync);
         group.MapPost("/confirm", ConfirmAsync);
         group.MapPost("/unsubscribe", UnsubscribeAsync);
+        group.MapPost("/unsubscribe/confirm", UnsubscribeConfirmAsync);
         // RFC 8058 one-click unsubscribe from an e-mail's List-Unsubscribe header: a mail client POSTs
         // "List-Unsubscribe=One-Click" with no cookie or token of ours; a GET (a link scanner, or a
         // person following the link in the body) only shows a button that POSTs the same form. Not rate
@@ -121,6 +149,7 @@ public static class SubscriptionsApi
         // cannot be guessed.
         group.MapPost("/one-click", OneClickAsync).DisableAntiforgery().DisableRateLimiting().ExcludeFromDescription();
         group.MapGet("/one-click", OneClickPage).DisableRateLimiting().ExcludeFromDescription();
+        routes.MapCodeLimits();
         return group;
     }
 
@@ -128,14 +157,21 @@ public static class SubscriptionsApi
     /// Starts (or changes) a subscription: nothing is sent to the address but a code until the code
     /// comes back. The answer is the same whether or not the address was known.
     /// </summary>
-    private static async Task<Accepted<SubscriptionAccepted>> SubscribeAsync(
-        SubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
+    private static async Task<Results<Accepted<SubscriptionAccepted>, ProblemHttpResult>> SubscribeAsync(
+        SubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, IOptions<WhistleOptions> options,
+        CancellationToken ct)
     {
+        var o = options.Value.Subscriptions;
         var now = time.GetUtcNow();
         var channel = req.Channel!.Value;
         var address = Addresses.Normalize(channel, req.Address, out _)!;
         var hash = keys.Hash(Addresses.LookupKey(channel, address));
         var sub = await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct);
+        // At most one code a minute to an address (a repeat within the minute changes the request, sends nothing),
+        // and at most so many a day and so many a channel an hour: the form cannot flood a phone or a bill.
+        bool sendCode = sub?.CodeExpiresAt is not { } exp || exp - o.CodeLifetime < now.AddMinutes(-1);
+        if (sendCode && await CodeLimits.TakeAsync(db, keys, o, channel, hash, now, ct) is var grant && grant != CodeGrant.Granted)
+            return TooManyCodes(grant);
         if (sub is null)
         {
             sub = new Subscriber { Channel = channel, AddressHash = hash, State = SubscriberState.Pending, CreatedAt = now, Language = req.Language! };
@@ -156,13 +192,11 @@ public static class SubscriptionsApi
         var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters,
             secretCipher is null ? null : Convert.ToBase64String(secretCipher));
         sub.Pending = JsonSerializer.Serialize(prefs);
-        // At most one code a minute to an address, so the form cannot be used to flood someone's phone.
-        bool sendCode = sub.CodeExpiresAt is not { } exp || exp - Subscriber.CodeLifetime < now.AddMinutes(-1);
         string? code = null;
         if (sendCode)
         {
             code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
-            sub.CodeExpiresAt = now + Subscriber.CodeLifetime;
+            sub.CodeExpiresAt = now + o.CodeLifetime;
             sub.CodeAttempts = 0;
         }
         sub.ChangedAt = now;
@@ -176,36 +210,103 @@ public static class SubscriptionsApi
         }
         await tx.CommitAsync(ct);
         signal.Poke();
-        return TypedResults.Accepted((string?)null, new SubscriptionAccepted(sub.Id));
+        return TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending);
     }
 
-    private static async Task<Results<Ok<SubscriptionConfirmed>, ProblemHttpResult>> ConfirmAsync(
-        ConfirmRequest req, WhistleDb db, KeyRing keys, TimeProvider time, CancellationToken ct)
+    public static ProblemHttpResult TooManyCodes(CodeGrant grant) => TypedResults.Problem(statusCode: 429, title: "Too many codes",
+        detail: grant == CodeGrant.AddressFull
+            ? "This address has been sent as many codes as it may be today. Try again tomorrow."
+            : "Too many codes are being sent right now. Try again in an hour.");
+
+    private static ProblemHttpResult CodeNotAccepted(string again) => TypedResults.Problem(statusCode: 400, title: "Code not accepted",
+        detail: $"That code is wrong or has expired. {again}");
+
+    /// <summary>
+    /// Whether the code given for the address is the live one of the kind (subscribe or unsubscribe). A wrong
+    /// code counts against the code (5 tries) and against the address's day (across re-issued codes), and an
+    /// address past its day's wrong codes has no code accepted until the next day.
+    /// </summary>
+    private static async Task<bool> CheckCodeAsync(WhistleDb db, KeyRing keys, SubscriptionOptions o, Subscriber? sub, byte[] addressHash,
+        string code, Func<long, byte[]> expected, DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var sub = await FindAsync(db, keys, req.Address!, req.Channel, ct);
-        var invalid = TypedResults.Problem(statusCode: 400, title: "Code not accepted",
-            detail: "That code is wrong or has expired. Ask for a new one by subscribing again.");
-        if (sub?.CodeHash is null || sub.CodeExpiresAt < now || sub.CodeAttempts >= Subscriber.MaxCodeAttempts)
-            return invalid;
-        if (!CryptographicOperations.FixedTimeEquals(sub.CodeHash, CodeHash(keys, sub.Id, req.Code!)))
+        if (!await CodeLimits.MayTryAsync(db, o, addressHash, now, ct)) return false;
+        if (sub?.CodeHash is { } live && sub.CodeExpiresAt >= now && sub.CodeAttempts < Subscriber.MaxCodeAttempts
+            && CryptographicOperations.FixedTimeEquals(live, expected(sub.Id)))
+            return true;
+        if (sub?.CodeHash is not null)
         {
             sub.CodeAttempts++;
             await db.SaveChangesAsync(ct);
-            return invalid;
         }
-        sub.Confirm(now);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new SubscriptionConfirmed(sub.Id, "confirmed"));
+        await CodeLimits.WrongAsync(db, addressHash, now, ct);
+        return false;
     }
 
-    /// <summary>Stops at once, like an SMS STOP, and says so once on the same channel.</summary>
-    private static async Task<Accepted> UnsubscribeAsync(
-        UnsubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, CancellationToken ct)
+    private static async Task<Results<Ok<SubscriptionConfirmed>, ProblemHttpResult>> ConfirmAsync(
+        ConfirmRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options, CancellationToken ct)
     {
-        var sub = await FindAsync(db, keys, req.Address!, req.Channel, ct);
-        if (sub is not null) await StopAsync(db, sub, time.GetUtcNow(), signal, ct);
-        return TypedResults.Accepted((string?)null);
+        var now = time.GetUtcNow();
+        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        if (hash is null || !await CheckCodeAsync(db, keys, options.Value.Subscriptions, sub, hash, req.Code!,
+                id => CodeHash(keys, id, req.Code!), now, ct))
+            return CodeNotAccepted("Ask for a new one by subscribing again.");
+        sub!.Confirm(now);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new SubscriptionConfirmed("confirmed"));
+    }
+
+    /// <summary>
+    /// Asks to stop. Only the owner of the address may: an SMS STOP, the e-mail's one-click link, a web push
+    /// subscription's own keys (stops at once), or the code this sends to the address, typed back at
+    /// <c>/unsubscribe/confirm</c>. The answer is the same for every address, known or not.
+    /// </summary>
+    private static async Task<Results<Accepted<SubscriptionAccepted>, ProblemHttpResult>> UnsubscribeAsync(
+        UnsubscribeRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, SmsCountries countries,
+        IOptions<WhistleOptions> options, CancellationToken ct)
+    {
+        var o = options.Value.Subscriptions;
+        var now = time.GetUtcNow();
+        var accepted = TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending);
+        var (sub, hash, channel, address) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        if (hash is null) return accepted;
+        if (req.Keys is { } given || channel == SubscriberChannel.Webpush)
+        {
+            // A browser cannot read a code: its subscription's keys are its proof.
+            if (req.Keys is not null && sub is { Channel: SubscriberChannel.Webpush, SecretCipher: { } cipher }
+                && PushKeys.SameAs(keys.Decrypt(cipher, Purpose.SubscriberSecret), req.Keys))
+                await StopAsync(db, sub, now, signal, ct);
+            return accepted;
+        }
+        if (channel == SubscriberChannel.Sms && !countries.Allows(address!)) return accepted;
+        // Counted for every address, so a known one costs the same as an unknown one and the answer is the same.
+        if (await CodeLimits.TakeAsync(db, keys, o, channel, hash, now, ct) is var grant && grant != CodeGrant.Granted)
+            return TooManyCodes(grant);
+        if (sub is null || sub.State == SubscriberState.Unsubscribed) return accepted;
+        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
+        sub.CodeHash = UnsubscribeCodeHash(keys, sub.Id, code);
+        sub.CodeExpiresAt = now + o.CodeLifetime;
+        sub.CodeAttempts = 0;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        await EnqueueDirectAsync(db, sub, "unsubscribe.code", sub.Language, now, ct, ("code", code));
+        await tx.CommitAsync(ct);
+        signal.Poke();
+        return accepted;
+    }
+
+    /// <summary>The code sent by <c>/unsubscribe</c> came back: stops, and says so once on the same channel.</summary>
+    private static async Task<Results<Ok<SubscriptionConfirmed>, ProblemHttpResult>> UnsubscribeConfirmAsync(
+        ConfirmRequest req, WhistleDb db, KeyRing keys, TimeProvider time, DeliverySignal signal, IOptions<WhistleOptions> options,
+        CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        if (hash is null || !await CheckCodeAsync(db, keys, options.Value.Subscriptions, sub, hash, req.Code!,
+                id => UnsubscribeCodeHash(keys, id, req.Code!), now, ct))
+            return CodeNotAccepted("Ask for a new one on the unsubscribe page.");
+        sub!.CodeExpiresAt = null;
+        await StopAsync(db, sub, now, signal, ct);
+        return TypedResults.Ok(new SubscriptionConfirmed("unsubscribed"));
     }
 
     private static async Task StopAsync(WhistleDb db, Subscriber sub, DateTimeOffset now, DeliverySignal signal, CancellationToken ct)
@@ -258,18 +359,28 @@ public static class SubscriptionsApi
         </body></html>
         """;
 
-    private static async Task<Subscriber?> FindAsync(WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, CancellationToken ct)
+    /// <summary>
+    /// The subscriber at the address, and the address's blind index, channel and canonical form (of the first
+    /// channel it could belong to when none was found; a null hash when it is no address at all).
+    /// </summary>
+    private static async Task<(Subscriber? Sub, byte[]? Hash, SubscriberChannel Channel, string? Address)> FindAsync(
+        WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, CancellationToken ct)
     {
+        (Subscriber?, byte[]?, SubscriberChannel, string?) first = (null, null, SubscriberChannel.Sms, null);
         foreach (var c in channel is { } only ? [only] : Addresses.Guess(address))
         {
             if (Addresses.Normalize(c, address, out _) is not { } normalized) continue;
             var hash = keys.Hash(Addresses.LookupKey(c, normalized));
-            if (await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct) is { } sub) return sub;
+            if (await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct) is { } sub) return (sub, hash, c, normalized);
+            if (first.Item2 is null) first = (null, hash, c, normalized);
         }
-        return null;
+        return first;
     }
 
     public static byte[] CodeHash(KeyRing keys, long subscriberId, string code) => keys.Hash($"code:{subscriberId}:{code}");
+
+    /// <summary>An unsubscribe code is hashed apart from a sign-up code, so neither is accepted for the other.</summary>
+    public static byte[] UnsubscribeCodeHash(KeyRing keys, long subscriberId, string code) => keys.Hash($"unsubscribe-code:{subscriberId}:{code}");
 
     /// <summary>A message that is not an alert (a code, a notice), in the outbox in the caller's transaction.</summary>
     public static async Task EnqueueDirectAsync(WhistleDb db, Subscriber sub, string templateKey, string language,

@@ -404,7 +404,7 @@ public abstract class AdminTests<TApp>(TApp app) : IClassFixture<TApp> where TAp
 
         // An unsubscribed address is wiped 3 hours after its last notice.
         await Seed.SubscribersAsync(own, 1, 45.1, -94.1, first: 7300);
-        await own.CreateClient().PostAsJsonAsync("/api/v1/subscriptions/unsubscribe", new { address = "+16125557300" });
+        await own.UnsubscribeAsync(own.CreateClient(), "+16125557300");
         var housekeeping = own.Services.GetRequiredService<Housekeeping>();
         fake.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(1));
         Assert.NotNull(await InDbAsync(own, db => db.Reports.Where(r => r.Id == earlierId).Select(r => r.ContactCipher).SingleAsync()));

@@ -53,7 +53,7 @@ public sealed class PrivacyTests(SqliteApp app) : IClassFixture<SqliteApp>
         var alert = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, circle = here });
         var alertId = (await alert.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
         await WhistleApp.DeliveredAsync(dispatcher, Guid.Parse(alertId));
-        await client.PostAsJsonAsync("/api/v1/subscriptions/unsubscribe", new { address = Secrets[0] });
+        await app.UnsubscribeAsync(client, Secrets[0]);
 
         // The dispatcher can still read the contact to call back: it is encrypted, not lost.
         var detail = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{sighting}"))!;

@@ -54,7 +54,7 @@ public sealed class WebPushTests(WebPushApp fixture) : IClassFixture<WebPushApp>
             channel = "webpush", address = sub.Endpoint, language, circle, keys = new { p256dh = sub.P256dh, auth = sub.Auth },
         });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
-        var id = (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = await app.SubscriberIdAsync("webpush", sub.Endpoint);
         var code = Regex.Match((await NextAsync(sub, "message")).Payload.GetProperty("body").GetString()!, @"\b\d{6}\b").Value;
         var ok = await client.PostAsJsonAsync("/api/v1/subscriptions/confirm", new { address = sub.Endpoint, code, channel = "webpush" });
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);

@@ -20,12 +20,12 @@ public sealed class WebhookTests
     private static JsonObject Json(FakeWebhook hook) => JsonNode.Parse(hook.Body)!.AsObject();
 
     /// <summary>Subscribes a hook and confirms with the code that arrives at it as a signed message.</summary>
-    private static async Task<(long Id, FakeWebhook Code)> SubscribeAsync(HttpClient client, FakeWebhookReceiver hooks, string path, string language, object circle)
+    private static async Task<(long Id, FakeWebhook Code)> SubscribeAsync(WhistleApp app, HttpClient client, FakeWebhookReceiver hooks, string path, string language, object circle)
     {
         var address = hooks.BaseUrl + path;
         var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "webhook", address, language, circle, secret = hooks.Secret });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
-        var id = (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = await app.SubscriberIdAsync("webhook", address);
         var hook = await NextAsync(hooks, h => h.Path == path && Json(h)["type"]!.GetValue<string>() == "message", $"the code at {path}");
         var code = Regex.Match(Json(hook)["text"]!.GetValue<string>(), @"\b\d{6}\b").Value;
         var ok = await client.PostAsJsonAsync("/api/v1/subscriptions/confirm", new { address, code, channel = "webhook" });
@@ -49,7 +49,7 @@ public sealed class WebhookTests
         var client = app.CreateClient();
         var here = new { lat = 45.41, lon = -94.01, radiusMeters = 300 };
 
-        var (_, code) = await SubscribeAsync(client, hooks, "/hook", "es", here);
+        var (_, code) = await SubscribeAsync(app, client, hooks, "/hook", "es", here);
         var codeBody = Json(code);
         Assert.Equal("es", codeBody["language"]!.GetValue<string>());
         Assert.StartsWith("Whistle: su código es", codeBody["text"]!.GetValue<string>());
@@ -107,7 +107,7 @@ public sealed class WebhookTests
         await using var hooks = await FakeWebhookReceiver.StartAsync();
         using var app = new CustomApp([]);
         var here = new { lat = 45.43, lon = -94.03, radiusMeters = 300 };
-        await SubscribeAsync(app.CreateClient(), hooks, "/flaky", "en", here);
+        await SubscribeAsync(app, app.CreateClient(), hooks, "/flaky", "en", here);
 
         hooks.NextFailures.Enqueue(500);
         var alert = await DrillAsync(await app.StaffAsync("dispatcher"), here);
@@ -123,7 +123,7 @@ public sealed class WebhookTests
         await using var hooks = await FakeWebhookReceiver.StartAsync();
         using var app = new CustomApp([]);
         var here = new { lat = 45.45, lon = -94.05, radiusMeters = 300 };
-        var (id, _) = await SubscribeAsync(app.CreateClient(), hooks, "/gone", "en", here);
+        var (id, _) = await SubscribeAsync(app, app.CreateClient(), hooks, "/gone", "en", here);
 
         hooks.Gone["/gone"] = true;
         var dispatcher = await app.StaffAsync("dispatcher");

@@ -134,13 +134,16 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>Subscribes and confirms with the code that arrives through the channel.</summary>
+    /// <summary>
+    /// Subscribes and confirms with the code that arrives through the channel; the subscriber's id, found by the
+    /// address's blind index (the API names no ids).
+    /// </summary>
     public async Task<long> SubscribeAsync(HttpClient client, string channel, string address, string language,
         int[]? zones = null, object? circle = null, bool confirm = true)
     {
         var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel, address, language, zones, circle });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, res.StatusCode);
-        var id = (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = await SubscriberIdAsync(channel, address);
         if (!confirm) return id;
         var line = await EventuallyAsync(() => Task.FromResult(Outbox().LastOrDefault(l => l.AlertId is null && l.Recipient == address)),
             l => l is not null, $"the confirmation code for subscriber {id}");
@@ -149,6 +152,31 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
         var ok = await client.PostAsJsonAsync("/api/v1/subscriptions/confirm", new { address, code });
         Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
         return id;
+    }
+
+    /// <summary>The id of the subscriber at the address (channel "sms", "email", "webpush", "webhook"), by its blind index; 0 when none.</summary>
+    public async Task<long> SubscriberIdAsync(string channel, string address)
+    {
+        var c = Enum.Parse<Whistle.Subscriptions.SubscriberChannel>(channel, ignoreCase: true);
+        await using var scope = Services.CreateAsyncScope();
+        var keys = scope.ServiceProvider.GetRequiredService<Whistle.Privacy.KeyRing>();
+        var hash = keys.Hash(Whistle.Subscriptions.Addresses.LookupKey(c, Whistle.Subscriptions.Addresses.Normalize(c, address, out _)!));
+        var db = scope.ServiceProvider.GetRequiredService<Whistle.Data.WhistleDb>();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
+            db.Subscribers.Where(s => s.AddressHash == hash).Select(s => s.Id));
+    }
+
+    /// <summary>Unsubscribes as the owner of the address: asks, reads the code that arrives, types it back.</summary>
+    public async Task UnsubscribeAsync(HttpClient client, string address)
+    {
+        int before = Outbox().Count;
+        var res = await client.PostAsJsonAsync("/api/v1/subscriptions/unsubscribe", new { address });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, res.StatusCode);
+        var line = await EventuallyAsync(() => Task.FromResult(Outbox().Skip(before).LastOrDefault(l => l.AlertId is null && l.Recipient == address)),
+            l => l is not null, $"the unsubscribe code for {address}");
+        var code = Regex.Match(line!.Text, @"\b\d{6}\b").Value;
+        var ok = await client.PostAsJsonAsync("/api/v1/subscriptions/unsubscribe/confirm", new { address, code });
+        Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
     }
 
     /// <summary>Waits until no delivery of the alert is pending or failed, and returns the alert.</summary>

@@ -69,8 +69,16 @@ public sealed class SubscribePageTests(BrowserFixture browser) : IClassFixture<B
         await Expect(page.Locator("h1")).ToHaveTextAsync("Dejar de recibir alertas");
         await page.GetByText("Correo electrónico", new() { Exact = true }).ClickAsync();
         await page.GetByLabel("El teléfono o correo que recibe las alertas").FillAsync(address);
+        int before = browser.App.Outbox().Count;
         await page.GetByRole(AriaRole.Button, new() { Name = "Detener alertas" }).ClickAsync();
+        // Only the owner of the address stops it: a code goes to the address, and nothing changes until it comes back.
+        await Expect(page.Locator("#unsub-confirm-title")).ToHaveTextAsync("Escriba su código");
+        var unsubLine = await WhistleApp.EventuallyAsync(() => Task.FromResult(browser.App.Outbox().Skip(before).LastOrDefault(l => l.AlertId is null && l.Recipient == address)),
+            l => l is not null, "the unsubscribe code by e-mail");
+        await page.GetByLabel("Código de 6 dígitos").FillAsync(Regex.Match(unsubLine!.Text, @"\b\d{6}\b").Value);
+        await page.Locator("#unsub-confirm button").ClickAsync();
         await Expect(page.Locator("#done")).ToContainTextAsync("Listo");
+        await Expect(page.Locator("#done")).ToContainTextAsync("Esta dirección ya no recibirá alertas.");
         await BrowserFixture.ScreenshotAsync(page, "unsubscribe-phone-es-done");
         Assert.Empty(await BrowserFixture.SeriousAccessibilityViolationsAsync(page));
         await desktop.GotoAsync("/unsubscribe");
@@ -78,6 +86,6 @@ public sealed class SubscribePageTests(BrowserFixture browser) : IClassFixture<B
         Assert.Empty(await BrowserFixture.SeriousAccessibilityViolationsAsync(desktop));
         // Stopped: the API says so once, on the same channel.
         await WhistleApp.EventuallyAsync(() => Task.FromResult(browser.App.Outbox().Count(l => l.AlertId is null && l.Recipient == address)),
-            n => n >= 2, "the goodbye message");
+            n => n >= 3, "the goodbye message");
     }
 }

@@ -21,7 +21,27 @@
     });
   }
 
+  // Whether the network-wide hourly caps on codes were hit (someone pumping SMS or bombing addresses through the forms).
+  async function loadCodeLimits() {
+    var list = document.getElementById("code-limits");
+    var res = await C.api("GET", "/api/v1/admin/code-limits");
+    if (!res.ok || !list) return;
+    list.replaceChildren();
+    res.data.forEach(function (c) {
+      var li = document.createElement("li");
+      var text = C.t("c.codeLimits.line").replace("{channel}", c.channel).replace("{sent}", c.sentThisHour).replace("{cap}", c.perHour);
+      if (c.refusedLast24Hours > 0) {
+        text += " · " + C.t("c.codeLimits.refused").replace("{refused}", c.refusedLast24Hours);
+        li.className = "warning";
+        li.setAttribute("data-capped", "true");
+      }
+      li.textContent = text;
+      list.appendChild(li);
+    });
+  }
+
   async function load() {
+    loadCodeLimits();
     var res = await C.api("GET", "/api/v1/retention");
     if (!res.ok) { C.showProblem(form, res.problem); return; }
     show(res.data);

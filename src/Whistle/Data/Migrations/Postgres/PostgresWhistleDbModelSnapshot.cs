@@ -1232,6 +1232,33 @@ namespace Whistle.Data.Migrations.Postgres
                     b.ToTable("Reports");
                 });
 
+            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
+                {
+                    b.Property<byte[]>("Key")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PurgeAfterHour")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Refused")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Wrong")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("PurgeAfterHour");
+
+                    b.ToTable("CodeTallies");
+                });
+
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
                 {
                     b.Property<long>("Id")

@@ -1207,6 +1207,33 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("Reports");
                 });
 
+            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
+                {
+                    b.Property<byte[]>("Key")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PurgeAfterHour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Refused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Wrong")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("PurgeAfterHour");
+
+                    b.ToTable("CodeTallies");
+                });
+
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
                 {
                     b.Property<long>("Id")
