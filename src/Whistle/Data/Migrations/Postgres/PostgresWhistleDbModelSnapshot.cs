@@ -1181,6 +1181,10 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int?>("Agents")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Area")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("Channel")
                         .HasColumnType("integer");
 
@@ -1208,11 +1212,21 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<Guid>("SightingId")
+                    b.Property<Guid?>("SightingId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("SourceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid?>("SurgeId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("Text")
                         .HasColumnType("text");
+
+                    b.Property<long?>("TrustedReporterId")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("Vehicles")
                         .HasColumnType("integer");
@@ -1221,9 +1235,111 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("ContactPurgeAt");
 
+                    b.HasIndex("ReceivedAt");
+
                     b.HasIndex("SightingId");
 
+                    b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SourceHash", "ReceivedAt");
+
+                    b.HasIndex("SurgeId", "ReceivedAt");
+
                     b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.Surge", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Area")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("DismissedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DismissedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("FirstReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("Lat")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("Lon")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("PlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("PromotedCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReportCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("Area", "State", "LastReportAt");
+
+                    b.ToTable("Surges");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.TrustedReporter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LastReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("TrustedReporters");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
@@ -1369,8 +1485,14 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("ReportCount")
                         .HasColumnType("integer");
 
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("integer");
+
                     b.Property<int>("State")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("Trusted")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1378,6 +1500,8 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("State", "Trusted", "SourceCount", "LastReportAt");
 
                     b.ToTable("Sightings");
                 });

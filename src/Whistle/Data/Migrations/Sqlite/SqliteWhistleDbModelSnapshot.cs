@@ -1156,6 +1156,10 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int?>("Agents")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Area")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
@@ -1183,11 +1187,21 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("SightingId")
+                    b.Property<Guid?>("SightingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SourceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid?>("SurgeId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Text")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("TrustedReporterId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("Vehicles")
                         .HasColumnType("INTEGER");
@@ -1196,9 +1210,109 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("ContactPurgeAt");
 
+                    b.HasIndex("ReceivedAt");
+
                     b.HasIndex("SightingId");
 
+                    b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SourceHash", "ReceivedAt");
+
+                    b.HasIndex("SurgeId", "ReceivedAt");
+
                     b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.Surge", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Area")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DismissedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DismissedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Lat")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Lon")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("PlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PromotedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReportCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("Area", "State", "LastReportAt");
+
+                    b.ToTable("Surges");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.TrustedReporter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("TrustedReporters");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
@@ -1340,7 +1454,13 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Trusted")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
@@ -1349,6 +1469,8 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("State", "Trusted", "SourceCount", "LastReportAt");
 
                     b.ToTable("Sightings");
                 });
