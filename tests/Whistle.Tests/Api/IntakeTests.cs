@@ -12,9 +12,9 @@ namespace Whistle.Tests.Api;
 /// use). The test server has no socket, so a startup filter gives each request the loopback peer a real proxy
 /// connection has; the app believes X-Forwarded-For only because 127.0.0.1 is in Whistle:TrustedProxies.
 /// </summary>
-public sealed class IntakeApp(Db db, Dictionary<string, string?>? extra = null) : WhistleApp(db, Settings(extra))
+public sealed class IntakeApp(Db db, Dictionary<string, string?>? extra = null) : WhistleApp(db, Merged(extra))
 {
-    private static Dictionary<string, string?> Settings(Dictionary<string, string?>? extra)
+    private static Dictionary<string, string?> Merged(Dictionary<string, string?>? extra)
     {
         var defaults = new Reports.IntakeOptions();
         var s = new Dictionary<string, string?>
