@@ -44,6 +44,8 @@ var api = app.MapGroup("/api/v1");
 api.MapAuth();
 api.MapUsers();
 api.MapReports();
+api.MapSurges();
+api.MapReporters();
 api.MapSightings();
 api.MapRoster();
 api.MapAlerts();

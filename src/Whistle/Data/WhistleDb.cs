@@ -21,6 +21,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<Sighting> Sightings => Set<Sighting>();
+    public DbSet<Surge> Surges => Set<Surge>();
+    public DbSet<TrustedReporter> TrustedReporters => Set<TrustedReporter>();
     public DbSet<SightingTransition> SightingTransitions => Set<SightingTransition>();
     public DbSet<Assignment> Assignments => Set<Assignment>();
     public DbSet<Alert> Alerts => Set<Alert>();
@@ -68,11 +70,34 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(r => r.SightingId);
             e.HasIndex(r => r.ContactPurgeAt);
             e.Ignore(r => r.Location);
+            e.Ignore(r => r.Trusted);
+            // The intake budget counts the last minute's reports: all, by area, by source; a surge lists its own.
+            e.HasIndex(r => r.ReceivedAt);
+            e.HasIndex(r => new { r.Area, r.ReceivedAt });
+            e.HasIndex(r => new { r.SourceHash, r.ReceivedAt });
+            e.HasIndex(r => new { r.SurgeId, r.ReceivedAt });
+            e.Property(r => r.Area).HasMaxLength(64);
+            e.Property(r => r.SourceHash).HasMaxLength(32);
+        });
+        b.Entity<Surge>(e =>
+        {
+            e.HasIndex(s => new { s.Area, s.State, s.LastReportAt });
+            e.HasIndex(s => new { s.State, s.LastReportAt });
+            e.Property(s => s.Area).HasMaxLength(64);
+            e.Property(s => s.PlaceText).HasMaxLength(Report.MaxPlaceLength);
+            e.Property(s => s.DismissedBy).HasMaxLength(256);
+        });
+        b.Entity<TrustedReporter>(e =>
+        {
+            e.HasIndex(r => r.TokenHash).IsUnique();
+            e.Property(r => r.Name).HasMaxLength(TrustedReporter.MaxNameLength);
+            e.Property(r => r.TokenHash).HasMaxLength(32);
         });
         b.Entity<Sighting>(e =>
         {
             e.HasMany(s => s.Transitions).WithOne().HasForeignKey(t => t.SightingId);
             e.HasIndex(s => new { s.State, s.LastReportAt });
+            e.HasIndex(s => new { s.State, s.Trusted, s.SourceCount, s.LastReportAt });
             e.Ignore(s => s.Location);
             e.Ignore(s => s.IsOpen);
         });

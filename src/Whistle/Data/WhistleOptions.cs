@@ -10,6 +10,13 @@ public sealed class WhistleOptions
     public AlertOptions Alerts { get; set; } = new();
     public DeliveryOptions Delivery { get; set; } = new();
     public RateLimitOptions RateLimits { get; set; } = new();
+    public Reports.IntakeOptions Intake { get; set; } = new();
+    /// <summary>
+    /// Reverse proxies (Caddy, HAProxy, nginx) whose X-Forwarded-For is believed, comma separated: addresses or
+    /// networks ("127.0.0.1, 10.0.0.0/8"). Empty: the connection's own address is the client's, and any
+    /// X-Forwarded-For is ignored (a client cannot pick the address its reports count from).
+    /// </summary>
+    public string? TrustedProxies { get; set; }
     public EncryptionOptions Encryption { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();
     public NetworkOptions Network { get; set; } = new();

@@ -346,6 +346,7 @@ public static class SmsInboundApi
                 Text = Cap(text),
                 ContactCipher = keys.Encrypt(sms.From, Purpose.ReporterContact),
                 ContactPurgeAt = now.AddHours(o.Retention.ReporterContactHours),
+                SourceHash = Sources.Sms(sms.From, keys),
             };
             _conv.ReportId = report.Id;
             _conv.ExpiresAt = now.AddMinutes(o.Sms.ConversationMinutes);
@@ -364,7 +365,7 @@ public static class SmsInboundApi
                 report = StartReport(sms.Body);
                 ReportFacts.Apply(report, sms.Body, null);
                 Locate(report, sms.Body, answeringWhere: false);
-                Sighting = await ReportsApi.FileAsync(db, report, o.Clustering, now, ct);
+                Sighting = (await ReportsApi.FileAsync(db, report, o, now, ct)).Sighting;
                 thanks = Say("sms.report.thanks");
             }
             else
@@ -440,7 +441,7 @@ public static class SmsInboundApi
             if (report is null)
             {
                 report = StartReport(HeldMark + sms.Body);
-                Sighting = await ReportsApi.FileAsync(db, report, o.Clustering, now, ct);
+                Sighting = (await ReportsApi.FileAsync(db, report, o, now, ct)).Sighting;
                 return;
             }
             report.Text = Cap(report.Text + "\n" + HeldMark + sms.Body);

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
@@ -62,7 +63,32 @@ public static class PlatformSetup
             PerClientPerMinute(o, RateLimits.Login, r => r.LoginPerMinute);
         });
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.Configure<ForwardedHeadersOptions>(o => TrustProxies(o, builder.Configuration["Whistle:TrustedProxies"]));
         return builder;
+    }
+
+    /// <summary>
+    /// X-Forwarded-For is believed only from the proxies named in Whistle:TrustedProxies (addresses or CIDR networks),
+    /// and only its last hop: the framework's default trust of loopback is dropped, so with none configured no
+    /// client can choose the address its requests are limited and counted by.
+    /// </summary>
+    public static void TrustProxies(ForwardedHeadersOptions o, string? trusted)
+    {
+        o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+        o.ForwardLimit = 1;
+        o.KnownProxies.Clear();
+        o.KnownIPNetworks.Clear();
+        foreach (var entry in (trusted ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (entry.Contains('/'))
+            {
+                if (!System.Net.IPNetwork.TryParse(entry, out var net))
+                    throw new InvalidOperationException($"Whistle:TrustedProxies: '{entry}' is not an address or a network like 10.0.0.0/8.");
+                o.KnownIPNetworks.Add(net);
+            }
+            else if (System.Net.IPAddress.TryParse(entry, out var ip)) o.KnownProxies.Add(ip);
+            else throw new InvalidOperationException($"Whistle:TrustedProxies: '{entry}' is not an address or a network like 10.0.0.0/8.");
+        }
     }
 
     private static void PerClientPerMinute(RateLimiterOptions o, string policy, Func<RateLimitOptions, int> limit) =>
@@ -77,6 +103,8 @@ public static class PlatformSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before the rate limiter: behind a trusted proxy, the client's address is the one X-Forwarded-For names.
+        if (!string.IsNullOrWhiteSpace(app.Configuration["Whistle:TrustedProxies"])) app.UseForwardedHeaders();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseDisabledStaffCheck();

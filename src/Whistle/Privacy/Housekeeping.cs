@@ -29,6 +29,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
     }
 
     public static readonly TimeSpan FanoutOrderKept = TimeSpan.FromDays(7);
+    /// <summary>How long a report keeps the keyed hash of who sent it (corroboration and the intake budget need hours, not days).</summary>
+    public static readonly TimeSpan SourceKept = TimeSpan.FromDays(1);
 
     public async Task RunOnceAsync(CancellationToken ct)
     {
@@ -44,6 +46,11 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var contactKept = now - retention.ReporterContact;
         int contacts = await db.Reports.Where(r => r.ContactCipher != null && (r.ContactPurgeAt <= now || r.ReceivedAt <= contactKept))
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContactCipher, (byte[]?)null), ct);
+
+        // A report's source hash is needed while its sighting or surge still gathers reports; then it goes.
+        var sourceKept = now - SourceKept;
+        await db.Reports.Where(r => r.SourceHash != null && r.ReceivedAt <= sourceKept)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.SourceHash, (byte[]?)null), ct);
 
         var (addresses, unconfirmed) = await ForgetSubscribersAsync(db, now, retention.UnsubscribedAddress,
             TimeSpan.FromHours(o.Subscriptions.UnconfirmedHours), ct);

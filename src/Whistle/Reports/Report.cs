@@ -16,7 +16,20 @@ public class Report
     public const int MaxContactLength = 200;
 
     public Guid Id { get; set; } = Guid.CreateVersion7();
-    public Guid SightingId { get; set; }
+    /// <summary>The sighting it was filed to; null while it waits in a surge (<see cref="SurgeId"/>).</summary>
+    public Guid? SightingId { get; set; }
+    /// <summary>The surge that held it when it came in past the intake budget (kept after a promotion, for the record).</summary>
+    public Guid? SurgeId { get; set; }
+    /// <summary>The intake area (grid cell, <see cref="IntakeArea"/>) it was counted in.</summary>
+    public string? Area { get; set; }
+    /// <summary>
+    /// Who sent it, as a keyed hash (<see cref="Sources"/>): of the network (/24, /48) for the web, of the number for
+    /// SMS, of the trusted reporter for a personal link. Never the address itself; cleared by housekeeping.
+    /// </summary>
+    public byte[]? SourceHash { get; set; }
+    /// <summary>Sent with a trusted reporter's personal link.</summary>
+    public long? TrustedReporterId { get; set; }
+    public bool Trusted => TrustedReporterId is not null;
     public ReportChannel Channel { get; set; }
     public Activity Activity { get; set; }
     public double? Lat { get; set; }

@@ -18,6 +18,10 @@ public class Sighting
     public double? Lon { get; set; }
     public string? PlaceText { get; set; }
     public int ReportCount { get; set; }
+    /// <summary>Distinct sources among its reports (networks, numbers, trusted reporters): what corroboration means.</summary>
+    public int SourceCount { get; set; }
+    /// <summary>At least one of its reports came with a trusted reporter's link.</summary>
+    public bool Trusted { get; set; }
     public DateTimeOffset FirstReportAt { get; set; }
     public DateTimeOffset LastReportAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -40,14 +44,19 @@ public class Sighting
             LastReportAt = report.ObservedAt,
             UpdatedAt = now,
         };
-        s.Absorb(report, now, first: true);
+        s.Absorb(report, now, first: true, newSource: true);
         return s;
     }
 
-    /// <summary>Adds a report: the location becomes the mean of the located reports.</summary>
-    public void Absorb(Report report, DateTimeOffset now, bool first = false)
+    /// <summary>
+    /// Adds a report: the location becomes the mean of the located reports; a source not heard on this sighting
+    /// before adds to <see cref="SourceCount"/>, a trusted report marks it trusted.
+    /// </summary>
+    public void Absorb(Report report, DateTimeOffset now, bool first = false, bool newSource = true)
     {
         report.SightingId = Id;
+        if (newSource) SourceCount++;
+        if (report.Trusted) Trusted = true;
         if (!first && report.Location is { } p)
         {
             int located = LocatedReports;

@@ -29,11 +29,26 @@ public sealed record NoteRequest(string? Note) : IValidatable
 
 public sealed record SightingSummary(
     Guid Id, SightingState State, Activity Activity, double? Lat, double? Lon, string? PlaceText,
-    int ReportCount, DateTimeOffset FirstReportAt, DateTimeOffset LastReportAt, DateTimeOffset UpdatedAt);
+    int ReportCount, DateTimeOffset FirstReportAt, DateTimeOffset LastReportAt, DateTimeOffset UpdatedAt,
+    int SourceCount, bool Trusted);
 
 public sealed record ReportView(
     Guid Id, ReportChannel Channel, Activity Activity, double? Lat, double? Lon, string? PlaceText, int? Agents, int? Vehicles,
-    Agency Agency, DateTimeOffset ObservedAt, DateTimeOffset ReceivedAt, string? Equipment, string? Text, string? Contact, bool HasContact);
+    Agency Agency, DateTimeOffset ObservedAt, DateTimeOffset ReceivedAt, string? Equipment, string? Text, string? Contact, bool HasContact,
+    bool Trusted, Guid? SightingId, Guid? SurgeId)
+{
+    /// <summary>A report as staff read it; the call-back contact only for whoever calls reporters back (<paramref name="mayCall"/>).</summary>
+    public static ReportView Of(Report r, KeyRing keys, bool mayCall) =>
+        new(r.Id, r.Channel, r.Activity, r.Lat, r.Lon, r.PlaceText, r.Agents, r.Vehicles, r.Agency, r.ObservedAt, r.ReceivedAt, r.Equipment, r.Text,
+            mayCall && r.ContactCipher is { } c ? keys.Decrypt(c, Purpose.ReporterContact) : null, r.ContactCipher is not null,
+            r.Trusted, r.SightingId, r.SurgeId);
+}
+
+/// <summary>
+/// One page of the queue: open surges first (on the first page only; each one item however many reports it holds),
+/// then sightings in the order a human should look at them; <see cref="NextCursor"/> is null on the last page.
+/// </summary>
+public sealed record SightingPage(List<SurgeSummary> Surges, List<SightingSummary> Items, string? NextCursor);
 
 public sealed record TransitionView(SightingState From, SightingState To, string Actor, string? Note, DateTimeOffset At);
 
@@ -74,12 +89,29 @@ public static class SightingsApi
         return group;
     }
 
-    private static async Task<Ok<List<SightingSummary>>> ListAsync(WhistleDb db, SightingState? state, CancellationToken ct)
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    /// <summary>
+    /// The queue, a page at a time (<c>?cursor=&amp;limit=</c>): what needs a human first — new, then verifying, then
+    /// confirmed, then the closed ones; within a state trusted first, then most distinct sources, then newest. The
+    /// cursor is the last row's sort key, so rows added meanwhile never shift a page and none is skipped or repeated.
+    /// </summary>
+    private static async Task<Results<Ok<SightingPage>, ValidationProblem>> ListAsync(
+        WhistleDb db, SightingState? state, string? cursor, int? limit, CancellationToken ct)
     {
+        if (limit is < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"From 1 to {MaxPageSize}."] });
+        QueueCursor? after = null;
+        if (!string.IsNullOrEmpty(cursor) && (after = QueueCursor.Parse(cursor)) is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this queue gave out."] });
+        int take = Math.Min(limit ?? DefaultPageSize, MaxPageSize);
+
         var query = db.Sightings.AsNoTracking();
         if (state is { } s) query = query.Where(x => x.State == s);
-        var list = await query.OrderByDescending(x => x.LastReportAt).Take(500).Select(x => Summary(x)).ToListAsync(ct);
-        return TypedResults.Ok(list);
+        var rows = await QueueCursor.After(query, after).Take(take + 1).ToListAsync(ct);
+        string? next = rows.Count > take ? QueueCursor.Of(rows[take - 1]).ToString() : null;
+        var surges = after is null && state is null ? await SurgesApi.OpenAsync(db, ct) : [];
+        return TypedResults.Ok(new SightingPage(surges, rows.Take(take).Select(Summary).ToList(), next));
     }
 
     /// <summary>
@@ -104,7 +136,8 @@ public static class SightingsApi
     }
 
     internal static SightingSummary Summary(Sighting x) =>
-        new(x.Id, x.State, x.Activity, x.Lat, x.Lon, x.PlaceText, x.ReportCount, x.FirstReportAt, x.LastReportAt, x.UpdatedAt);
+        new(x.Id, x.State, x.Activity, x.Lat, x.Lon, x.PlaceText, x.ReportCount, x.FirstReportAt, x.LastReportAt, x.UpdatedAt,
+            x.SourceCount, x.Trusted);
 
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
         Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, CancellationToken ct)
@@ -114,9 +147,7 @@ public static class SightingsApi
         // Only whoever calls reporters back sees their contact: dispatchers and admins.
         bool mayCall = user.IsInRole(Roles.Dispatcher) || user.IsInRole(Roles.Admin);
         var reports = await db.Reports.AsNoTracking().Where(r => r.SightingId == id).OrderBy(r => r.ObservedAt).ToListAsync(ct);
-        var views = reports.Select(r => new ReportView(r.Id, r.Channel, r.Activity, r.Lat, r.Lon, r.PlaceText, r.Agents, r.Vehicles,
-            r.Agency, r.ObservedAt, r.ReceivedAt, r.Equipment, r.Text,
-            mayCall && r.ContactCipher is { } c ? keys.Decrypt(c, Purpose.ReporterContact) : null, r.ContactCipher is not null)).ToList();
+        var views = reports.Select(r => ReportView.Of(r, keys, mayCall)).ToList();
         var history = s.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id).Select(t => new TransitionView(t.From, t.To, t.Actor, t.Note, t.At)).ToList();
         var assignments = await db.Assignments.AsNoTracking().Where(a => a.SightingId == id)
             .GroupJoin(db.Users, a => a.VerifierId, u => u.Id, (a, u) => new { a, u })

@@ -42,6 +42,9 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
             ["Whistle:RateLimits:ReportsPerMinute"] = "1000",
             ["Whistle:RateLimits:SubscriptionsPerMinute"] = "1000",
             ["Whistle:RateLimits:LoginPerMinute"] = "1000",
+            // Tests post hundreds of reports from one address; the intake tests set realistic budgets.
+            ["Whistle:Intake:NetworkPerMinute"] = "100000",
+            ["Whistle:Intake:AreaPerMinute"] = "100000",
         };
         if (db == Db.Postgres)
         {
@@ -93,6 +96,20 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
         var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
+    }
+
+    /// <summary>Every sighting in the queue, walking its pages (GET /api/v1/sightings gives one page and a cursor).</summary>
+    public static async Task<List<JsonObject>> QueueAsync(HttpClient staff, int limit = 200)
+    {
+        var all = new List<JsonObject>();
+        string? cursor = null;
+        do
+        {
+            var page = (await staff.GetFromJsonAsync<JsonObject>($"/api/v1/sightings?limit={limit}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))))!;
+            all.AddRange(page["items"]!.AsArray().Select(x => x!.AsObject()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        return all;
     }
 
     /// <summary>A staff member's account id.</summary>

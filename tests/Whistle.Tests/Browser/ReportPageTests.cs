@@ -10,7 +10,7 @@ namespace Whistle.Tests.Browser;
 public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private async Task<List<JsonObject>> SightingsAsync(HttpClient staff) =>
-        (await staff.GetFromJsonAsync<List<JsonObject>>("/api/v1/sightings"))!;
+        await WhistleApp.QueueAsync(staff);
 
     [Fact]
     public async Task A_resident_reports_in_Spanish_on_a_phone_sees_the_apis_field_errors_then_a_confirmation()

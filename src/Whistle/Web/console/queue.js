@@ -1,5 +1,7 @@
 // The live queue: open sightings on a map and a list, kept current over SignalR (/hubs/sightings);
 // a new report beeps unless the dispatcher muted the sound (remembered in this browser).
+// The list comes a page at a time ("Load more": nothing is cut off), in the API's order (what needs a human
+// first); surges — reports held past the intake budget — head it, one card each, opened page by page.
 (function () {
   "use strict";
   var C = window.WhistleConsole;
@@ -13,6 +15,77 @@
   var known = {};  // id -> summary
   var markers = {};
   var expanded = {}; // ids whose reports the dispatcher opened
+  var surges = {};   // id -> surge summary (open ones)
+  var nextCursor = null;
+  var more = C.el("button", { type: "button", className: "secondary", id: "queue-more", text: C.t("c.intake.more") });
+  more.hidden = true;
+  list.parentNode.appendChild(more);
+  var RANK = { "new": 0, "verifying": 1, "confirmed": 2 };
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : m; });
+  }
+  function sources(s) { return fill(C.t("c.intake.sources"), { reports: s.reportCount, sources: s.sourceCount }); }
+  // The API's order: state, trusted first, most distinct sources, newest.
+  function order(a, b) {
+    return (RANK[a.state] - RANK[b.state]) || ((b.trusted ? 1 : 0) - (a.trusted ? 1 : 0))
+      || (b.sourceCount - a.sourceCount) || (new Date(b.lastReportAt) - new Date(a.lastReportAt));
+  }
+
+  // A surge's held reports, a page at a time; each can be promoted to the queue.
+  async function surgeReports(g, box, cursor) {
+    var res = await C.api("GET", "/api/v1/surges/" + g.id + "?limit=50" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+    if (!cursor) box.textContent = "";
+    if (!res.ok) { box.appendChild(C.el("li", { className: "form-error", text: res.problem.detail || C.t("c.error.generic") })); return; }
+    res.data.reports.forEach(function (r) {
+      var facts = [C.time(r.receivedAt), C.activity(r.activity), r.placeText, r.text].filter(Boolean).join(" · ");
+      var item = C.el("li", { text: facts + " " });
+      if (r.sightingId) item.appendChild(C.el("span", { className: "meta", text: C.t("c.intake.promoted") }));
+      else {
+        var promote = C.el("button", { type: "button", className: "secondary", text: C.t("c.intake.promote") });
+        promote.addEventListener("click", async function () {
+          promote.disabled = true;
+          var p = await C.api("POST", "/api/v1/surges/" + g.id + "/reports/" + r.id + "/promote");
+          if (!p.ok) { promote.disabled = false; C.showProblem(document, p.problem, errorBox); return; }
+          known[p.data.id] = p.data;
+          promote.replaceWith(C.el("span", { className: "meta", text: C.t("c.intake.promoted") }));
+          render();
+        });
+        item.appendChild(promote);
+      }
+      box.appendChild(item);
+    });
+    if (res.data.nextCursor) {
+      var next = C.el("li", {}, [C.el("button", { type: "button", className: "secondary", text: C.t("c.intake.more") })]);
+      next.firstChild.addEventListener("click", function () { next.remove(); surgeReports(g, box, res.data.nextCursor); });
+      box.appendChild(next);
+    }
+  }
+
+  function surgeCard(g) {
+    var minutes = Math.max(1, Math.round((new Date(g.lastReportAt) - new Date(g.firstReportAt)) / 60000));
+    var place = g.area === "network" ? C.t("c.intake.surge.network") : (g.placeText || (g.lat != null ? g.lat.toFixed(3) + ", " + g.lon.toFixed(3) : "?"));
+    var box = C.el("ol", { className: "merged" });
+    var details = C.el("details", {}, [C.el("summary", { text: C.t("c.intake.surge.read") }), box]);
+    if (expanded[g.id]) { details.open = true; surgeReports(g, box); }
+    details.addEventListener("toggle", function () {
+      if (details.open) { expanded[g.id] = true; surgeReports(g, box); } else delete expanded[g.id];
+    });
+    var dismiss = C.el("button", { type: "button", className: "secondary", text: C.t("c.intake.dismiss") });
+    dismiss.addEventListener("click", async function () {
+      dismiss.disabled = true;
+      var res = await C.api("POST", "/api/v1/surges/" + g.id + "/dismiss");
+      if (!res.ok) { dismiss.disabled = false; C.showProblem(document, res.problem, errorBox); return; }
+      delete surges[g.id];
+      render();
+    });
+    return C.el("li", { className: "card surge", "data-surge": g.id }, [
+      C.el("strong", { text: fill(C.t("c.intake.surge"), { reports: g.reportCount, sources: g.sourceCount, minutes: minutes, place: place }) }),
+      C.el("span", { className: "meta", text: C.t("c.intake.surge.hint") }),
+      details,
+      dismiss,
+    ]);
+  }
 
   // A sighting's merged reports, loaded when its card is opened (and again when it changes).
   async function reports(s, box) {
@@ -42,9 +115,9 @@
   }).catch(function () { });
 
   function render() {
-    var open = Object.values(known).filter(function (s) { return OPEN.indexOf(s.state) >= 0; })
-      .sort(function (a, b) { return new Date(b.lastReportAt) - new Date(a.lastReportAt); });
+    var open = Object.values(known).filter(function (s) { return OPEN.indexOf(s.state) >= 0; }).sort(order);
     list.textContent = "";
+    Object.values(surges).filter(function (g) { return g.state === "open"; }).forEach(function (g) { list.appendChild(surgeCard(g)); });
     if (!open.length) list.appendChild(C.el("li", { className: "none", text: C.t("c.queue.none") }));
     open.forEach(function (s) {
       var link = C.el("a", { href: "/console/sightings/" + s.id, text: C.activity(s.activity) + (s.placeText ? " — " + s.placeText : "") });
@@ -57,7 +130,8 @@
       list.appendChild(C.el("li", { className: "card state-" + s.state, "data-id": s.id }, [
         link,
         C.el("span", { className: "state", text: C.state(s.state) }),
-        C.el("span", { className: "meta", text: s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.lastReportAt) }),
+        s.trusted ? C.el("span", { className: "trusted", text: C.t("c.intake.trusted") }) : null,
+        C.el("span", { className: "meta", text: sources(s) + " · " + C.time(s.lastReportAt) }),
         details,
       ]));
     });
@@ -72,23 +146,35 @@
         m.on("click", function () { location.href = "/console/sightings/" + s.id; });
       }
       m.setLatLng([s.lat, s.lon]);
-      m.bindTooltip(Object.assign(document.createElement("span"), { textContent: C.activity(s.activity) + " · " + C.state(s.state) + " · " + s.reportCount + " " + C.t("c.reports") }));
+      m.bindTooltip(Object.assign(document.createElement("span"), { textContent: C.activity(s.activity) + " · " + C.state(s.state) + " · " + sources(s) }));
     });
   }
 
-  async function load() {
-    var res = await C.api("GET", "/api/v1/sightings");
+  // The first page (with the open surges), or the next one after the cursor.
+  async function load(cursor) {
+    var res = await C.api("GET", "/api/v1/sightings?limit=50" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
     if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
     errorBox.textContent = "";
-    res.data.forEach(function (s) { known[s.id] = s; });
+    res.data.items.forEach(function (s) { known[s.id] = s; });
+    if (!cursor) { surges = {}; res.data.surges.forEach(function (g) { surges[g.id] = g; }); }
+    nextCursor = res.data.nextCursor;
+    // Past the open sightings the pages hold only closed ones, which this list does not show.
+    var lastPageItem = res.data.items[res.data.items.length - 1];
+    more.hidden = !nextCursor || !lastPageItem || OPEN.indexOf(lastPageItem.state) < 0;
     render();
   }
+  more.addEventListener("click", function () { if (nextCursor) load(nextCursor); });
 
   var hub = C.hub("/hubs/sightings");
   hub.on("sighting", function (s) {
     var before = known[s.id];
     known[s.id] = s;
     if ((!before || s.reportCount > before.reportCount) && !muted) C.beep();
+    render();
+  });
+  hub.on("surge", function (g) {
+    if (g.state !== "open") delete surges[g.id];
+    else { if (!surges[g.id] && !muted) C.beep(); surges[g.id] = g; }
     render();
   });
   hub.onreconnecting(function () { live.textContent = C.t("c.reconnecting"); live.className = "live off"; });

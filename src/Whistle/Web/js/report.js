@@ -13,6 +13,19 @@
   var send = document.getElementById("send");
   var marker = null, map = null;
 
+  // A trusted reporter's personal link (/report?t=…): the token is kept in this browser and taken out of the
+  // address bar at once (so it is not in the history, a screenshot or a shared link); their reports carry it.
+  var REPORTER = "whistle.reporter";
+  try {
+    var params = new URLSearchParams(location.search);
+    if (params.get("t")) {
+      localStorage.setItem(REPORTER, params.get("t").slice(0, 100));
+      params.delete("t");
+      history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : "") + location.hash);
+    }
+  } catch (e) { /* private mode: the link works for this visit only */ }
+  function reporterToken() { try { return localStorage.getItem(REPORTER); } catch (e) { return null; } }
+
   // The map: tap to put the pin. Zones are drawn as vectors so there is something to see without tiles.
   var el = document.getElementById("map");
   if (el && window.L) {
@@ -63,6 +76,7 @@
       equipment: value("equipment"),
       text: value("text"),
       contact: value("contact"),
+      reporterToken: reporterToken(),
     });
   }
 

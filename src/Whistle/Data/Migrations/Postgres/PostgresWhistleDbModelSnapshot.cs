@@ -204,12 +204,6 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double>("OriginLon")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("OverrideFindings")
-                        .HasColumnType("text");
-
-                    b.Property<string>("OverrideReason")
-                        .HasColumnType("text");
-
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1230,33 +1224,6 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("SightingId");
 
                     b.ToTable("Reports");
-                });
-
-            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
-                {
-                    b.Property<byte[]>("Key")
-                        .HasColumnType("bytea");
-
-                    b.Property<long>("Window")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("PurgeAfterHour")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Refused")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Wrong")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Key", "Window");
-
-                    b.HasIndex("PurgeAfterHour");
-
-                    b.ToTable("CodeTallies");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>

@@ -195,12 +195,6 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double>("OriginLon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("OverrideFindings")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("OverrideReason")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1205,33 +1199,6 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("SightingId");
 
                     b.ToTable("Reports");
-                });
-
-            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
-                {
-                    b.Property<byte[]>("Key")
-                        .HasColumnType("BLOB");
-
-                    b.Property<long>("Window")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("PurgeAfterHour")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Refused")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Wrong")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Key", "Window");
-
-                    b.HasIndex("PurgeAfterHour");
-
-                    b.ToTable("CodeTallies");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>

@@ -1,0 +1,211 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class I11Intake : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "SourceCount",
+                table: "Sightings",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Trusted",
+                table: "Sightings",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AlterColumn<Guid>(
+                name: "SightingId",
+                table: "Reports",
+                type: "TEXT",
+                nullable: true,
+                oldClrType: typeof(Guid),
+                oldType: "TEXT");
+
+            migrationBuilder.AddColumn<string>(
+                name: "Area",
+                table: "Reports",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "SourceHash",
+                table: "Reports",
+                type: "BLOB",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "SurgeId",
+                table: "Reports",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "TrustedReporterId",
+                table: "Reports",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "Surges",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Area = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Lat = table.Column<double>(type: "REAL", nullable: true),
+                    Lon = table.Column<double>(type: "REAL", nullable: true),
+                    PlaceText = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    State = table.Column<int>(type: "INTEGER", nullable: false),
+                    FirstReportAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastReportAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReportCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    SourceCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    PromotedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    DismissedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    DismissedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Surges", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TrustedReporters",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    TokenHash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastReportAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TrustedReporters", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sightings_State_Trusted_SourceCount_LastReportAt",
+                table: "Sightings",
+                columns: new[] { "State", "Trusted", "SourceCount", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Area_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "Area", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_ReceivedAt",
+                table: "Reports",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SourceHash_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "SourceHash", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SurgeId_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "SurgeId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Surges_Area_State_LastReportAt",
+                table: "Surges",
+                columns: new[] { "Area", "State", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Surges_State_LastReportAt",
+                table: "Surges",
+                columns: new[] { "State", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TrustedReporters_TokenHash",
+                table: "TrustedReporters",
+                column: "TokenHash",
+                unique: true);
+            // Reports filed before sources were counted: each counts as a source of its own, as they read before.
+            migrationBuilder.Sql("UPDATE \"Sightings\" SET \"SourceCount\" = \"ReportCount\"");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Surges");
+
+            migrationBuilder.DropTable(
+                name: "TrustedReporters");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sightings_State_Trusted_SourceCount_LastReportAt",
+                table: "Sightings");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_Area_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_SourceHash_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_SurgeId_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SourceCount",
+                table: "Sightings");
+
+            migrationBuilder.DropColumn(
+                name: "Trusted",
+                table: "Sightings");
+
+            migrationBuilder.DropColumn(
+                name: "Area",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SourceHash",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SurgeId",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "TrustedReporterId",
+                table: "Reports");
+
+            migrationBuilder.AlterColumn<Guid>(
+                name: "SightingId",
+                table: "Reports",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: new Guid("00000000-0000-0000-0000-000000000000"),
+                oldClrType: typeof(Guid),
+                oldType: "TEXT",
+                oldNullable: true);
+        }
+    }
+}
