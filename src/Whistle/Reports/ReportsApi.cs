@@ -76,7 +76,7 @@ public static class ReportsApi
 
         var sighting = await FileAsync(db, report, o.Clustering, now, ct);
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, sighting);
+        await SightingsHub.NotifyAsync(hub, db, sighting);
         return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id));
     }
 

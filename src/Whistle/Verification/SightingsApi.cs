@@ -53,7 +53,8 @@ public static class SightingsApi
 {
     public static RouteGroupBuilder MapSightings(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/sightings").WithTags("Sightings").WithValidation().RequireAuthorization(Policies.Staff);
+        // Verifiers, dispatchers and admins; documenters never read sightings (SightingVisibility says which each may see).
+        var group = routes.MapGroup("/sightings").WithTags("Sightings").WithValidation().RequireAuthorization(Policies.Verify);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/assigned", AssignedAsync).RequireAuthorization(Policies.Verify);
@@ -74,9 +75,9 @@ public static class SightingsApi
         return group;
     }
 
-    private static async Task<Ok<List<SightingSummary>>> ListAsync(WhistleDb db, SightingState? state, CancellationToken ct)
+    private static async Task<Ok<List<SightingSummary>>> ListAsync(WhistleDb db, SightingState? state, ClaimsPrincipal user, CancellationToken ct)
     {
-        var query = db.Sightings.AsNoTracking();
+        var query = db.Sightings.AsNoTracking().VisibleTo(db, user);
         if (state is { } s) query = query.Where(x => x.State == s);
         var list = await query.OrderByDescending(x => x.LastReportAt).Take(500).Select(x => Summary(x)).ToListAsync(ct);
         return TypedResults.Ok(list);
@@ -109,7 +110,8 @@ public static class SightingsApi
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
         Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, CancellationToken ct)
     {
-        var s = await db.Sightings.AsNoTracking().Include(x => x.Transitions).FirstOrDefaultAsync(x => x.Id == id, ct);
+        // A sighting the caller may not see is not found (its existence is not told either).
+        var s = await db.Sightings.AsNoTracking().VisibleTo(db, user).Include(x => x.Transitions).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (s is null) return TypedResults.NotFound();
         // Only whoever calls reporters back sees their contact: dispatchers and admins.
         bool mayCall = user.IsInRole(Roles.Dispatcher) || user.IsInRole(Roles.Admin);
@@ -133,7 +135,7 @@ public static class SightingsApi
         if (s is null) return TypedResults.NotFound();
         var (result, conflict) = await dispatch.RunAsync(s, req, user.Identity?.Name ?? "unknown", ct);
         if (result is null) return Problem.Conflict(conflict!);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(result);
     }
 
@@ -150,7 +152,7 @@ public static class SightingsApi
         if (!a.MoveTo(answer, time.GetUtcNow()))
             return Problem.Conflict($"An assignment that is {Names.Of(a.State)} cannot become {Names.Of(answer)}.");
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(AssignmentView.Of(a, user.Identity?.Name));
     }
 
@@ -170,6 +172,9 @@ public static class SightingsApi
             return TypedResults.Problem(statusCode: 403, title: "Not assigned",
                 detail: "Only a verifier sent to this sighting (or a dispatcher) can record its outcome.");
         }
+        if (!mayAlways && !mine!.MayRecordOutcome)
+            return TypedResults.Problem(statusCode: 403, title: "Declined",
+                detail: $"You {Names.Of(mine.State)} this sighting: only a verifier who is going (or a dispatcher) can record its outcome.");
         mine?.MoveTo(AssignmentState.Reported, time.GetUtcNow());
         return await MoveAsync(id, to, note, db, time, user, hub, ct);
     }
@@ -183,7 +188,7 @@ public static class SightingsApi
             return Problem.Conflict($"A sighting that is {Names.Of(s.State)} cannot become {Names.Of(to)}.");
         db.SightingTransitions.Add(s.MoveTo(to, user.Identity?.Name ?? "unknown", note, time.GetUtcNow()));
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(Summary(s));
     }
 }
