@@ -119,7 +119,7 @@ public static class SmsInboundApi
             }
         }
         log.LogInformation("Inbound SMS handled: {Kind}{Held}", turn.Kind, turn.Held ? " (held: rate limited)" : "");
-        if (turn.Sighting is { } changed) await SightingsHub.NotifyAsync(hub, changed);
+        if (turn.Sighting is { } changed) await SightingsHub.NotifyAsync(hub, db, changed);
         return Twiml(reply);
     }
 

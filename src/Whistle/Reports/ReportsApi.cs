@@ -94,7 +94,7 @@ public static class ReportsApi
         await db.SaveChangesAsync(ct);
         if (filed.Sighting is { } sighting)
         {
-            await SightingsHub.NotifyAsync(hub, sighting);
+            await SightingsHub.NotifyAsync(hub, db, sighting);
             return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id, null, report.Trusted));
         }
         await SightingsHub.NotifyAsync(hub, filed.Surge!);

@@ -82,7 +82,7 @@ public static class SurgesApi
         var sighting = await ReportsApi.JoinSightingAsync(db, r, options.Value.Clustering, time.GetUtcNow(), ct);
         s.PromotedCount++;
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, sighting);
+        await SightingsHub.NotifyAsync(hub, db, sighting);
         await SightingsHub.NotifyAsync(hub, s, force: true);
         return TypedResults.Ok(SightingsApi.Summary(sighting));
     }

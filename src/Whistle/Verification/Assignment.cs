@@ -26,6 +26,12 @@ public class Assignment
         _ => false,
     };
 
+    /// <summary>
+    /// Whether the verifier may record the sighting's outcome: only while going (sent or accepted). One who declined
+    /// said they are not there; an outcome from them would be a confirmation nobody checked. Accepting again lifts it.
+    /// </summary>
+    public bool MayRecordOutcome => State is AssignmentState.Sent or AssignmentState.Accepted;
+
     public bool MoveTo(AssignmentState to, DateTimeOffset now)
     {
         if (State == to) return true;

@@ -68,7 +68,8 @@ public static class SightingsApi
 {
     public static RouteGroupBuilder MapSightings(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/sightings").WithTags("Sightings").WithValidation().RequireAuthorization(Policies.Staff);
+        // Verifiers, dispatchers and admins; documenters never read sightings (SightingVisibility says which each may see).
+        var group = routes.MapGroup("/sightings").WithTags("Sightings").WithValidation().RequireAuthorization(Policies.Verify);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/assigned", AssignedAsync).RequireAuthorization(Policies.Verify);
@@ -98,7 +99,7 @@ public static class SightingsApi
     /// cursor is the last row's sort key, so rows added meanwhile never shift a page and none is skipped or repeated.
     /// </summary>
     private static async Task<Results<Ok<SightingPage>, ValidationProblem>> ListAsync(
-        WhistleDb db, SightingState? state, string? cursor, int? limit, CancellationToken ct)
+        WhistleDb db, SightingState? state, string? cursor, int? limit, ClaimsPrincipal user, CancellationToken ct)
     {
         if (limit is < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"From 1 to {MaxPageSize}."] });
         QueueCursor? after = null;
@@ -106,11 +107,11 @@ public static class SightingsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this queue gave out."] });
         int take = Math.Min(limit ?? DefaultPageSize, MaxPageSize);
 
-        var query = db.Sightings.AsNoTracking();
+        var query = db.Sightings.AsNoTracking().VisibleTo(db, user);
         if (state is { } s) query = query.Where(x => x.State == s);
         var rows = await QueueCursor.After(query, after).Take(take + 1).ToListAsync(ct);
         string? next = rows.Count > take ? QueueCursor.Of(rows[take - 1]).ToString() : null;
-        var surges = after is null && state is null ? await SurgesApi.OpenAsync(db, ct) : [];
+        var surges = after is null && state is null && SightingVisibility.SeesAll(user) ? await SurgesApi.OpenAsync(db, ct) : [];
         return TypedResults.Ok(new SightingPage(surges, rows.Take(take).Select(Summary).ToList(), next));
     }
 
@@ -142,7 +143,8 @@ public static class SightingsApi
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
         Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, CancellationToken ct)
     {
-        var s = await db.Sightings.AsNoTracking().Include(x => x.Transitions).FirstOrDefaultAsync(x => x.Id == id, ct);
+        // A sighting the caller may not see is not found (its existence is not told either).
+        var s = await db.Sightings.AsNoTracking().VisibleTo(db, user).Include(x => x.Transitions).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (s is null) return TypedResults.NotFound();
         // Only whoever calls reporters back sees their contact: dispatchers and admins.
         bool mayCall = user.IsInRole(Roles.Dispatcher) || user.IsInRole(Roles.Admin);
@@ -164,7 +166,7 @@ public static class SightingsApi
         if (s is null) return TypedResults.NotFound();
         var (result, conflict) = await dispatch.RunAsync(s, req, user.Identity?.Name ?? "unknown", ct);
         if (result is null) return Problem.Conflict(conflict!);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(result);
     }
 
@@ -181,7 +183,7 @@ public static class SightingsApi
         if (!a.MoveTo(answer, time.GetUtcNow()))
             return Problem.Conflict($"An assignment that is {Names.Of(a.State)} cannot become {Names.Of(answer)}.");
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(AssignmentView.Of(a, user.Identity?.Name));
     }
 
@@ -201,6 +203,9 @@ public static class SightingsApi
             return TypedResults.Problem(statusCode: 403, title: "Not assigned",
                 detail: "Only a verifier sent to this sighting (or a dispatcher) can record its outcome.");
         }
+        if (!mayAlways && !mine!.MayRecordOutcome)
+            return TypedResults.Problem(statusCode: 403, title: "Declined",
+                detail: $"You {Names.Of(mine.State)} this sighting: only a verifier who is going (or a dispatcher) can record its outcome.");
         mine?.MoveTo(AssignmentState.Reported, time.GetUtcNow());
         return await MoveAsync(id, to, note, db, time, user, hub, ct);
     }
@@ -214,7 +219,7 @@ public static class SightingsApi
             return Problem.Conflict($"A sighting that is {Names.Of(s.State)} cannot become {Names.Of(to)}.");
         db.SightingTransitions.Add(s.MoveTo(to, user.Identity?.Name ?? "unknown", note, time.GetUtcNow()));
         await db.SaveChangesAsync(ct);
-        await SightingsHub.NotifyAsync(hub, s);
+        await SightingsHub.NotifyAsync(hub, db, s);
         return TypedResults.Ok(Summary(s));
     }
 }

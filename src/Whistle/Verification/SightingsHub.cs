@@ -1,25 +1,44 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Data;
 using Whistle.Identity;
 
 namespace Whistle.Verification;
 
 /// <summary>
-/// The live queue (SignalR at /hubs/sightings): every connected staff member receives <c>sighting</c>
-/// (a <see cref="SightingSummary"/>) after a report is merged or a sighting changes state, committed.
+/// The live queue (SignalR at /hubs/sightings): after a report is merged or a sighting changes state, committed,
+/// <c>sighting</c> (a <see cref="SightingSummary"/>) goes to whoever <see cref="SightingVisibility"/> lets see it —
+/// dispatchers and admins (group <see cref="Everything"/>) and the verifiers sent to it. Documenters cannot connect.
 /// </summary>
-[Authorize(Policy = Policies.Staff)]
+[Authorize(Policy = Policies.Verify)]
 public sealed class SightingsHub : Hub
 {
     public const string Path = "/hubs/sightings";
     public const string ChangedEvent = "sighting";
     /// <summary>A surge (<see cref="Reports.SurgeSummary"/>) began, grew by ten reports, or was dismissed or promoted from.</summary>
     public const string SurgeEvent = "surge";
+    /// <summary>The connections that see every sighting.</summary>
+    public const string Everything = "all-sightings";
 
-    /// <summary>Tells every open console that a sighting changed (after commit); never fails the request that changed it.</summary>
-    public static async Task NotifyAsync(IHubContext<SightingsHub> hub, Sighting s)
+    public override async Task OnConnectedAsync()
     {
-        try { await hub.Clients.All.SendAsync(ChangedEvent, SightingsApi.Summary(s)); }
+        if (Context.User is { } user && SightingVisibility.SeesAll(user))
+            await Groups.AddToGroupAsync(Context.ConnectionId, Everything);
+        await base.OnConnectedAsync();
+    }
+
+    /// <summary>Tells the consoles that may see a sighting that it changed (after commit); never fails the request that changed it.</summary>
+    public static async Task NotifyAsync(IHubContext<SightingsHub> hub, WhistleDb db, Sighting s)
+    {
+        try
+        {
+            var summary = SightingsApi.Summary(s);
+            // SignalR's user id is the NameIdentifier claim: the staff user's id, as on the assignment.
+            var verifiers = await db.Assignments.AsNoTracking().Where(a => a.SightingId == s.Id).Select(a => a.VerifierId).Distinct().ToListAsync();
+            await hub.Clients.Group(Everything).SendAsync(ChangedEvent, summary);
+            if (verifiers.Count > 0) await hub.Clients.Users(verifiers).SendAsync(ChangedEvent, summary);
+        }
         catch (Exception) { /* a console that missed it still sees it on its next load */ }
     }
 
@@ -27,7 +46,7 @@ public sealed class SightingsHub : Hub
     public static async Task NotifyAsync(IHubContext<SightingsHub> hub, Reports.Surge s, bool force = false)
     {
         if (!force && s.ReportCount != 1 && s.ReportCount % 10 != 0) return;
-        try { await hub.Clients.All.SendAsync(SurgeEvent, Reports.SurgeSummary.Of(s)); }
+        try { await hub.Clients.Group(Everything).SendAsync(SurgeEvent, Reports.SurgeSummary.Of(s)); }
         catch (Exception) { /* seen on the console's next load */ }
     }
 }

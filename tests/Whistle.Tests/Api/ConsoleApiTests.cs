@@ -25,11 +25,11 @@ public sealed class ConsoleApiTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
-    public async Task Every_connected_staff_member_hears_of_a_new_report_and_of_each_transition_and_anonymous_callers_cannot_listen()
+    public async Task A_connected_dispatcher_hears_of_a_new_report_and_of_each_transition_and_anonymous_callers_cannot_listen()
     {
-        var verifier = await app.StaffAsync("verifier");
+        // Verifiers hear only of the sightings they were sent to (issue 11 §8, VisibilityTests).
         var dispatcher = await app.StaffAsync("dispatcher");
-        await using var hub = Hub(verifier.DefaultRequestHeaders.Authorization!.Parameter);
+        await using var hub = Hub(dispatcher.DefaultRequestHeaders.Authorization!.Parameter);
         var heard = new System.Collections.Concurrent.ConcurrentQueue<JsonObject>();
         hub.On<JsonObject>("sighting", heard.Enqueue);
         await hub.StartAsync();

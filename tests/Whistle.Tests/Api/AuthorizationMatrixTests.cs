@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Whistle.Tests.Api;
+
+/// <summary>
+/// Issue 11 §8: every endpoint the app maps × anonymous and every role, against one table. An endpoint missing from
+/// the table fails the suite (so a new endpoint without a decided rule cannot slip in), as does a row whose endpoint
+/// is gone. Each call fills route parameters with dummies (Guid.Empty, 1, "x") and sends <c>{}</c>: what is checked
+/// is the gate, not the handler — "ok" means anything but 401/403 (a 400 or 404 got past the gate).
+/// </summary>
+public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) : IClassFixture<AuthorizationMatrixTests.App>
+{
+    public sealed class App() : WhistleApp(Db.Sqlite);
+
+    /// <summary>What each caller gets: "401", "403" or "ok" (anything else) — anonymous, verifier, dispatcher, documenter, admin.</summary>
+    public sealed record Expect(string Anonymous, string Verifier, string Dispatcher, string Documenter, string Admin)
+    {
+        public string For(string who) => who switch
+        {
+            "anonymous" => Anonymous, "verifier" => Verifier, "dispatcher" => Dispatcher, "documenter" => Documenter, _ => Admin,
+        };
+        public override string ToString() => $"new(\"{Anonymous}\", \"{Verifier}\", \"{Dispatcher}\", \"{Documenter}\", \"{Admin}\")";
+    }
+
+    private static readonly string[] Callers = ["anonymous", "verifier", "dispatcher", "documenter", "admin"];
+    private static readonly Expect Public = new("ok", "ok", "ok", "ok", "ok");
+    private static readonly Expect Staff = new("401", "ok", "ok", "ok", "ok");
+    private static readonly Expect Verify = new("401", "ok", "ok", "403", "ok");      // Policies.Verify
+    private static readonly Expect Dispatch = new("401", "403", "ok", "403", "ok");   // Policies.Dispatch
+    private static readonly Expect Document = new("401", "403", "403", "ok", "ok");   // Policies.Document
+    private static readonly Expect IncidentRead = new("401", "403", "ok", "ok", "ok"); // documenters, admins, and dispatchers read
+    private static readonly Expect Admin = new("401", "403", "403", "403", "ok");     // Policies.Admin
+    private static readonly Expect Signed = new("403", "403", "403", "403", "403");   // Twilio's signature, whoever calls
+
+    /// <summary>"METHOD pattern" as the app maps it → who may pass.</summary>
+    public static readonly Dictionary<string, Expect> Table = new()
+    {
+        ["GET /"] = Public,
+        ["GET /api/v1/alerts/active"] = Public,
+        ["GET /api/v1/alerts/stream"] = Public,
+        ["GET /api/v1/alerts/{id:guid}"] = Dispatch,
+        ["GET /api/v1/alerts/{id:guid}.cap"] = Public,
+        ["GET /api/v1/auth/me"] = Staff,
+        ["GET /api/v1/federation/alerts"] = Dispatch,
+        ["GET /api/v1/federation/partners"] = Dispatch,
+        ["GET /api/v1/incidents/"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}/custody"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}/custody/verify"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}/evidence/"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}/evidence/{eid:long}"] = Document, // dispatchers list evidence, never download it
+        ["GET /api/v1/incidents/{id:guid}/evidence/{eid:long}/public"] = Document,
+        ["GET /api/v1/incidents/{id:guid}/timeline"] = IncidentRead,
+        ["GET /api/v1/pages/{slug}/{lang}"] = Admin, // the Markdown source for editing; the public reads /rights
+        ["GET /api/v1/partner-alerts"] = Public,
+        ["GET /api/v1/push/key"] = Public,
+        ["GET /api/v1/registry/incidents"] = Public,
+        ["GET /api/v1/registry/incidents.csv"] = Public,
+        ["GET /api/v1/registry/incidents.geojson"] = Public,
+        ["GET /api/v1/registry/stats"] = Public,
+        ["GET /api/v1/retention/"] = Admin,
+        ["GET /api/v1/roster/"] = Dispatch,
+        ["GET /api/v1/roster/me"] = Verify,
+        ["GET /api/v1/sightings/"] = Verify, // issue 11 §8: documenters refused; verifiers see only their own (VisibilityTests)
+        ["GET /api/v1/sightings/assigned"] = Verify,
+        ["GET /api/v1/sightings/{id:guid}"] = Verify, // issue 11 §8
+        ["GET /api/v1/subscriptions/one-click"] = Public,
+        ["GET /api/v1/templates/"] = Staff, // message texts, no personal data
+        ["GET /api/v1/users/"] = Admin,
+        ["GET /api/v1/zones/"] = Public,
+        ["GET /console"] = Public, // console pages are public shells: words only, their data comes from the APIs above
+        ["GET /console/admin/retention"] = Public,
+        ["GET /console/admin/templates"] = Public,
+        ["GET /console/admin/users"] = Public,
+        ["GET /console/admin/zones"] = Public,
+        ["GET /console/incidents"] = Public,
+        ["GET /console/incidents/{id:guid}"] = Public,
+        ["GET /console/login"] = Public,
+        ["GET /console/partners"] = Public,
+        ["GET /console/sightings/{id:guid}"] = Public,
+        ["GET /console/verify"] = Public,
+        ["GET /feeds/alerts.atom"] = Public,
+        ["GET /healthz"] = Public,
+        ["GET /hubs/alerts"] = Dispatch,
+        ["GET /hubs/alerts/negotiate"] = Dispatch,
+        ["GET /hubs/sightings"] = Verify, // issue 11 §8: no documenters on the live sightings feed
+        ["GET /hubs/sightings/negotiate"] = Verify, // issue 11 §8
+        ["GET /openapi/{documentName}.json"] = Public, // the API description is public
+        ["GET /registry"] = Public,
+        ["GET /registry/charts/categories.svg"] = Public,
+        ["GET /registry/charts/monthly.svg"] = Public,
+        ["GET /registry/schema"] = Public,
+        ["GET /report"] = Public,
+        ["GET /rights"] = Public,
+        ["GET /site/zones.geojson"] = Public,
+        ["GET /subscribe"] = Public,
+        ["GET /unsubscribe"] = Public,
+        ["POST /api/v1/alerts/"] = Dispatch,
+        ["POST /api/v1/alerts/preview"] = Dispatch,
+        ["POST /api/v1/alerts/{id:guid}/cancel"] = Dispatch,
+        ["POST /api/v1/alerts/{id:guid}/update"] = Dispatch,
+        ["POST /api/v1/auth/login"] = Public,
+        ["POST /api/v1/federation/alerts/{id:guid}/relay"] = Dispatch,
+        ["POST /api/v1/incidents/"] = Document,
+        ["POST /api/v1/incidents/import"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/claims"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/claims/{cid:long}/dispute"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/claims/{cid:long}/evidence"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/evidence/"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/export"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/follow-ups"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/follow-ups/{fid:long}/done"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/timeline"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/timeline/{tid:long}/dispute"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/witnesses"] = Document,
+        ["POST /api/v1/incidents/{id:guid}/witnesses/{wid:long}/withdraw"] = Document,
+        ["POST /api/v1/reports/"] = Public,
+        ["POST /api/v1/sightings/{id:guid}/accept"] = Verify,
+        ["POST /api/v1/sightings/{id:guid}/decline"] = Verify,
+        ["POST /api/v1/sightings/{id:guid}/dispatch"] = Dispatch,
+        ["POST /api/v1/sightings/{id:guid}/resolve"] = Dispatch,
+        ["POST /api/v1/sightings/{id:guid}/verification"] = Verify,
+        ["POST /api/v1/subscriptions/"] = Public,
+        ["POST /api/v1/subscriptions/confirm"] = Public,
+        ["POST /api/v1/subscriptions/one-click"] = Public,
+        ["POST /api/v1/subscriptions/unsubscribe"] = Public,
+        ["POST /api/v1/templates/{id:int}/approve"] = Admin,
+        ["POST /api/v1/users/"] = Admin,
+        ["POST /api/v1/users/{id}/password"] = Admin,
+        ["POST /api/v1/zones/import"] = Admin,
+        ["POST /hooks/twilio/sms"] = Signed, // no login: Twilio's signature is the gate (an unsigned form here)
+        ["POST /hooks/twilio/status"] = Signed,
+        ["PUT /api/v1/incidents/{id:guid}"] = Document,
+        ["PUT /api/v1/incidents/{id:guid}/witnesses/{wid:long}"] = Document,
+        ["PUT /api/v1/pages/{slug}/{lang}"] = Admin,
+        ["PUT /api/v1/retention/"] = Admin,
+        ["PUT /api/v1/roster/me"] = Verify,
+        ["PUT /api/v1/templates/{id:int}"] = Admin,
+        ["PUT /api/v1/users/{id}"] = Admin,
+    };
+
+    private static string Key(string method, string pattern) => $"{method} {pattern}";
+
+    /// <summary>Every routed endpoint with the methods it answers (pages and hubs without method metadata: GET).</summary>
+    private List<(string Method, string Pattern)> Endpoints()
+    {
+        var source = app.Services.GetRequiredService<EndpointDataSource>();
+        return source.Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(m => (Method: m, Pattern: "/" + (e.RoutePattern.RawText ?? "").TrimStart('/'))))
+            .Distinct().OrderBy(x => x.Pattern, StringComparer.Ordinal).ThenBy(x => x.Method, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>A path for a pattern: Guid.Empty for guids, 1 for numbers, "x" for the rest.</summary>
+    public static string Fill(string pattern) => Regex.Replace(pattern, @"\{\*{0,2}([^}:?=]+)([^}]*)\}", m =>
+        m.Groups[2].Value.Contains("guid") ? Guid.Empty.ToString()
+        : m.Groups[2].Value.Contains("int") || m.Groups[2].Value.Contains("long") ? "1"
+        : "x");
+
+    [Fact]
+    public void Every_endpoint_has_a_row_and_every_row_an_endpoint()
+    {
+        var mapped = Endpoints().Select(e => Key(e.Method, e.Pattern)).ToHashSet();
+        var missing = mapped.Where(k => !Table.ContainsKey(k)).ToList();
+        var stale = Table.Keys.Where(k => !mapped.Contains(k)).ToList();
+        var message = new StringBuilder();
+        if (missing.Count > 0)
+        {
+            message.AppendLine($"{missing.Count} endpoint(s) have no row in AuthorizationMatrixTests.Table — decide who may call each, and add:");
+            foreach (var k in missing) message.AppendLine($"        [\"{k}\"] = Staff, // TODO: decide");
+        }
+        if (stale.Count > 0)
+        {
+            message.AppendLine($"{stale.Count} row(s) name no endpoint any more — remove:");
+            foreach (var k in stale) message.AppendLine($"        [\"{k}\"]");
+        }
+        Assert.True(message.Length == 0, message.ToString());
+    }
+
+    [Fact]
+    public async Task Every_endpoint_lets_in_exactly_whom_the_table_says()
+    {
+        var clients = new Dictionary<string, HttpClient> { ["anonymous"] = app.CreateClient(new() { AllowAutoRedirect = false }) };
+        foreach (var role in Callers.Skip(1))
+        {
+            var staff = await app.StaffAsync(role);
+            var c = app.CreateClient(new() { AllowAutoRedirect = false });
+            c.DefaultRequestHeaders.Authorization = staff.DefaultRequestHeaders.Authorization;
+            clients[role] = c;
+        }
+        var wrong = new ConcurrentBag<string>();
+        var observed = new ConcurrentDictionary<string, string[]>();
+        var slow = new ConcurrentBag<string>();
+        using var gate = new SemaphoreSlim(8);
+        var calls = Endpoints().SelectMany(e => Callers.Select((who, i) => (e, who, i))).Select(async x =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var path = Fill(x.e.Pattern);
+                using var req = new HttpRequestMessage(new HttpMethod(x.e.Method), path);
+                if (x.e.Pattern.StartsWith("/hooks/", StringComparison.Ordinal))
+                    req.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["From"] = "+16125550100", ["Body"] = "x" }); // unsigned
+                else if (x.e.Method is "POST" or "PUT" or "PATCH") req.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var res = await clients[x.who].SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+                if (started.ElapsedMilliseconds > 2000) slow.Add($"{x.e.Method} {path} as {x.who}: {started.ElapsedMilliseconds} ms");
+                var got = res.StatusCode switch { HttpStatusCode.Unauthorized => "401", HttpStatusCode.Forbidden => "403", _ => "ok" };
+                observed.GetOrAdd(Key(x.e.Method, x.e.Pattern), _ => new string[5])[x.i] = got;
+                if (Table.TryGetValue(Key(x.e.Method, x.e.Pattern), out var expect) && expect.For(x.who) != got)
+                    wrong.Add($"{x.e.Method} {path} as {x.who}: expected {expect.For(x.who)}, got {(int)res.StatusCode}");
+            }
+            finally { gate.Release(); }
+        });
+        await Task.WhenAll(calls);
+        Assert.True(slow.IsEmpty, "slow: " + string.Join("\n", slow));
+        var unlisted = observed.Where(o => !Table.ContainsKey(o.Key)).OrderBy(o => o.Key, StringComparer.Ordinal)
+            .Select(o => $"        [\"{o.Key}\"] = new(\"{string.Join("\", \"", o.Value)}\"), // observed — check before pasting").ToList();
+        Assert.True(wrong.IsEmpty && unlisted.Count == 0,
+            string.Join("\n", wrong.OrderBy(w => w, StringComparer.Ordinal)) + (unlisted.Count > 0 ? "\nNot in the table (what each caller got):\n" + string.Join("\n", unlisted) : ""));
+    }
+}
