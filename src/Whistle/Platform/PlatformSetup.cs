@@ -74,7 +74,7 @@ public static class PlatformSetup
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseAuthentication();
-        app.UseDisabledStaffCheck();
+        app.UseSessionCheck();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz");
