@@ -52,6 +52,8 @@ public static class AuthApi
         staff.MapPost("/totp/enable", TotpEnableAsync);
         staff.MapPost("/totp/disable", TotpDisableAsync);
         staff.MapPost("/recovery-codes", NewRecoveryCodesAsync);
+        staff.MapGet("/second-factor", SecondFactorStateAsync);
+        Passkeys.MapPasskeys(group, staff);
         return group;
     }
 
@@ -202,6 +204,24 @@ public static class AuthApi
         var user = (await users.GetUserAsync(principal))!;
         if (!user.TwoFactorEnabled) return Problem.Conflict("Recovery codes come with an authenticator app: set one up first.");
         return TypedResults.Ok(new RecoveryCodes((await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 10))!.ToArray()));
+    }
+
+    /// <summary>What protects one's own account: the authenticator, recovery codes left, passkeys; and whether a factor is still owed.</summary>
+    private static async Task<Ok<object>> SecondFactorStateAsync(ClaimsPrincipal principal, UserManager<StaffUser> users, WhistleDb db, CancellationToken ct)
+    {
+        var user = (await users.GetUserAsync(principal))!;
+        var keys = await db.Passkeys.AsNoTracking().Where(k => k.UserId == user.Id).OrderBy(k => k.Id)
+            .Select(k => new PasskeyView(k.Id, k.Name, k.CreatedAt, k.LastUsedAt)).ToListAsync(ct);
+        var sid = SessionIssuer.CurrentSession(principal);
+        var mustEnrol = sid is { } id && await db.StaffSessions.AnyAsync(s => s.Id == id && s.MustEnrol, ct);
+        return TypedResults.Ok<object>(new
+        {
+            totp = user.TwoFactorEnabled,
+            recoveryCodesLeft = user.TwoFactorEnabled ? await users.CountRecoveryCodesAsync(user) : 0,
+            passkeys = keys,
+            required = SecondFactorPolicy.Requires(await SecondFactorPolicy.RolesAsync(db, ct), await users.GetRolesAsync(user)),
+            mustEnrol,
+        });
     }
 
     public static string UserId(ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)!.Value;
