@@ -45,6 +45,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Federation.PartnerAlert> PartnerAlerts => Set<Federation.PartnerAlert>();
     public DbSet<Federation.FederationPartner> FederationPartners => Set<Federation.FederationPartner>();
     public DbSet<CodeTally> CodeTallies => Set<CodeTally>();
+    public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
+    public DbSet<StaffPasskey> Passkeys => Set<StaffPasskey>();
 
     public abstract bool IsPostgres { get; }
 
@@ -63,6 +65,28 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         base.OnModelCreating(b);
         b.Entity<NetworkProfile>().Property(n => n.Id).ValueGeneratedNever();
         b.Entity<Zone>().Property(z => z.Id).ValueGeneratedNever();
+        b.Entity<NetworkProfile>().Property(n => n.SecondFactorRoles).HasMaxLength(200);
+        b.Entity<StaffSession>(e =>
+        {
+            e.Property(s => s.Id).ValueGeneratedNever();
+            e.HasIndex(s => s.UserId);
+            e.HasOne<StaffUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(s => s.UserId).HasMaxLength(450);
+            e.Property(s => s.Stamp).HasMaxLength(256);
+            e.Property(s => s.RefreshHash).HasMaxLength(64);
+            e.Property(s => s.PreviousRefreshHash).HasMaxLength(64);
+            e.Property(s => s.RevokedReason).HasMaxLength(32);
+            e.Property(s => s.Client).HasMaxLength(64);
+        });
+        b.Entity<StaffPasskey>(e =>
+        {
+            e.HasIndex(k => k.CredentialId).IsUnique();
+            e.HasIndex(k => k.UserId);
+            e.HasOne<StaffUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(k => k.UserId).HasMaxLength(450);
+            e.Property(k => k.CredentialId).HasMaxLength(1024);
+            e.Property(k => k.Name).HasMaxLength(64);
+        });
         b.Entity<Content.PageText>().HasKey(p => new { p.Slug, p.Language });
         b.Entity<Template>().HasIndex(t => new { t.Language, t.Key }).IsUnique();
         b.Entity<Report>(e =>

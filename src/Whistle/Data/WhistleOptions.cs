@@ -30,6 +30,12 @@ public sealed class WhistleOptions
     public Subscriptions.SubscriptionOptions Subscriptions { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
+    /// <summary>
+    /// Addresses of the reverse proxies in front of Whistle: only from these is X-Forwarded-For believed
+    /// (login throttling tells sources apart by it). Empty: the connection's own address is the source.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+    public AccountOptions Accounts { get; set; } = new();
 
     public string DataPath => Path.GetFullPath(DataDir);
 }
@@ -94,6 +100,14 @@ public sealed class EncryptionOptions
 {
     /// <summary>The key ring as JSON; when empty, the key file &lt;data dir&gt;/keys.json (mode 0600) is used.</summary>
     public string? Keys { get; set; }
+}
+
+public sealed class AccountOptions
+{
+    /// <summary>The WebAuthn relying party: the host name staff reach the console at (default: from PublicBaseUrl, else localhost).</summary>
+    public string? PasskeyDomain { get; set; }
+    /// <summary>The origins passkeys may be used from (default: PublicBaseUrl).</summary>
+    public string[] PasskeyOrigins { get; set; } = [];
 }
 
 public sealed class BootstrapOptions

@@ -1,20 +1,10 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Whistle.Data;
 using Whistle.Platform;
 
 namespace Whistle.Identity;
-
-public sealed record LoginRequest(string? Email, string? Password) : IValidatable
-{
-    public void Validate(Problems p, IServiceProvider services)
-    {
-        p.Require(!string.IsNullOrWhiteSpace(Email) && Email.Length <= 256, "email", "Your e-mail address.");
-        p.Require(!string.IsNullOrEmpty(Password) && Password.Length <= 256, "password", "Your password.");
-    }
-}
 
 public static class IdentitySetup
 {
@@ -28,7 +18,9 @@ public static class IdentitySetup
         builder.Services.AddAuthentication(IdentityConstants.BearerScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, o =>
             {
-                o.BearerTokenExpiration = TimeSpan.FromHours(12);
+                // Whistle issues the tokens itself (SessionIssuer) in this handler's format; these are its limits.
+                o.BearerTokenExpiration = SessionRules.AccessTokenLifetime;
+                o.RefreshTokenExpiration = SessionRules.SessionLifetime;
                 // Browsers cannot set headers on a WebSocket: SignalR sends the token as access_token, for hubs only.
                 o.Events.OnMessageReceived = ctx =>
                 {
@@ -46,44 +38,25 @@ public static class IdentitySetup
         builder.Services.AddIdentityCore<StaffUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 12;
+                // NIST SP 800-63B: length and a list of common passwords (CommonPasswordValidator), no composition rules.
+                o.Password.RequiredLength = CommonPasswords.MinLength;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                // Lockout stays enabled only because disabling an account is a lockout until year 9999. Failed logins
+                // never lock (a stranger could lock every dispatcher out): LoginThrottle slows their source instead.
                 o.Lockout.AllowedForNewUsers = true;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<WhistleDb>()
-            .AddSignInManager();
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddDefaultTokenProviders();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddScoped<SessionIssuer>();
         // OWASP 2023: PBKDF2-HMAC-SHA512 (Identity v3's format) at 210,000 iterations.
         builder.Services.Configure<PasswordHasherOptions>(o => o.IterationCount = 210_000);
         return builder;
-    }
-
-    public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("/auth").WithTags("Auth").WithValidation().RequireRateLimiting(RateLimits.Login);
-        group.MapPost("/login", LoginAsync).AllowAnonymous();
-        group.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
-        {
-            id = user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
-            email = user.Identity!.Name,
-            roles = Roles.All.Where(user.IsInRole).ToArray(),
-        })).RequireAuthorization(Policies.Staff);
-        return group;
-    }
-
-    /// <summary>Email and password in; the bearer token handler writes {tokenType, accessToken, expiresIn, refreshToken}.</summary>
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> LoginAsync(
-        LoginRequest req, SignInManager<StaffUser> signIn)
-    {
-        signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
-        var user = await signIn.UserManager.FindByEmailAsync(req.Email!);
-        var result = user is null
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.PasswordSignInAsync(user, req.Password!, isPersistent: false, lockoutOnFailure: true);
-        if (result.Succeeded) return TypedResults.Empty;
-        return TypedResults.Problem(statusCode: 401, title: "Login failed",
-            detail: result.IsLockedOut ? "Too many failed attempts: this account is locked for 15 minutes." : "Wrong e-mail address or password.");
     }
 
     /// <summary>A password that meets every Identity rule, shown once to whoever creates the account.</summary>

@@ -95,7 +95,63 @@ public static class UsersApi
         group.MapPost("/", CreateAsync);
         group.MapPut("/{id}", EditAsync);
         group.MapPost("/{id}/password", ResetPasswordAsync);
+        group.MapPost("/{id}/second-factor/reset", ResetSecondFactorAsync);
+        group.MapGet("/{id}/sessions", SessionsAsync);
+        group.MapDelete("/{id}/sessions", EndSessionsAsync);
+        group.MapDelete("/{id}/sessions/{sessionId:guid}", EndSessionAsync);
+        var policy = routes.MapGroup("/second-factor-policy").WithTags("Users").WithValidation().RequireAuthorization(Policies.Admin);
+        policy.MapGet("/", PolicyAsync);
+        policy.MapPut("/", SetPolicyAsync);
         return group;
+    }
+
+    private static async Task<Results<Ok<List<SessionView>>, NotFound>> SessionsAsync(string id, WhistleDb db, SessionIssuer sessions,
+        System.Security.Claims.ClaimsPrincipal me, CancellationToken ct) =>
+        await db.Users.AnyAsync(u => u.Id == id, ct)
+            ? TypedResults.Ok(await sessions.ListAsync(id, SessionIssuer.CurrentSession(me), ct))
+            : TypedResults.NotFound();
+
+    private static async Task<NoContent> EndSessionsAsync(string id, SessionIssuer sessions, CancellationToken ct)
+    {
+        await sessions.RevokeAsync(s => s.UserId == id, "admin", ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> EndSessionAsync(string id, Guid sessionId, SessionIssuer sessions, CancellationToken ct) =>
+        await sessions.RevokeAsync(s => s.Id == sessionId && s.UserId == id, "admin", ct) > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    /// <summary>A lost phone: the authenticator, recovery codes and passkeys are removed, every session ends; the person sets up anew at the next login.</summary>
+    private static async Task<Results<NoContent, NotFound>> ResetSecondFactorAsync(string id, UserManager<StaffUser> users, IUserStore<StaffUser> store,
+        WhistleDb db, SessionIssuer sessions, CancellationToken ct)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null) return TypedResults.NotFound();
+        user.TwoFactorEnabled = false;
+        await ((IUserAuthenticatorKeyStore<StaffUser>)store).SetAuthenticatorKeyAsync(user, null!, ct);
+        await ((IUserTwoFactorRecoveryCodeStore<StaffUser>)store).ReplaceCodesAsync(user, [], ct);
+        await users.UpdateAsync(user);
+        await db.Passkeys.Where(k => k.UserId == id).ExecuteDeleteAsync(ct);
+        await sessions.EndAllAsync(user, "security", ct);
+        return TypedResults.NoContent();
+    }
+
+    public sealed record SecondFactorRoles(string[]? Roles) : IValidatable
+    {
+        public void Validate(Problems p, IServiceProvider services) =>
+            p.Require(Roles is not null && Roles.All(r => Identity.Roles.All.Contains(r)), "roles", "A list of roles: admin, dispatcher, verifier, documenter.");
+    }
+
+    private static async Task<Ok<SecondFactorRoles>> PolicyAsync(WhistleDb db, CancellationToken ct) =>
+        TypedResults.Ok(new SecondFactorRoles(await SecondFactorPolicy.RolesAsync(db, ct)));
+
+    /// <summary>From the next login on, these roles must pass a second factor (those without one set it up first).</summary>
+    private static async Task<Ok<SecondFactorRoles>> SetPolicyAsync(SecondFactorRoles req, WhistleDb db, CancellationToken ct)
+    {
+        var roles = Roles.All.Where(req.Roles!.Contains).ToArray();
+        var profile = await db.Network.OrderBy(n => n.Id).FirstAsync(ct);
+        profile.SecondFactorRoles = string.Join(",", roles);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new SecondFactorRoles(roles));
     }
 
     private static async Task<Ok<List<StaffView>>> ListAsync(WhistleDb db, KeyRing keys, ZoneRegistry zones, TimeProvider time, CancellationToken ct)
@@ -135,7 +191,7 @@ public static class UsersApi
 
     private static async Task<Results<Ok<StaffView>, NotFound, ProblemHttpResult>> EditAsync(
         string id, StaffEdit req, WhistleDb db, UserManager<StaffUser> users, KeyRing keys, ZoneRegistry zones, TimeProvider time,
-        CancellationToken ct)
+        SessionIssuer sessions, CancellationToken ct)
     {
         var user = await users.FindByIdAsync(id);
         if (user is null) return TypedResults.NotFound();
@@ -153,10 +209,12 @@ public static class UsersApi
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        bool roleChanged = false;
         if (req.Role is { } role && !(current.Count == 1 && current[0] == role))
         {
             await users.RemoveFromRolesAsync(user, current);
             await users.AddToRoleAsync(user, role);
+            roleChanged = true;
         }
         if (req.Language is { } lang)
         {
@@ -192,13 +250,15 @@ public static class UsersApi
         var saved = await users.UpdateAsync(user);
         if (!saved.Succeeded)
             return TypedResults.Problem(statusCode: 400, title: "Account not changed", detail: string.Join(" ", saved.Errors.Select(e => e.Description)));
-        // Disabling ends the sessions it can: a new security stamp (refresh tokens check it).
-        if (req.Disabled == true) await users.UpdateSecurityStampAsync(user);
+        // A role change or disabling ends every session of the account at its next request (the tokens carry the old roles).
+        if (roleChanged || req.Disabled == true) await sessions.EndAllAsync(user, roleChanged ? "role" : "disabled", ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await ViewAsync(db, keys, zones, user, now, ct));
     }
 
-    private static async Task<Results<Ok<NewPassword>, NotFound, ProblemHttpResult>> ResetPasswordAsync(string id, UserManager<StaffUser> users)
+    /// <summary>A new password, shown once; every session of the account ends.</summary>
+    private static async Task<Results<Ok<NewPassword>, NotFound, ProblemHttpResult>> ResetPasswordAsync(string id, UserManager<StaffUser> users,
+        SessionIssuer sessions, CancellationToken ct)
     {
         var user = await users.FindByIdAsync(id);
         if (user is null) return TypedResults.NotFound();
@@ -208,6 +268,7 @@ public static class UsersApi
         if (!result.Succeeded)
             return TypedResults.Problem(statusCode: 400, title: "Password not changed", detail: string.Join(" ", result.Errors.Select(e => e.Description)));
         await users.ResetAccessFailedCountAsync(user);
+        await sessions.EndAllAsync(user, "password", ct);
         return TypedResults.Ok(new NewPassword(password));
     }
 
@@ -234,36 +295,5 @@ public static class UsersApi
         bool disabled = StaffRules.IsDisabled(u.LockoutEnd);
         return new StaffView(u.Id, u.Email ?? u.UserName ?? u.Id, roles, u.Language, u.OnDuty, u.OnDutySince, u.HomeZoneId,
             u.HomeZoneId is { } z ? zones.Find(z)?.Name : null, contact, disabled, !disabled && u.LockoutEnd > now);
-    }
-}
-
-/// <summary>
-/// Bearer tokens are self-contained and live 12 hours; this makes disabling an account (or deleting it) take
-/// effect at the next request: a token whose account is disabled authenticates no one (401). One key look-up
-/// per authenticated request. Runs between authentication and authorization.
-/// </summary>
-public static class DisabledStaffCheck
-{
-    public static IApplicationBuilder UseDisabledStaffCheck(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
-    {
-        if (ctx.User.Identity?.IsAuthenticated == true
-            && ctx.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } id)
-        {
-            var db = ctx.RequestServices.GetRequiredService<WhistleDb>();
-            var account = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.LockoutEnd }).FirstOrDefaultAsync(ctx.RequestAborted);
-            if (account is null || StaffRules.IsDisabled(account.LockoutEnd))
-            {
-                ctx.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
-                ctx.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(
-                    new Refused(Microsoft.AspNetCore.Authentication.AuthenticateResult.Fail("The account is disabled.")));
-            }
-        }
-        await next(ctx);
-    });
-
-    private sealed class Refused(Microsoft.AspNetCore.Authentication.AuthenticateResult result)
-        : Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature
-    {
-        public Microsoft.AspNetCore.Authentication.AuthenticateResult? AuthenticateResult { get; set; } = result;
     }
 }

@@ -14,6 +14,8 @@ public class NetworkProfile
     public double? ReporterContactHours { get; set; }
     public double? UnsubscribedAddressHours { get; set; }
     public double? DeliveryRecordDays { get; set; }
+    /// <summary>The roles that must log in with a second factor, comma-separated; null: admin and dispatcher (none on a demo network).</summary>
+    public string? SecondFactorRoles { get; set; }
 }
 
 public class Zone

@@ -107,7 +107,7 @@ public static class PlatformSetup
         if (!string.IsNullOrWhiteSpace(app.Configuration["Whistle:TrustedProxies"])) app.UseForwardedHeaders();
         app.UseRateLimiter();
         app.UseAuthentication();
-        app.UseDisabledStaffCheck();
+        app.UseSessionCheck();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz");

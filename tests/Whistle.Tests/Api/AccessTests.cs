@@ -78,20 +78,8 @@ public abstract class AccessTests<TApp>(TApp app) : IClassFixture<TApp> where TA
         static uint ReadUInt32(byte[] b, int i) => (uint)(b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]);
     }
 
-    [Fact]
-    public async Task Five_wrong_passwords_lock_the_account_even_against_the_right_one()
-    {
-        var email = "lockme@staff.test";
-        var password = IdentitySetup.GeneratePassword();
-        await using (var scope = app.Services.CreateAsyncScope())
-            Assert.True((await IdentitySetup.CreateStaffAsync(scope.ServiceProvider, email, "dispatcher", password)).Succeeded);
-        var client = app.CreateClient();
-        for (int i = 0; i < 5; i++)
-            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = "wrong-password-1A!" })).StatusCode);
-        var locked = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
-        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
-        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
-    }
+    // Five wrong passwords no longer lock an account (a stranger could lock every dispatcher out during a raid):
+    // failures slow their source instead — AccountTests.A_strangers_failed_logins_slow_the_stranger_but_do_not_lock_the_owner_out_on_their_own_network.
 
     [Fact]
     public async Task A_forged_or_garbage_token_is_401()

@@ -1,9 +1,10 @@
-// The staff console's shared helpers: the bearer token (sessionStorage: gone when the tab closes),
+// The staff console's shared helpers: the session's tokens (sessionStorage: gone when the tab closes; the access
+// token lives 15 minutes and is refreshed before it expires, the refresh token is single-use),
 // API calls that turn every RFC 7807 problem into a readable message next to its field, SignalR hubs,
 // and the words of the page's language.
 (function () {
   "use strict";
-  var TOKEN = "whistle.token", ROLES = "whistle.roles";
+  var TOKEN = "whistle.token", ROLES = "whistle.roles", REFRESH = "whistle.refresh", EXPIRES = "whistle.expires";
   var texts = JSON.parse(document.getElementById("console-texts").textContent);
 
   function t(key) { return texts[key] || key; }
@@ -11,6 +12,37 @@
   function roles() { try { return JSON.parse(sessionStorage.getItem(ROLES) || "[]"); } catch (e) { return []; } }
   function canDispatch() { var r = roles(); return r.indexOf("dispatcher") >= 0 || r.indexOf("admin") >= 0; }
   function canDocument() { var r = roles(); return r.indexOf("documenter") >= 0 || r.indexOf("admin") >= 0; }
+
+  function forget() {
+    [TOKEN, ROLES, REFRESH, EXPIRES].forEach(function (k) { sessionStorage.removeItem(k); });
+  }
+
+  // One refresh at a time: the refresh token is single-use, a second use would end the session.
+  var refreshing = null;
+  function refresh() {
+    if (refreshing) return refreshing;
+    var rt = sessionStorage.getItem(REFRESH);
+    if (!rt) return Promise.resolve(false);
+    refreshing = fetch("/api/v1/auth/refresh", {
+      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ refreshToken: rt })
+    }).then(function (res) {
+      if (!res.ok) { if (res.status === 401) forget(); return false; }
+      return res.json().then(function (d) { keep(d); return true; });
+    }).catch(function () { return false; }).finally(function () { refreshing = null; });
+    return refreshing;
+  }
+  function keep(d) {
+    sessionStorage.setItem(TOKEN, d.accessToken);
+    sessionStorage.setItem(REFRESH, d.refreshToken);
+    sessionStorage.setItem(EXPIRES, String(Date.now() + d.expiresIn * 1000));
+  }
+  // A token that expires within a minute is refreshed first.
+  async function fresh() {
+    var exp = Number(sessionStorage.getItem(EXPIRES) || 0);
+    if (token() && exp && exp - Date.now() < 60000) await refresh();
+    return token();
+  }
 
   function toLogin() {
     location.href = "/console/login?next=" + encodeURIComponent(location.pathname + location.search);
@@ -21,22 +53,28 @@
     return false;
   }
 
-  async function api(method, url, body) {
+  async function api(method, url, body, retried) {
     var headers = { "Accept": "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (token()) headers["Authorization"] = "Bearer " + token();
+    if (url.indexOf("/auth/login") < 0 && await fresh()) headers["Authorization"] = "Bearer " + token();
     var res;
     try {
       res = await fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (e) {
       return { ok: false, status: 0, problem: { detail: t("c.error.network") } };
     }
+    // An expired access token: refresh once and try again.
+    if (res.status === 401 && !retried && url.indexOf("/auth/") < 0 && await refresh()) return api(method, url, body, true);
     var data = null, text = await res.text();
     if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
     if (res.ok) return { ok: true, status: res.status, data: data };
     if (res.status === 401 && url.indexOf("/auth/login") < 0) {
-      sessionStorage.removeItem(TOKEN);
+      forget();
       toLogin();
+    }
+    // A role that needs a second factor, none set up yet: the account page sets one up.
+    if (res.status === 403 && data && data.title === "Second factor required" && location.pathname !== "/console/account") {
+      location.href = "/console/account";
     }
     var problem = data && typeof data === "object" ? data : {};
     if (res.status >= 500) problem = { detail: t("c.error.generic") };
@@ -71,7 +109,7 @@
 
   function hub(path) {
     return new signalR.HubConnectionBuilder()
-      .withUrl(path, { accessTokenFactory: function () { return token() || ""; } })
+      .withUrl(path, { accessTokenFactory: function () { return fresh().then(function (tk) { return tk || ""; }); } })
       .withAutomaticReconnect()
       .build();
   }
@@ -112,9 +150,11 @@
   if (canDocument()) document.querySelectorAll("[data-needs=document]").forEach(function (a) { a.hidden = false; });
 
   var logout = document.getElementById("logout");
-  if (logout) logout.addEventListener("click", function () {
-    sessionStorage.removeItem(TOKEN);
-    sessionStorage.removeItem(ROLES);
+  // Logging out ends the session on the server too: its tokens stop working everywhere at once.
+  if (logout) logout.addEventListener("click", async function () {
+    logout.disabled = true;
+    try { if (token()) await api("POST", "/api/v1/auth/logout"); } catch (e) { /* gone anyway */ }
+    forget();
     location.href = "/console/login";
   });
 
@@ -123,6 +163,7 @@
     showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
     activity: function (a) { return t("c.activity." + a); },
     state: function (s) { return t("c.state." + s); },
-    save: function (accessToken, r) { sessionStorage.setItem(TOKEN, accessToken); sessionStorage.setItem(ROLES, JSON.stringify(r)); },
+    save: function (tokens, r) { keep(tokens); sessionStorage.setItem(ROLES, JSON.stringify(r)); },
+    keep: keep, forget: forget,
   };
 })();

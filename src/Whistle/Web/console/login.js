@@ -1,28 +1,53 @@
-// Staff login: e-mail and password for a bearer token; the API's problem (wrong password, locked out) is shown as it says.
+// Staff login: e-mail and password, then — where the account has one — the second factor (a code from the
+// authenticator app or a recovery code, or a passkey). The API's problem (wrong password, too many tries) is shown as it says.
 (function () {
   "use strict";
   var C = window.WhistleConsole;
   var form = document.getElementById("login");
+  var codeField = document.getElementById("code-field");
+  var passkey = document.getElementById("passkey-login");
+
+  async function done(tokens) {
+    // The session's tokens first, so /auth/me is asked with them.
+    C.keep(tokens);
+    var me = await C.api("GET", "/api/v1/auth/me");
+    var roles = me.ok ? me.data.roles : [];
+    C.save(tokens, roles);
+    if (tokens.mustEnrol) { location.href = "/console/account"; return; }
+    var next = new URLSearchParams(location.search).get("next");
+    if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/") next = C.canDispatch() ? "/console" : C.canDocument() ? "/console/incidents" : "/console/verify";
+    location.href = next;
+  }
+
   form.addEventListener("submit", async function (e) {
     e.preventDefault();
     C.clearProblem(form);
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    var res = await C.api("POST", "/api/v1/auth/login", { email: form.email.value.trim(), password: form.password.value });
-    if (res.ok && res.data && res.data.accessToken) {
-      var token = res.data.accessToken;
-      sessionStorage.setItem("whistle.token", token);
-      var me = await C.api("GET", "/api/v1/auth/me");
-      var roles = me.ok ? me.data.roles : [];
-      C.save(token, roles);
-      var next = new URLSearchParams(location.search).get("next");
-      if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/") next = C.canDispatch() ? "/console" : C.canDocument() ? "/console/incidents" : "/console/verify";
-      location.href = next;
+    var body = { email: form.email.value.trim(), password: form.password.value };
+    if (!codeField.hidden && form.code.value.trim()) body.code = form.code.value.trim();
+    var res = await C.api("POST", "/api/v1/auth/login", body);
+    if (res.ok && res.data && res.data.accessToken) { await done(res.data); return; }
+    button.disabled = false;
+    if (res.problem && res.problem.secondFactor) {
+      codeField.hidden = false;
+      C.showProblem(form, { detail: body.code ? C.t("c.account.codeWrong") : C.t("c.account.codeNeeded") });
+      form.code.value = "";
+      form.code.focus();
       return;
     }
-    button.disabled = false;
     C.showProblem(form, res.problem || { detail: C.t("c.error.generic") });
     form.password.value = "";
     form.password.focus();
   });
+
+  if (passkey && window.PublicKeyCredential && window.WhistlePasskeys) {
+    passkey.hidden = false;
+    passkey.addEventListener("click", async function () {
+      C.clearProblem(form);
+      var tokens = await window.WhistlePasskeys.login(form.email.value.trim());
+      if (tokens.ok) { await done(tokens.data); return; }
+      C.showProblem(form, tokens.problem || { detail: C.t("c.account.passkeyFailed") });
+    });
+  }
 })();
