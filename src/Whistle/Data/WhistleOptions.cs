@@ -30,11 +30,6 @@ public sealed class WhistleOptions
     public Subscriptions.SubscriptionOptions Subscriptions { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
-    /// <summary>
-    /// Addresses of the reverse proxies in front of Whistle: only from these is X-Forwarded-For believed
-    /// (login throttling tells sources apart by it). Empty: the connection's own address is the source.
-    /// </summary>
-    public string[] TrustedProxies { get; set; } = [];
     public AccountOptions Accounts { get; set; } = new();
 
     public string DataPath => Path.GetFullPath(DataDir);
