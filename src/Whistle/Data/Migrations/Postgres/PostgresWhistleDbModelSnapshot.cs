@@ -204,6 +204,12 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double>("OriginLon")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("OverrideFindings")
+                        .HasColumnType("text");
+
+                    b.Property<string>("OverrideReason")
+                        .HasColumnType("text");
+
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("text");
@@ -584,6 +590,111 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasIndex("State", "ExpiresAt");
 
                     b.ToTable("PartnerAlerts");
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffPasskey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("CredentialId")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("UserHandle")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CredentialId")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("Passkeys");
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Client")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("MustEnrol")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("PreviousRefreshHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RefreshHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RevokedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Stamp")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>
@@ -1130,6 +1241,10 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double?>("ReporterContactHours")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("SecondFactorRoles")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1181,6 +1296,10 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int?>("Agents")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Area")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("Channel")
                         .HasColumnType("integer");
 
@@ -1208,11 +1327,21 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<Guid>("SightingId")
+                    b.Property<Guid?>("SightingId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("SourceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid?>("SurgeId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("Text")
                         .HasColumnType("text");
+
+                    b.Property<long?>("TrustedReporterId")
+                        .HasColumnType("bigint");
 
                     b.Property<int?>("Vehicles")
                         .HasColumnType("integer");
@@ -1221,9 +1350,138 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("ContactPurgeAt");
 
+                    b.HasIndex("ReceivedAt");
+
                     b.HasIndex("SightingId");
 
+                    b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SourceHash", "ReceivedAt");
+
+                    b.HasIndex("SurgeId", "ReceivedAt");
+
                     b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.Surge", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Area")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("DismissedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DismissedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("FirstReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("Lat")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("Lon")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("PlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("PromotedCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReportCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("Area", "State", "LastReportAt");
+
+                    b.ToTable("Surges");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.TrustedReporter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("LastReportAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("TrustedReporters");
+                });
+
+            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
+                {
+                    b.Property<byte[]>("Key")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PurgeAfterHour")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Refused")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Wrong")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("PurgeAfterHour");
+
+                    b.ToTable("CodeTallies");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
@@ -1369,8 +1627,14 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("ReportCount")
                         .HasColumnType("integer");
 
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("integer");
+
                     b.Property<int>("State")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("Trusted")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1378,6 +1642,8 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("State", "Trusted", "SourceCount", "LastReportAt");
 
                     b.ToTable("Sightings");
                 });
@@ -1459,6 +1725,24 @@ namespace Whistle.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
+                {
+                    b.HasOne("Whistle.Identity.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffPasskey", b =>
+                {
+                    b.HasOne("Whistle.Identity.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffSession", b =>
                 {
                     b.HasOne("Whistle.Identity.StaffUser", null)
                         .WithMany()

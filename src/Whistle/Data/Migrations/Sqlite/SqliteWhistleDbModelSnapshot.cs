@@ -195,6 +195,12 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double>("OriginLon")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("OverrideFindings")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OverrideReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Place")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -571,6 +577,109 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasIndex("State", "ExpiresAt");
 
                     b.ToTable("PartnerAlerts");
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffPasskey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CredentialId")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("SignCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("UserHandle")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CredentialId")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("Passkeys");
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Client")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("MustEnrol")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PreviousRefreshHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RefreshHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RevokedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Stamp")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("Whistle.Identity.StaffUser", b =>
@@ -1105,6 +1214,10 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("ReporterContactHours")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("SecondFactorRoles")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1156,6 +1269,10 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int?>("Agents")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Area")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
@@ -1183,11 +1300,21 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("SightingId")
+                    b.Property<Guid?>("SightingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SourceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid?>("SurgeId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Text")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("TrustedReporterId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("Vehicles")
                         .HasColumnType("INTEGER");
@@ -1196,9 +1323,136 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("ContactPurgeAt");
 
+                    b.HasIndex("ReceivedAt");
+
                     b.HasIndex("SightingId");
 
+                    b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SourceHash", "ReceivedAt");
+
+                    b.HasIndex("SurgeId", "ReceivedAt");
+
                     b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.Surge", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Area")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DismissedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DismissedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Lat")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Lon")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("PlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PromotedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReportCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("Area", "State", "LastReportAt");
+
+                    b.ToTable("Surges");
+                });
+
+            modelBuilder.Entity("Whistle.Reports.TrustedReporter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("TrustedReporters");
+                });
+
+            modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
+                {
+                    b.Property<byte[]>("Key")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Window")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PurgeAfterHour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Refused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Wrong")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key", "Window");
+
+                    b.HasIndex("PurgeAfterHour");
+
+                    b.ToTable("CodeTallies");
                 });
 
             modelBuilder.Entity("Whistle.Subscriptions.Subscriber", b =>
@@ -1340,7 +1594,13 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("SourceCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Trusted")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
@@ -1349,6 +1609,8 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("State", "LastReportAt");
+
+                    b.HasIndex("State", "Trusted", "SourceCount", "LastReportAt");
 
                     b.ToTable("Sightings");
                 });
@@ -1428,6 +1690,24 @@ namespace Whistle.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
+                {
+                    b.HasOne("Whistle.Identity.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffPasskey", b =>
+                {
+                    b.HasOne("Whistle.Identity.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Whistle.Identity.StaffSession", b =>
                 {
                     b.HasOne("Whistle.Identity.StaffUser", null)
                         .WithMany()

@@ -1,0 +1,341 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Hardening : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "SourceCount",
+                table: "Sightings",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Trusted",
+                table: "Sightings",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AlterColumn<Guid>(
+                name: "SightingId",
+                table: "Reports",
+                type: "uuid",
+                nullable: true,
+                oldClrType: typeof(Guid),
+                oldType: "uuid");
+
+            migrationBuilder.AddColumn<string>(
+                name: "Area",
+                table: "Reports",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "SourceHash",
+                table: "Reports",
+                type: "bytea",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "SurgeId",
+                table: "Reports",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "TrustedReporterId",
+                table: "Reports",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "SecondFactorRoles",
+                table: "Network",
+                type: "character varying(200)",
+                maxLength: 200,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "OverrideFindings",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "OverrideReason",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "CodeTallies",
+                columns: table => new
+                {
+                    Key = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Window = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "integer", nullable: false),
+                    Wrong = table.Column<int>(type: "integer", nullable: false),
+                    Refused = table.Column<int>(type: "integer", nullable: false),
+                    PurgeAfterHour = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CodeTallies", x => new { x.Key, x.Window });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Passkeys",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    CredentialId = table.Column<byte[]>(type: "bytea", maxLength: 1024, nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    UserHandle = table.Column<byte[]>(type: "bytea", nullable: false),
+                    SignCount = table.Column<long>(type: "bigint", nullable: false),
+                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Passkeys", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Passkeys_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StaffSessions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Stamp = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    RefreshHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PreviousRefreshHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MustEnrol = table.Column<bool>(type: "boolean", nullable: false),
+                    Client = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StaffSessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_StaffSessions_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Surges",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Area = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Lat = table.Column<double>(type: "double precision", nullable: true),
+                    Lon = table.Column<double>(type: "double precision", nullable: true),
+                    PlaceText = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    FirstReportAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastReportAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ReportCount = table.Column<int>(type: "integer", nullable: false),
+                    SourceCount = table.Column<int>(type: "integer", nullable: false),
+                    PromotedCount = table.Column<int>(type: "integer", nullable: false),
+                    DismissedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    DismissedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Surges", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TrustedReporters",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    TokenHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    CreatedBy = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastReportAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TrustedReporters", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sightings_State_Trusted_SourceCount_LastReportAt",
+                table: "Sightings",
+                columns: new[] { "State", "Trusted", "SourceCount", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Area_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "Area", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_ReceivedAt",
+                table: "Reports",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SourceHash_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "SourceHash", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SurgeId_ReceivedAt",
+                table: "Reports",
+                columns: new[] { "SurgeId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CodeTallies_PurgeAfterHour",
+                table: "CodeTallies",
+                column: "PurgeAfterHour");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Passkeys_CredentialId",
+                table: "Passkeys",
+                column: "CredentialId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Passkeys_UserId",
+                table: "Passkeys",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StaffSessions_UserId",
+                table: "StaffSessions",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Surges_Area_State_LastReportAt",
+                table: "Surges",
+                columns: new[] { "Area", "State", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Surges_State_LastReportAt",
+                table: "Surges",
+                columns: new[] { "State", "LastReportAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TrustedReporters_TokenHash",
+                table: "TrustedReporters",
+                column: "TokenHash",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "CodeTallies");
+
+            migrationBuilder.DropTable(
+                name: "Passkeys");
+
+            migrationBuilder.DropTable(
+                name: "StaffSessions");
+
+            migrationBuilder.DropTable(
+                name: "Surges");
+
+            migrationBuilder.DropTable(
+                name: "TrustedReporters");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sightings_State_Trusted_SourceCount_LastReportAt",
+                table: "Sightings");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_Area_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_SourceHash_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Reports_SurgeId_ReceivedAt",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SourceCount",
+                table: "Sightings");
+
+            migrationBuilder.DropColumn(
+                name: "Trusted",
+                table: "Sightings");
+
+            migrationBuilder.DropColumn(
+                name: "Area",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SourceHash",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SurgeId",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "TrustedReporterId",
+                table: "Reports");
+
+            migrationBuilder.DropColumn(
+                name: "SecondFactorRoles",
+                table: "Network");
+
+            migrationBuilder.DropColumn(
+                name: "OverrideFindings",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "OverrideReason",
+                table: "Alerts");
+
+            migrationBuilder.AlterColumn<Guid>(
+                name: "SightingId",
+                table: "Reports",
+                type: "uuid",
+                nullable: false,
+                defaultValue: new Guid("00000000-0000-0000-0000-000000000000"),
+                oldClrType: typeof(Guid),
+                oldType: "uuid",
+                oldNullable: true);
+        }
+    }
+}
