@@ -186,10 +186,14 @@ public static class AlertsApi
     /// Refuses (422) a dispatcher's public words that look like they identify an officer, naming what looked so,
     /// unless the request carries an override with a reason; then what was flagged and why go on the record.
     /// </summary>
-    private static ProblemHttpResult? OfficerCheck(string? place, OverrideDto? @override, out (string Findings, string Reason)? overridden)
+    private static ProblemHttpResult? OfficerCheck(string? place, OverrideDto? @override, out (string Findings, string Reason)? overridden) =>
+        OfficerCheck("place", [Typed(place)], @override, out overridden);
+
+    /// <summary>The same check over several texts that would become public (a relayed partner alert's words).</summary>
+    internal static ProblemHttpResult? OfficerCheck(string field, IEnumerable<string?> texts, OverrideDto? @override, out (string Findings, string Reason)? overridden)
     {
         overridden = null;
-        var findings = OfficerText.Check(Typed(place));
+        var findings = texts.SelectMany(t => OfficerText.Check(t)).Distinct().ToList();
         if (findings.Count == 0) return null;
         if (@override?.Reason is { } reason && !string.IsNullOrWhiteSpace(reason))
         {
@@ -197,11 +201,11 @@ public static class AlertsApi
             return null;
         }
         return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Looks like it identifies an officer",
-            detail: $"The place would be public, and it looks like it names or identifies an officer ({OfficerText.Describe(findings)}). " +
-                "Remove it, or send anyway with override.reason saying why.",
+            detail: $"These words would be public, and they look like they name or identify an officer ({OfficerText.Describe(findings)}). " +
+                "Remove them, or send anyway with override.reason saying why.",
             extensions: new Dictionary<string, object?>
             {
-                ["field"] = "place",
+                ["field"] = field,
                 ["findings"] = findings.Select(f => new Dictionary<string, string> { ["kind"] = f.Kind, ["match"] = f.Match }).ToArray(),
             });
     }

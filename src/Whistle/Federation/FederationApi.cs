@@ -24,6 +24,9 @@ public sealed record PartnerAlertView(Guid Id, string Partner, string Identifier
 
 public sealed record RelayCreated(Guid Id, int Recipients);
 
+/// <summary>The optional body of a relay: the dispatcher's "send anyway" when the partner's words look like they identify an officer.</summary>
+public sealed record RelayRequest(OverrideDto? Override);
+
 public static class FederationApi
 {
     /// <summary>The most characters of a relayed message (a partner's headline and description can be long; SMS is not).</summary>
@@ -102,9 +105,23 @@ public static class FederationApi
     /// outbox, same nearest-first fan-out) over a circle around the partner's area, with the partner's words per
     /// language, each starting "From &lt;partner&gt;:". Recorded with who relayed it; a chain is relayed once.
     /// </summary>
-    private static async Task<Results<Created<RelayCreated>, NotFound, ProblemHttpResult>> RelayAsync(
-        Guid id, WhistleDb db, PublishAlert publish, TimeProvider time, IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Created<RelayCreated>, NotFound, ProblemHttpResult, ValidationProblem>> RelayAsync(
+        Guid id, HttpRequest request, WhistleDb db, PublishAlert publish, TimeProvider time, IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
+        // An optional body: {"override": {"reason": "..."}} when the partner's words look like they identify an officer.
+        RelayRequest? req = null;
+        bool hasBody = request.ContentLength is > 0
+            || (request.ContentLength is null && (request.Headers.ContentType.Count > 0 || request.Headers.TransferEncoding.Count > 0));
+        if (hasBody)
+        {
+            if (!request.HasJsonContentType())
+                return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "JSON expected", detail: "Send no body, or a JSON object.");
+            try { req = await request.ReadFromJsonAsync<RelayRequest>(ct); }
+            catch (System.Text.Json.JsonException) { return TypedResults.Problem(statusCode: 400, title: "Invalid request body", detail: "The request body is not valid JSON."); }
+            var problems = new Problems();
+            req?.Override?.Validate(problems, "override");
+            if (problems.Any) return TypedResults.ValidationProblem(problems.ToDictionary(), title: "The request has invalid fields");
+        }
         var p = await db.PartnerAlerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (p is null) return TypedResults.NotFound();
         var now = time.GetUtcNow();
@@ -114,17 +131,24 @@ public static class FederationApi
         if (p.Area.Enclosing() is not { } area || area.RadiusMeters > CircleDto.MaxRadius)
             return Problem.Conflict($"The partner's area is larger than a local alert may be ({CircleDto.MaxRadius / 1000} km).");
 
+        // Relaying makes the partner's words this network's public words: the same officer check as a dispatcher's own.
+        var messages = RelayText(p);
+        var place = (p.AreaDesc.Length > 0 ? p.AreaDesc : p.Partner) is var desc && desc.Length > 120 ? desc[..120] : desc;
+        if (AlertsApi.OfficerCheck("messages", messages.Values.Append(place), req?.Override, out var overridden) is { } refused) return refused;
+
         var actor = user.Identity?.Name ?? "";
         var alert = new Alert
         {
             Kind = AlertKind.Alert,
             Activity = Activity.Other,
+            OverrideFindings = overridden?.Findings,
+            OverrideReason = overridden?.Reason,
             CircleLat = area.Center.Lat,
             CircleLon = area.Center.Lon,
             CircleRadiusMeters = Math.Max(CircleDto.MinRadius, area.RadiusMeters),
             OriginLat = area.Center.Lat,
             OriginLon = area.Center.Lon,
-            Place = (p.AreaDesc.Length > 0 ? p.AreaDesc : p.Partner) is var place && place.Length > 120 ? place[..120] : place,
+            Place = place,
             SentAt = now,
             ExpiresAt = p.ExpiresAt < now.AddMinutes(options.Value.Alerts.MaxExpiryMinutes) ? p.ExpiresAt : now.AddMinutes(options.Value.Alerts.MaxExpiryMinutes),
             SentBy = actor,
@@ -136,7 +160,7 @@ public static class FederationApi
         if (claimed == 0) return Problem.Conflict("Another dispatcher relayed it a moment ago.");
         try
         {
-            await publish.SendAsync(alert, p.Sent, ct, RelayText(p));
+            await publish.SendAsync(alert, p.Sent, ct, messages);
         }
         catch
         {

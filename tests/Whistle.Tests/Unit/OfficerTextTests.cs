@@ -66,6 +66,16 @@ public sealed class OfficerTextTests
         Assert.Empty(OfficerText.Check(text, lang));
 
     [Fact]
+    public void No_demo_neighbourhood_name_and_no_default_template_is_flagged()
+    {
+        // A dispatcher often types a neighbourhood's name; the templates are what every alert says.
+        var zoneNames = Whistle.Network.DemoNetwork.Zones().Select(z => z.Name).ToList();
+        Assert.Equal(87, zoneNames.Count);
+        Assert.All(zoneNames, n => Assert.Empty(OfficerText.Check(n)));
+        Assert.All(DefaultTemplates.All(), t => Assert.True(OfficerText.Check(t.Text, t.Language).Count == 0, $"{t.Language}/{t.Key}: {t.Text}"));
+    }
+
+    [Fact]
     public void Describe_names_each_finding_for_the_problem_and_the_record()
     {
         var findings = OfficerText.Check("officer Smith badge 4521");
