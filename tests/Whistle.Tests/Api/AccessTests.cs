@@ -24,6 +24,13 @@ public static class AccessCases
         { "GET", "/api/v1/federation/partners" },
         { "GET", "/api/v1/federation/alerts" },
         { "POST", $"/api/v1/federation/alerts/{Guid.Empty}/relay" },
+        { "GET", "/api/v1/surges" },
+        { "GET", $"/api/v1/surges/{Guid.Empty}" },
+        { "POST", $"/api/v1/surges/{Guid.Empty}/reports/{Guid.Empty}/promote" },
+        { "POST", $"/api/v1/surges/{Guid.Empty}/dismiss" },
+        { "GET", "/api/v1/reporters" },
+        { "POST", "/api/v1/reporters" },
+        { "DELETE", "/api/v1/reporters/1" },
     };
 }
 

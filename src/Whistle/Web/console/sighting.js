@@ -28,7 +28,8 @@
     state.className = "state state-" + s.state;
     root.dataset.state = s.state;
     document.getElementById("s-summary").textContent =
-      s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.firstReportAt) + "–" + C.time(s.lastReportAt);
+      C.t("c.intake.sources").replace("{reports}", s.reportCount).replace("{sources}", s.sourceCount)
+      + (s.trusted ? " · " + C.t("c.intake.trusted") : "") + " · " + C.time(s.firstReportAt) + "–" + C.time(s.lastReportAt);
 
     var reports = document.getElementById("reports");
     reports.textContent = "";

@@ -132,7 +132,7 @@
         : null;
       [C.el("h2", { id: headingId, text: C.activity(s.activity) }),
         C.el("p", { text: C.t("c.verify.where") + ": " + (s.placeText || (s.lat != null ? s.lat.toFixed(4) + ", " + s.lon.toFixed(4) : "—")) }),
-        C.el("p", { className: "meta", text: s.reportCount + " " + C.t("c.reports") + " · " + C.time(s.lastReportAt) }),
+        C.el("p", { className: "meta", text: C.t("c.intake.sources").replace("{reports}", s.reportCount).replace("{sources}", s.sourceCount) + " · " + C.time(s.lastReportAt) }),
         sent, where].forEach(function (x) { if (x) li.appendChild(x); });
       if (assignment && (assignment.state === "sent" || assignment.state === "declined")) {
         if (assignment.state === "declined") li.appendChild(C.el("p", { role: "status", text: C.t("c.verify.declined") }));
