@@ -64,6 +64,9 @@ public static class ZonesApi
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge) { return TooLarge(); }
 
+        // JsonDocument checks UTF-8 inside strings only when a string is read (a 500 then): check it first (found by FuzzTests).
+        if (!System.Text.Unicode.Utf8.IsValid(body.GetBuffer().AsSpan(0, (int)body.Length)))
+            return Invalid(new() { ["file"] = ["The file is not UTF-8 text."] });
         JsonDocument doc;
         try { doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException ex)

@@ -325,7 +325,8 @@ public static class IncidentsApi
         string[]? agencies = req.Agencies;
         if (req.SightingId is { } sid)
         {
-            var s = await db.Sightings.AsNoTracking().FirstOrDefaultAsync(x => x.Id == sid, ct);
+            // Only who may read the sighting copies its place (issue 11 §8: documenters never read sightings' positions).
+            var s = await db.Sightings.AsNoTracking().VisibleTo(db, user).FirstOrDefaultAsync(x => x.Id == sid, ct);
             if (s is null) return Invalid("sightingId", "There is no such sighting.");
             place ??= s.PlaceText;
             if (lat is null && lon is null) (lat, lon) = (s.Lat, s.Lon);

@@ -76,6 +76,16 @@ public abstract class VisibilityTests<TApp>(TApp app) : IClassFixture<TApp> wher
     }
 
     [Fact]
+    public async Task A_documenter_cannot_copy_a_sightings_position_by_opening_an_incident_file_from_it()
+    {
+        var documenter = await app.StaffAsync("documenter");
+        var s = await ReportAsync(44.92);
+        var res = await documenter.PostAsJsonAsync("/api/v1/incidents", new { sightingId = s });
+        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        Assert.Contains("sightingId", (await res.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
     public async Task A_verifier_sees_only_the_sightings_they_were_sent_to_in_the_list_the_detail_and_the_hub()
     {
         var dispatcher = await app.StaffAsync("dispatcher");
