@@ -23,7 +23,7 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
 
     private static async Task PasswordAsync(IPage page, string origin, (string Email, string Password) who)
     {
-        await page.GotoAsync(origin + "/console/login");
+        await page.GotoAsync(origin + "/console/login", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.GetByLabel("E-mail address").FillAsync(who.Email);
         await page.GetByLabel("Password").FillAsync(who.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
@@ -45,6 +45,7 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Link, new() { Name = "My account" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up an authenticator app" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#totp-key")).Not.ToBeEmptyAsync();
         var key = Regex.Replace(await page.Locator("#totp-key").TextContentAsync() ?? "", @"\s", "");
         Assert.Matches("^[A-Z2-7]{16,}$", key);
         await page.Locator("#totp-code").FillAsync(Totp.Code(key));
@@ -73,6 +74,8 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
         // WebAuthn needs a domain, not an IP: the same server as http://localhost:port (the relying party "localhost").
         var origin = browser.BaseUrl.Replace("127.0.0.1", "localhost");
         var page = await browser.NewPageAsync();
+        // The origin's first page, then the virtual authenticator for it.
+        await page.GotoAsync(origin + "/console/login", new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 });
         var cdp = await page.Context.NewCDPSessionAsync(page);
         await cdp.SendAsync("WebAuthn.enable");
         await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
@@ -86,7 +89,7 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
 
         await PasswordAsync(page, origin, who);
         await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console/verify");
-        await page.GotoAsync(origin + "/console/account");
+        await page.GotoAsync(origin + "/console/account", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.GetByRole(AriaRole.Button, new() { Name = "Add a passkey" }).ClickAsync();
         await Assertions.Expect(page.Locator("#passkey-list li")).ToHaveCountAsync(1);
         Assert.Equal("", await page.Locator("#account-error").TextContentAsync());
@@ -94,7 +97,7 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
         await LogOutAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Use a passkey instead" }).ClickAsync();
         await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console/verify");
-        await page.GotoAsync(origin + "/console/account");
+        await page.GotoAsync(origin + "/console/account", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Assertions.Expect(page.Locator("#session-list")).ToContainTextAsync("(this device)");
     }
 }
