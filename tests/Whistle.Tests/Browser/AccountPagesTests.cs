@@ -61,9 +61,16 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Equal("/console/login", new Uri(page.Url).AbsolutePath);
         await page.GetByLabel("Code").FillAsync(Totp.Code(key));
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console");
+        try
+        {
+            await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Still at {page.Url}; the page says: {await page.Locator("[data-error-general]").TextContentAsync()}");
+        }
         // The session page lists this device.
-        await page.GotoAsync("/console/account");
+        await page.GotoAsync("/console/account", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Assertions.Expect(page.Locator("#session-list")).ToContainTextAsync("(this device)");
     }
 
