@@ -78,7 +78,7 @@ public static class Passkeys
         }
         domain ??= "localhost";
         if (origins.Count == 0) origins.Add("http://localhost:5080");
-        return new Fido2Configuration { ServerDomain = domain, ServerName = "Whistle", Origins = origins, TimestampDriftTolerance = 300_000 };
+        return new Fido2Configuration { RPID = domain, RPName = "Whistle", Origins = origins, TimestampDriftTolerance = 300_000 };
     }
 
     private static Fido2 Fido(IOptions<WhistleOptions> o) => new(Config(o.Value));
