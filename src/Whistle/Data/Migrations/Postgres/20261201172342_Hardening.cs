@@ -251,6 +251,9 @@ namespace Whistle.Data.Migrations.Postgres
                 table: "TrustedReporters",
                 column: "TokenHash",
                 unique: true);
+
+            // Sightings from before sources were counted: each report counts as its own source.
+            migrationBuilder.Sql("UPDATE \"Sightings\" SET \"SourceCount\" = \"ReportCount\"");
         }
 
         /// <inheritdoc />

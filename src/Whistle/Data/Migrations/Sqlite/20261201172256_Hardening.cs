@@ -250,6 +250,9 @@ namespace Whistle.Data.Migrations.Sqlite
                 table: "TrustedReporters",
                 column: "TokenHash",
                 unique: true);
+
+            // Sightings from before sources were counted: each report counts as its own source.
+            migrationBuilder.Sql("UPDATE \"Sightings\" SET \"SourceCount\" = \"ReportCount\"");
         }
 
         /// <inheritdoc />
