@@ -157,7 +157,8 @@ public sealed class PageSafetyBrowserFixture : BrowserFixture, IAsyncLifetime
         var errors = new ConcurrentQueue<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Enqueue($"{page.Url}: console: {m.Text} ({m.Location})"); };
         page.Response += (_, r) => { if (r.Status >= 400) errors.Enqueue($"{page.Url}: {r.Status} from {r.Request.Method} {r.Url}"); };
-        page.RequestFailed += (_, r) => errors.Enqueue($"{page.Url}: failed {r.Method} {r.Url}: {r.Failure}");
+        // A load Leaflet or a navigation cancelled (a tile no longer in view) is not an error.
+        page.RequestFailed += (_, r) => { if (r.Failure?.Contains("ERR_ABORTED") != true) errors.Enqueue($"{page.Url}: failed {r.Method} {r.Url}: {r.Failure}"); };
         page.PageError += (_, e) => errors.Enqueue($"{page.Url}: script error: {e}");
         return (page, errors);
     }
