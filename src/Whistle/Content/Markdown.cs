@@ -6,7 +6,7 @@ namespace Whistle.Content;
 
 /// <summary>
 /// Markdown to HTML for public pages: no raw HTML (it is shown as text); links — inline, reference and
-/// autolinks (&lt;javascript:…&gt; is one) — only to http(s), mailto, tel or this site, else shown as plain text
+/// autolinks (&lt;javascript:…&gt; is one) — only to http(s), mailto or this site (issue 11: nothing else; a phone number stays text, which phones still offer to call), else shown as plain text
 /// or pointing nowhere; images only from this site (an outside image would tell a third party who reads the page).
 /// </summary>
 public static class SafeMarkdown
@@ -34,7 +34,7 @@ public static class SafeMarkdown
         if (u.Any(char.IsControl)) return false; // browsers drop tabs and newlines: "java\tscript:" is javascript:
         return IsOwn(u) || u.StartsWith('#')
             || u.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-            || u.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) || u.StartsWith("tel:", StringComparison.OrdinalIgnoreCase);
+            || u.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A path on this site ("/x"; not "//host" or "/\host", which browsers read as another host).</summary>

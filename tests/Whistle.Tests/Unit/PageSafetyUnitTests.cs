@@ -132,11 +132,17 @@ public sealed class PageSafetyUnitTests
     [InlineData("<https://example.org/a>", "href=\"https://example.org/a\"")]
     [InlineData("[mail](mailto:help@example.org)", "href=\"mailto:help@example.org\"")]
     [InlineData("<help@example.org>", "href=\"mailto:help@example.org\"")]
-    [InlineData("[call](tel:+16125550100)", "href=\"tel:+16125550100\"")]
     [InlineData("[subscribe](/subscribe)", "href=\"/subscribe\"")]
     [InlineData("![logo](/icons/icon.svg)", "src=\"/icons/icon.svg\"")]
-    public void Markdown_keeps_http_https_mailto_tel_and_own_links(string markdown, string expected) =>
+    public void Markdown_keeps_http_https_mailto_and_own_links(string markdown, string expected) =>
         Assert.Contains(expected, SafeMarkdown.ToHtml(markdown));
+
+    [Theory]
+    [InlineData("[call](tel:+16125550100)")]
+    [InlineData("[sms](sms:+16125550100)")]
+    [InlineData("[x](ftp://example.org/x)")]
+    public void Markdown_links_to_any_other_scheme_go_nowhere(string markdown) =>
+        Assert.DoesNotMatch(new Regex(@"href\s*=\s*""(tel|sms|ftp):", RegexOptions.IgnoreCase), SafeMarkdown.ToHtml(markdown));
 
     [Theory]
     [InlineData("[x](//evil.example/login)")]
