@@ -57,9 +57,11 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
         // Log out (the session ends on the server), then the password alone is not enough: the page asks for the code.
         await LogOutAsync(page);
         await PasswordAsync(page, browser.BaseUrl, who);
-        await Assertions.Expect(page.GetByLabel("Code")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#code")).ToBeVisibleAsync();
         Assert.Equal("/console/login", new Uri(page.Url).AbsolutePath);
-        await page.GetByLabel("Code").FillAsync(Totp.Code(key));
+        var code = Totp.Code(key);
+        await page.Locator("#code").FillAsync(code);
+        Assert.Equal(code, await page.Locator("#code").InputValueAsync());
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
         try
         {

@@ -25,15 +25,16 @@
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     var body = { email: form.email.value.trim(), password: form.password.value };
-    if (!codeField.hidden && form.code.value.trim()) body.code = form.code.value.trim();
+    var code = document.getElementById("code").value.trim();
+    if (code) body.code = code;
     var res = await C.api("POST", "/api/v1/auth/login", body);
     if (res.ok && res.data && res.data.accessToken) { await done(res.data); return; }
     button.disabled = false;
     if (res.problem && res.problem.secondFactor) {
       codeField.hidden = false;
       C.showProblem(form, { detail: body.code ? C.t("c.account.codeWrong") : C.t("c.account.codeNeeded") });
-      form.code.value = "";
-      form.code.focus();
+      if (body.code) document.getElementById("code").value = "";
+      document.getElementById("code").focus();
       return;
     }
     C.showProblem(form, res.problem || { detail: C.t("c.error.generic") });
