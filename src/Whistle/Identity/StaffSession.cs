@@ -37,6 +37,8 @@ public static class SessionRules
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
     /// <summary>How long a login lasts (one shift), refreshes included.</summary>
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
+    /// <summary>How long an ended (expired or revoked) session's row is kept for admins to see, then purged.</summary>
+    public static readonly TimeSpan EndedKeptFor = TimeSpan.FromDays(7);
     public const string SessionClaim = "whistle.session";
 
     public static bool IsActive(DateTimeOffset? revokedAt, DateTimeOffset expiresAt, DateTimeOffset now) => revokedAt is null && expiresAt > now;

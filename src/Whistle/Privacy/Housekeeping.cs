@@ -80,6 +80,10 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var idleBefore = now.AddDays(-30);
         await db.SmsConversations.Where(c => c.UpdatedAt <= idleBefore).ExecuteDeleteAsync(ct);
 
+        // Ended staff sessions stay a week (an admin can see what was ended, and when), then go.
+        var sessionsBefore = now - Identity.SessionRules.EndedKeptFor;
+        await db.StaffSessions.Where(x => x.ExpiresAt <= sessionsBefore || x.RevokedAt <= sessionsBefore).ExecuteDeleteAsync(ct);
+
         if (contacts + addresses + unconfirmed + expired.Count + orders + deliveries + messages > 0)
             log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Unconfirmed} unconfirmed sign-ups deleted, " +
                                "{Sightings} sightings expired, {Orders} fan-out orders dropped, {Deliveries} delivery records and {Messages} direct messages deleted",

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Whistle.Identity;
@@ -357,6 +358,19 @@ public abstract class AccountTests<TApp>(TApp app) : IClassFixture<TApp> where T
         // After the shift (12 h), the session is over.
         fake.Advance(TimeSpan.FromHours(12));
         Assert.Equal(HttpStatusCode.Unauthorized, (await c.GetAsync("/api/v1/sightings")).StatusCode);
+
+        // Ended sessions are kept a week for admins to see, then housekeeping deletes them.
+        async Task<int> Sessions()
+        {
+            await using var scope = own.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<Whistle.Data.WhistleDb>().StaffSessions.CountAsync();
+        }
+        var housekeeping = own.Services.GetRequiredService<Whistle.Privacy.Housekeeping>();
+        await housekeeping.RunOnceAsync(default);
+        Assert.True(await Sessions() >= 2);
+        fake.Advance(SessionRules.EndedKeptFor);
+        await housekeeping.RunOnceAsync(default);
+        Assert.Equal(0, await Sessions());
     }
 }
 

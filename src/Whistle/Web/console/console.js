@@ -12,6 +12,12 @@
   function roles() { try { return JSON.parse(sessionStorage.getItem(ROLES) || "[]"); } catch (e) { return []; } }
   function canDispatch() { var r = roles(); return r.indexOf("dispatcher") >= 0 || r.indexOf("admin") >= 0; }
   function canDocument() { var r = roles(); return r.indexOf("documenter") >= 0 || r.indexOf("admin") >= 0; }
+  // A path on this site only: "//host" and "/\host" (browsers read both as another host) and anything with a
+  // control character or a scheme go nowhere, so a crafted ?next= cannot send a dispatcher elsewhere after login.
+  function isOwnPath(p) {
+    if (typeof p !== "string" || !/^\/(?![\/\\])/.test(p) || /[\u0000-\u001f\u007f]/.test(p)) return false;
+    try { return new URL(p, location.origin).origin === location.origin; } catch (e) { return false; }
+  }
 
   function forget() {
     [TOKEN, ROLES, REFRESH, EXPIRES].forEach(function (k) { sessionStorage.removeItem(k); });
@@ -159,7 +165,7 @@
   });
 
   window.WhistleConsole = {
-    t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, requireLogin: requireLogin, api: api,
+    t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
     showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
     activity: function (a) { return t("c.activity." + a); },
     state: function (s) { return t("c.state." + s); },

@@ -15,7 +15,7 @@
     C.save(tokens, roles);
     if (tokens.mustEnrol) { location.href = "/console/account"; return; }
     var next = new URLSearchParams(location.search).get("next");
-    if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/") next = C.canDispatch() ? "/console" : C.canDocument() ? "/console/incidents" : "/console/verify";
+    if (!C.isOwnPath(next)) next = C.canDispatch() ? "/console" : C.canDocument() ? "/console/incidents" : "/console/verify";
     location.href = next;
   }
 
