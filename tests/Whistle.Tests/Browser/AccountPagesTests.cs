@@ -76,6 +76,23 @@ public sealed class AccountPagesTests(BrowserFixture browser) : IClassFixture<Br
         await Assertions.Expect(page.Locator("#session-list")).ToContainTextAsync("(this device)");
     }
 
+    [Theory]
+    [InlineData("/\\evil.example/phish")]
+    [InlineData("//evil.example/phish")]
+    [InlineData("https://evil.example/phish")]
+    [InlineData("/\t/evil.example")]
+    public async Task A_crafted_next_link_never_sends_a_dispatcher_off_the_site_after_login(string next)
+    {
+        var who = await AccountAsync("dispatcher");
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(browser.BaseUrl + "/console/login?next=" + Uri.EscapeDataString(next), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await page.GetByLabel("E-mail address").FillAsync(who.Email);
+        await page.GetByLabel("Password").FillAsync(who.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console" || !u.StartsWith(browser.BaseUrl, StringComparison.Ordinal));
+        Assert.StartsWith(browser.BaseUrl + "/console", page.Url);
+    }
+
     [Fact]
     public async Task A_verifier_registers_a_passkey_and_then_logs_in_with_it_alone()
     {
