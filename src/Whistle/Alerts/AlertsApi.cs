@@ -145,7 +145,7 @@ public static class AlertsApi
         var origin = sighting?.Location ?? alert.Area.Centre(catalog);
         (alert.OriginLat, alert.OriginLon) = (origin.Lat, origin.Lon);
         // The public place is coarse: the dispatcher's words, else the neighbourhood, never a doorstep.
-        alert.Place = req.Place ?? catalog.ZoneAt(origin)?.Name ?? sighting?.PlaceText ?? "the alert area";
+        alert.Place = PlainText.Clean(req.Place) ?? catalog.ZoneAt(origin)?.Name ?? sighting?.PlaceText ?? "the alert area";
         return alert;
     }
 
@@ -171,7 +171,7 @@ public static class AlertsApi
         if (original is null) return TypedResults.NotFound();
         if (original.Kind != AlertKind.Alert || original.StateAt(time.GetUtcNow()) != "active")
             return Problem.Conflict("Only an active alert can be updated.");
-        if (req.Place is not null) original.Place = req.Place;
+        if (PlainText.Clean(req.Place) is { } place) original.Place = place;
         if (req.Activity is { } a) original.Activity = a;
         if (req.ExpiresInMinutes is { } m) original.ExpiresAt = time.GetUtcNow().AddMinutes(m);
         var update = await publish.FollowUpAsync(original, AlertKind.Update, null, user.Identity?.Name ?? "", ct);

@@ -66,7 +66,7 @@ public static class ZoneFile
     {
         if (!f.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object) return null;
         foreach (var key in nameProperty is { Length: > 0 } ? [nameProperty] : DefaultNameProperties)
-            if (props.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Trim() is { Length: > 0 } s)
+            if (props.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && Platform.PlainText.Clean(v.GetString()) is { Length: > 0 } s)
                 return s;
         return null;
     }

@@ -114,5 +114,5 @@ public static class ReportsApi
         return sighting;
     }
 
-    private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+    private static string? Clean(string? s) => PlainText.Clean(s, multiline: true);
 }
