@@ -178,5 +178,5 @@ public static class ReportsApi
         return sighting;
     }
 
-    private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+    private static string? Clean(string? s) => Text.Clean(s)?.Trim() is { Length: > 0 } t ? t : null;
 }

@@ -27,10 +27,10 @@ public class Assignment
     };
 
     /// <summary>
-    /// Whether the verifier may record the sighting's outcome: only while going (sent or accepted). One who declined
+    /// Whether the verifier may record the sighting's outcome: only while going (sent, accepted, or already reported — the sighting's own rules then decide). One who declined
     /// said they are not there; an outcome from them would be a confirmation nobody checked. Accepting again lifts it.
     /// </summary>
-    public bool MayRecordOutcome => State is AssignmentState.Sent or AssignmentState.Accepted;
+    public bool MayRecordOutcome => State != AssignmentState.Declined;
 
     public bool MoveTo(AssignmentState to, DateTimeOffset now)
     {

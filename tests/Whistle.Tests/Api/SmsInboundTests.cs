@@ -321,6 +321,7 @@ public abstract class SmsInboundTests<TApp>(TApp app) : IClassFixture<TApp> wher
 
         // The number is the call-back contact: dispatchers read it, verifiers only learn there is one.
         Assert.Equal(number, report["contact"]!.GetValue<string>());
+        await WhistleApp.SendAsync(dispatcher, verifier, detail["sighting"]!["id"]!.GetValue<string>()); // verifiers read only sightings they were sent to
         var seen = (await verifier.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{detail["sighting"]!["id"]}"))!["reports"]!.AsArray().Single()!;
         Assert.Null(seen["contact"]);
         Assert.True(seen["hasContact"]!.GetValue<bool>());

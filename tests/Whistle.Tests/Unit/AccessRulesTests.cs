@@ -11,7 +11,7 @@ public class AccessRulesTests
     [InlineData(AssignmentState.Sent, true)]
     [InlineData(AssignmentState.Accepted, true)]
     [InlineData(AssignmentState.Declined, false)]
-    [InlineData(AssignmentState.Reported, false)]
+    [InlineData(AssignmentState.Reported, true)] // a second outcome is the sighting's rules to refuse (409)
     public void Only_a_verifier_who_is_going_may_record_the_outcome(AssignmentState state, bool may) =>
         Assert.Equal(may, new Assignment { State = state }.MayRecordOutcome);
 
