@@ -82,6 +82,11 @@ public sealed class DeliveryOptions
     public bool AllowPrivateNetworks { get; set; }
     /// <summary>Where the development sink writes (default &lt;data dir&gt;/dev-outbox.jsonl); one file per process.</summary>
     public string? DevOutboxPath { get; set; }
+    /// <summary>
+    /// The development sink's pace per channel, messages a second (0: as fast as the file takes lines). Lets a
+    /// fan-out on the sink last long enough to watch, or to kill a process in the middle of it (the crash test).
+    /// </summary>
+    public double DevSinkPerSecond { get; set; }
 }
 
 public sealed class RateLimitOptions

@@ -20,7 +20,12 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
         // The last guard against SMS pumping: whatever path queued it, no text leaves for a country not allowed.
         if (message.Channel == SubscriberChannel.Sms && !countries.Allows(message.Recipient))
             return SendResult.Reject("country not allowed for SMS (Whistle:Sms:AllowedCountries)");
-        if (!IsLive(message.Channel, options.Value)) return await devSink.SendAsync(message, ct);
+        if (!IsLive(message.Channel, options.Value))
+        {
+            if (options.Value.Delivery.DevSinkPerSecond > 0)
+                await _paces[(int)message.Channel].AcquireAsync(rates.PerSecond(message.Channel), ct);
+            return await devSink.SendAsync(message, ct);
+        }
         switch (message.Channel)
         {
             case SubscriberChannel.Sms:

@@ -19,7 +19,7 @@ public sealed class DeliveryRates(IOptions<WhistleOptions> options)
     public double PerSecond(SubscriberChannel channel)
     {
         var o = options.Value;
-        if (!ChannelRouter.IsLive(channel, o)) return DevSinkPerSecond;
+        if (!ChannelRouter.IsLive(channel, o)) return o.Delivery.DevSinkPerSecond > 0 ? o.Delivery.DevSinkPerSecond : DevSinkPerSecond;
         return channel switch
         {
             SubscriberChannel.Sms => Math.Max(0.01, o.Sms.Twilio.MessagesPerSecond) * Math.Max(1, Senders(o)) / SenderPool.Headroom,

@@ -63,6 +63,9 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             psi.Environment["Whistle__Delivery__BatchSize"] = BatchSize.ToString();
             psi.Environment["Whistle__Delivery__LeaseSeconds"] = "2";
             psi.Environment["Whistle__Delivery__PollMilliseconds"] = "100";
+            // Paced so the fan-out outlasts a restart on a busy machine: unpaced, the sink sends 20,000 in a few seconds
+            // and a restarted process could finish them all before the test sees it up (the kills then land too late).
+            psi.Environment["Whistle__Delivery__DevSinkPerSecond"] = "400";
             psi.Environment["Whistle__Delivery__DevOutboxPath"] = outboxes[node];
             if (connectionString is not null)
             {

@@ -47,7 +47,7 @@ public sealed class SsrfTests(NoPrivateNetworksApp app) : IClassFixture<NoPrivat
         var res = await app.CreateClient().PostAsJsonAsync("/api/v1/subscriptions",
             new { channel = "webhook", address = $"https://{host}:{port}/hook", secret = hooks.Secret, language = "en", zones = new[] { 1 } });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
-        var id = (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = await app.SubscriberIdAsync("webhook", $"https://{host}:{port}/hook");
 
         var message = await DeadAsync(id);
         Assert.Equal("webhook address is on a private network", message.LastError);
@@ -69,7 +69,7 @@ public sealed class SsrfTests(NoPrivateNetworksApp app) : IClassFixture<NoPrivat
             channel = "webpush", address = endpoint, language = "en", zones = new[] { 1 }, keys = new { p256dh = sub.P256dh, auth = sub.Auth },
         });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
-        var id = (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = await app.SubscriberIdAsync("webpush", endpoint);
 
         var message = await DeadAsync(id);
         Assert.Equal("push endpoint is on a private network", message.LastError);

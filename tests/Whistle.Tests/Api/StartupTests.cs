@@ -45,10 +45,15 @@ public sealed class StartupTests
         Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/zones"))!["features"]!.AsArray());
         var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = "coordinator@network.test", password = "a-Long-passphrase-42" });
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-        var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var session = (await login.Content.ReadFromJsonAsync<JsonObject>())!;
+        client.DefaultRequestHeaders.Authorization = new("Bearer", session["accessToken"]!.GetValue<string>());
         var me = (await client.GetFromJsonAsync<JsonObject>("/api/v1/auth/me"))!;
         Assert.Equal(["admin"], me["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        // Outside the demo an admin needs a second factor: until one is set up, only the account's own setup answers.
+        Assert.True(session["mustEnrol"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/templates")).StatusCode);
+        var key = (await (await client.PostAsync("/api/v1/auth/totp/setup", null)).Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/totp/enable", new { code = Totp.Code(key) })).StatusCode);
         // Templates exist in all four languages even in a new network.
         Assert.Equal(4, (await client.GetFromJsonAsync<JsonArray>("/api/v1/templates"))!.Select(t => t!["language"]!.GetValue<string>()).Distinct().Count());
     }

@@ -94,12 +94,12 @@ public abstract class VisibilityTests<TApp>(TApp app) : IClassFixture<TApp> wher
         var other = await ReportAsync(44.95);
         await WhistleApp.SendAsync(dispatcher, verifier, mine);
 
-        var list = (await verifier.GetFromJsonAsync<JsonArray>("/api/v1/sightings"))!.Select(x => Guid.Parse(x!["id"]!.GetValue<string>())).ToList();
+        var list = (await verifier.GetFromJsonAsync<JsonObject>("/api/v1/sightings"))!["items"]!.AsArray().Select(x => Guid.Parse(x!["id"]!.GetValue<string>())).ToList();
         Assert.Contains(mine, list);
         Assert.DoesNotContain(other, list);
         Assert.Equal(HttpStatusCode.OK, (await verifier.GetAsync($"/api/v1/sightings/{mine}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await verifier.GetAsync($"/api/v1/sightings/{other}")).StatusCode);
-        var all = (await dispatcher.GetFromJsonAsync<JsonArray>("/api/v1/sightings"))!.Select(x => Guid.Parse(x!["id"]!.GetValue<string>())).ToList();
+        var all = (await dispatcher.GetFromJsonAsync<JsonObject>("/api/v1/sightings"))!["items"]!.AsArray().Select(x => Guid.Parse(x!["id"]!.GetValue<string>())).ToList();
         Assert.Contains(other, all);
 
         // The hub: the verifier hears a new report on their sighting, never one on another; the dispatcher hears both.
