@@ -20,6 +20,8 @@ public sealed class TimedCollection
 public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Recipients = 20_000, BatchSize = 200, Kills = 5;
+    /// <summary>The demo's subscribers are on SMS and e-mail: each channel is a lane with its own batch in flight.</summary>
+    private const int Lanes = 2;
 
     /// <summary>
     /// SQLite: one Whistle process. PostgreSQL: two processes sharing one database (and one outbox), killed
@@ -138,7 +140,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Equal(Recipients, lines.Distinct().Count());
             int duplicates = lines.Count - Recipients;
             output.WriteLine($"{Recipients} recipients, {lines.Count} messages, {duplicates} duplicates");
-            Assert.True(duplicates <= Kills * BatchSize, $"{duplicates} duplicates after {Kills} kills with batches of {BatchSize}");
+            // A kill can cut short the batch each lane has in flight; what it had written is sent again, nothing more.
+            Assert.True(duplicates <= Kills * Lanes * BatchSize, $"{duplicates} duplicates after {Kills} kills with batches of {BatchSize} in {Lanes} lanes");
         }
         finally
         {
