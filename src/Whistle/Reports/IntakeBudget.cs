@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Whistle.Privacy;
 
 namespace Whistle.Reports;
@@ -85,22 +84,8 @@ public static class IntakeArea
 /// </summary>
 public static class Sources
 {
-    /// <summary>The network an address belongs to: "203.0.113.0/24", "2001:db8:1::/48".</summary>
-    public static string NetworkOf(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        var bytes = address.GetAddressBytes();
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            bytes[3] = 0;
-            return new IPAddress(bytes) + "/24";
-        }
-        for (int i = 6; i < bytes.Length; i++) bytes[i] = 0;
-        return new IPAddress(bytes) + "/48";
-    }
-
     public static byte[] Web(IPAddress? address, KeyRing keys) =>
-        keys.Hash("source:web:" + (address is null ? "unknown" : NetworkOf(address)));
+        keys.Hash("source:web:" + (address is null ? "unknown" : Platform.ClientSource.Prefix(address)));
 
     public static byte[] Sms(string number, KeyRing keys) => keys.Hash("source:sms:" + number);
 

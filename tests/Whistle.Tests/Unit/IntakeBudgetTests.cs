@@ -52,7 +52,7 @@ public class IntakeBudgetTests
     [InlineData("2001:db8:7:ffff:1:2:3:4", "2001:db8:7::/48")]
     public void A_source_is_its_network_not_its_address(string address, string network)
     {
-        Assert.Equal(network, Sources.NetworkOf(IPAddress.Parse(address)));
+        Assert.Equal(network, Whistle.Platform.ClientSource.Prefix(IPAddress.Parse(address)));
     }
 
     [Fact]
