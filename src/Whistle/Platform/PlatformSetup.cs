@@ -37,7 +37,8 @@ public static class PlatformSetup
         });
         // Bad requests throw, so the exception handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        // Every problem's title, detail and field messages in the request's language (Site/ProblemWords.cs).
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => Whistle.Site.ProblemWords.Localise(c.HttpContext, c.ProblemDetails));
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {

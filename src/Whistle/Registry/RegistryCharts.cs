@@ -14,7 +14,7 @@ public static class RegistryCharts
 
     public static BarChart Categories(RegistryStats stats, string lang) =>
         new("chart-categories", Ui.T(lang, "registry.chart.categories"), Ui.T(lang, "registry.col.category"), Ui.T(lang, "registry.chart.count"),
-            stats.ByCategory.Select(c => (Ui.T(lang, "registry.cat." + c.Category), c.Incidents)).ToList())
+            stats.ByCategory.Select(c => (Ui.T(lang, "incident.category." + c.Category), c.Incidents)).ToList())
         {
             EmptyText = Ui.T(lang, "registry.none"), DescriptionPrefix = Ui.T(lang, "registry.chart.desc"),
         };

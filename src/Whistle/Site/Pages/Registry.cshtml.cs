@@ -24,7 +24,7 @@ public sealed class RegistryModel(WhistleDb db, ZoneRegistry zones) : SitePage
     }
 
     public string Area(RegistryRow r) => r.Area == RegistryRow.UnknownArea ? T("registry.unknownArea") : r.Area;
-    public string Category(string category) => T("registry.cat." + category);
-    public string Status(string status) => T("registry.status." + status);
-    public string Agency(string agency) => T("registry.agency." + agency);
+    public string Category(string category) => T("incident.category." + category);
+    public string Status(string status) => T("incident.status." + status);
+    public string Agency(string agency) => T("incident.agency." + agency);
 }

@@ -167,7 +167,7 @@
   window.WhistleConsole = {
     t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
     showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
-    activity: function (a) { return t("c.activity." + a); },
+    activity: function (a) { return t("activity." + a); },
     state: function (s) { return t("c.state." + s); },
     save: function (tokens, r) { keep(tokens); sessionStorage.setItem(ROLES, JSON.stringify(r)); },
     keep: keep, forget: forget,

@@ -40,11 +40,11 @@
     document.title = i.title + " — " + document.title.split(" — ").slice(1).join(" — ");
     var dl = $("facts");
     dl.textContent = "";
-    fact(dl, "c.inc.status", C.t("c.inc.status." + i.status) + (i.statusNote ? " — " + i.statusNote : ""));
+    fact(dl, "c.inc.status", C.t("incident.status." + i.status) + (i.statusNote ? " — " + i.statusNote : ""));
     fact(dl, "c.inc.occurredAt", when(i.occurredAt));
     fact(dl, "c.inc.place", i.place || "—");
-    fact(dl, "c.inc.category", C.t("c.inc.category." + i.category));
-    fact(dl, "c.inc.agencies", i.agencies.length ? i.agencies.map(function (a) { return C.t("c.inc.agency." + a); }).join(", ") : "—");
+    fact(dl, "c.inc.category", C.t("incident.category." + i.category));
+    fact(dl, "c.inc.agencies", i.agencies.length ? i.agencies.map(function (a) { return C.t("incident.agency." + a); }).join(", ") : "—");
     fact(dl, "c.inc.counts", C.t("c.inc.peopleAffected") + ": " + i.peopleAffected + " · " + C.t("c.inc.injured") + ": " + i.injured
       + " · " + C.t("c.inc.deaths") + ": " + i.deaths);
     if (i.names) fact(dl, "c.inc.names", i.names.join(", "));

@@ -13,11 +13,11 @@
 
   function row(i) {
     var link = C.el("a", { href: "/console/incidents/" + i.id, text: i.title });
-    var status = C.t("c.inc.status." + i.status) + (i.statusNote ? " — " + i.statusNote : "") + (i.published ? " · " + C.t("c.inc.isPublished") : "");
+    var status = C.t("incident.status." + i.status) + (i.statusNote ? " — " + i.statusNote : "") + (i.published ? " · " + C.t("c.inc.isPublished") : "");
     return C.el("tr", { "data-id": i.id }, [
       C.el("th", { scope: "row" }, [link]),
       C.el("td", { text: when(i.occurredAt) }),
-      C.el("td", { text: C.t("c.inc.category." + i.category) }),
+      C.el("td", { text: C.t("incident.category." + i.category) }),
       C.el("td", { text: status }),
       C.el("td", { text: C.t("c.inc.peopleAffected") + ": " + i.peopleAffected + " · " + C.t("c.inc.injured") + ": " + i.injured
         + " · " + C.t("c.inc.deaths") + ": " + i.deaths }),
