@@ -141,7 +141,9 @@ public static class SessionCheck
                 await ctx.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
                 {
                     HttpContext = ctx,
-                    ProblemDetails = { Status = 403, Title = "Second factor required", Detail = "Your role needs a second factor: set up an authenticator app or a passkey first." },
+                    // "code" is for the console's script: the title is in the reader's language
+                    ProblemDetails = { Status = 403, Title = "Second factor required", Detail = "Your role needs a second factor: set up an authenticator app or a passkey first.",
+                        Extensions = { ["code"] = "second_factor_required" } },
                 });
                 return;
             }

@@ -79,7 +79,7 @@
       toLogin();
     }
     // A role that needs a second factor, none set up yet: the account page sets one up.
-    if (res.status === 403 && data && data.title === "Second factor required" && location.pathname !== "/console/account") {
+    if (res.status === 403 && data && data.code === "second_factor_required" && location.pathname !== "/console/account") {
       location.href = "/console/account";
     }
     var problem = data && typeof data === "object" ? data : {};
@@ -169,6 +169,15 @@
     showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
     activity: function (a) { return t("activity." + a); },
     state: function (s) { return t("c.state." + s); },
+    // A history note: the ones Whistle itself writes are said in the reader's language; a person's own words are
+    // shown as they wrote them, marked as not to be translated.
+    note: function (n) {
+      var m = /^alert cancelled: (all_clear|false_alarm)$/.exec(n);
+      if (m) return el("span", { text: t("c.history.cancelled." + m[1]) });
+      m = /^not verified within (\d+) minutes$/.exec(n);
+      if (m) return el("span", { text: t("c.history.expired").replace("{minutes}", m[1]) });
+      return el("q", { translate: "no", text: n });
+    },
     save: function (tokens, r) { keep(tokens); sessionStorage.setItem(ROLES, JSON.stringify(r)); },
     keep: keep, forget: forget,
   };

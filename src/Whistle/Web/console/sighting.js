@@ -45,7 +45,8 @@
     res.data.history.forEach(function (h) {
       history.appendChild(C.el("li", {}, [
         C.el("time", { datetime: h.at, text: C.time(h.at) }), " ",
-        C.state(h.from) + " → " + C.state(h.to) + " · " + h.actor + (h.note ? " · “" + h.note + "”" : ""),
+        C.state(h.from) + " → " + C.state(h.to) + " · ", C.el("span", { translate: "no", text: h.actor }),
+        h.note ? " · " : "", h.note ? C.note(h.note) : "",
       ]));
     });
     if (C.canDispatch()) roster(res.data.assignments);
