@@ -28,6 +28,9 @@
 
   function composer() {
     var sighting = current();
+    // the map's zoom buttons speak the page's language (words from the layout)
+    L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
+    L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
     map = L.map("alert-map").setView([sighting.lat || 44.9778, sighting.lon || -93.265], 13);
     var at = [sighting.lat || 44.9778, sighting.lon || -93.265];
     circle = L.circle(at, { radius: +radius.value, color: "#8a1c0b", interactive: false }).addTo(map);
