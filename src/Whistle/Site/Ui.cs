@@ -53,7 +53,7 @@ public static partial class Ui
     public static Dictionary<string, string> ConsoleTextsFor(string lang) =>
         Texts["en"].Keys.Where(k => ConsolePrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToDictionary(k => k, k => T(lang, k));
 
-    private static readonly string[] ConsolePrefixes = ["c.", "activity.", "incident."];
+    private static readonly string[] ConsolePrefixes = ["c.", "activity.", "agency.", "incident.", "report.agents", "report.vehicles"];
 
     /// <summary>Every key and its English words (for tests and tools).</summary>
     internal static IReadOnlyDictionary<string, string> English => Texts["en"];

@@ -93,8 +93,8 @@
     box.textContent = "";
     if (!res.ok) { box.appendChild(C.el("li", { className: "form-error", text: res.problem.detail || C.t("c.error.generic") })); return; }
     res.data.reports.forEach(function (r) {
-      var facts = [C.time(r.observedAt), r.placeText, r.agents != null ? "agents: " + r.agents : null,
-        r.vehicles != null ? "vehicles: " + r.vehicles : null, r.text].filter(Boolean).join(" · ");
+      var facts = [C.time(r.observedAt), r.placeText, r.agents != null ? C.t("report.agents") + ": " + r.agents : null,
+        r.vehicles != null ? C.t("report.vehicles") + ": " + r.vehicles : null, r.text].filter(Boolean).join(" · ");
       box.appendChild(C.el("li", { text: facts }));
     });
   }

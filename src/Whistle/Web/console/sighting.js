@@ -30,13 +30,13 @@
     var reports = document.getElementById("reports");
     reports.textContent = "";
     res.data.reports.forEach(function (r) {
-      var facts = [C.activity(r.activity), r.placeText, r.agents != null ? "agents: " + r.agents : null,
-        r.vehicles != null ? "vehicles: " + r.vehicles : null, r.agency !== "unknown" ? r.agency : null,
+      var facts = [C.activity(r.activity), r.placeText, r.agents != null ? C.t("report.agents") + ": " + r.agents : null,
+        r.vehicles != null ? C.t("report.vehicles") + ": " + r.vehicles : null, r.agency && r.agency !== "unknown" ? C.t("agency." + r.agency) : null,
         r.equipment, r.channel].filter(Boolean).join(" · ");
       reports.appendChild(C.el("li", { className: "card" }, [
         C.el("span", { className: "meta", text: C.time(r.observedAt) }),
         C.el("p", { text: facts }),
-        r.text ? C.el("p", { text: r.text }) : null,
+        r.text ? C.el("p", { text: r.text, translate: "no" }) : null,
         r.contact ? C.el("p", { text: "☎ " + r.contact }) : null,
       ]));
     });
