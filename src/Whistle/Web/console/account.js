@@ -7,9 +7,7 @@
 
   function fail(res) { C.showProblem(document.body, res.problem || { detail: C.t("c.error.generic") }, error); }
 
-  function when(iso) {
-    return new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" });
-  }
+  function when(iso) { return C.when(iso); }
 
   async function load() {
     var state = await C.api("GET", "/api/v1/auth/second-factor");

@@ -138,7 +138,7 @@
     messages.textContent = "";
     Object.keys(p.messages).forEach(function (lang) {
       var size = p.sms[lang];
-      messages.appendChild(C.el("li", { "data-lang": lang }, [
+      messages.appendChild(C.el("li", { "data-lang": lang, lang: lang }, [
         C.el("p", { lang: lang, text: p.messages[lang] }),
         C.el("span", { className: "meta", text: lang + " · " + C.t("c.segments") + ": " + size.segments + " (" + size.encoding + ", " + size.units + ")" }),
       ]));

@@ -144,8 +144,17 @@
     return e;
   }
 
+  // Times in the page's language; a 24-hour clock outside English (the browser has no Hmong data and would
+  // fall back to English "PM").
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    var lang = document.documentElement.lang;
+    return new Date(iso).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hourCycle: lang === "en" ? undefined : "h23" });
+  }
+  function when(iso) {
+    if (!iso) return "—";
+    var lang = document.documentElement.lang;
+    return new Date(iso).toLocaleString(lang, lang === "en" ? undefined
+      : { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   }
 
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).
@@ -166,7 +175,7 @@
 
   window.WhistleConsole = {
     t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
-    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
+    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when,
     activity: function (a) { return t("activity." + a); },
     state: function (s) { return t("c.state." + s); },
     // A history note: the ones Whistle itself writes are said in the reader's language; a person's own words are

@@ -13,7 +13,7 @@
   var file = null, custody = [], newestFirst = false;
 
   function $(x) { return document.getElementById(x); }
-  function when(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "—"; }
+  function when(iso) { return C.when(iso); }
   function iso(local) { if (!local) return null; var d = new Date(local); return isNaN(d) ? local : d.toISOString(); }
   function val(form, name) { var e = form.elements.namedItem(name); return e ? e.value.trim() : ""; }
   function orNull(s) { return s === "" ? null : s; }

@@ -9,10 +9,10 @@
   var filter = document.getElementById("filter");
   var form = document.getElementById("create");
 
-  function when(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "—"; }
+  function when(iso) { return C.when(iso); }
 
   function row(i) {
-    var link = C.el("a", { href: "/console/incidents/" + i.id, text: i.title });
+    var link = C.el("a", { href: "/console/incidents/" + i.id, text: i.title, translate: "no" });
     var status = C.t("incident.status." + i.status) + (i.statusNote ? " — " + i.statusNote : "") + (i.published ? " · " + C.t("c.inc.isPublished") : "");
     return C.el("tr", { "data-id": i.id }, [
       C.el("th", { scope: "row" }, [link]),
