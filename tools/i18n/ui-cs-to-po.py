@@ -35,8 +35,8 @@ LANG_NAMES = {"en": "English", "es": "Spanish", "so": "Somali", "hmn": "Hmong"}
 
 FIELD = re.compile(
     r"(?P<indent>[ \t]*)(?:///[^\n]*\n[ \t]*)*(?:(?:private|public|internal)\s+)?static\s+readonly\s+"
-    r"Dictionary<string,\s*Dictionary<string,\s*string>>\s+(?P<name>\w+)\s*=\s*new\(\)\s*\{", re.S)
-LANG_BLOCK = re.compile(r'\["(?P<lang>[a-z]{2,3})"\]\s*=\s*new\(\)\s*\{')
+    r"Dictionary<string,\s*Dictionary<string,\s*string>>\s+(?P<name>\w+)\s*=\s*new\s*(?:Dictionary<string,\s*Dictionary<string,\s*string>>)?\(\)\s*\{", re.S)
+LANG_BLOCK = re.compile(r'\["(?P<lang>[a-z]{2,3})"\]\s*=\s*new\s*(?:Dictionary<string,\s*string>)?\(\)\s*\{')
 ENTRY = re.compile(r'\["(?P<key>[^"\\]+)"\]\s*=\s*"(?P<text>(?:[^"\\]|\\.)*)"\s*,?')
 
 
