@@ -338,7 +338,7 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await desk.GetByRole(AriaRole.Button, new() { Name = "Retract as false alarm" }).ClickAsync();
         await Expect(desk.Locator("#sent-status")).ToContainTextAsync("Retract as false alarm · Sent");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("false alarm");
-        await Expect(desk.Locator("#history")).ToContainTextAsync("alert cancelled: false_alarm");
+        await Expect(desk.Locator("#history")).ToContainTextAsync("alert cancelled: false alarm");
         // Retracting twice is refused with the API's reason, in the page.
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
         await Expect(desk.Locator("#sent-error")).ToContainTextAsync("already cancelled");
