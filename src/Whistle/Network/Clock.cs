@@ -46,24 +46,31 @@ public static class Clock
         return name ?? "UTC" + (offset < TimeSpan.Zero ? "-" : "+") + offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The time of day in the reader's language, with the zone: "8:55 AM CST", "8:55 a. m. CST".</summary>
-    public static string TimeOfDay(DateTimeOffset t, TimeZoneInfo zone, string lang)
-    {
-        var local = Local(t, zone);
-        return local.ToString("t", Culture(lang)) + " " + Abbreviation(t, zone);
-    }
+    /// <summary>
+    /// The time of day as the reader's language writes it, with the zone: "8:55 AM CST" in English, "14:55 CST" in the
+    /// others. Fixed patterns, not the culture's: ICU puts a narrow no-break space before "AM", which would turn a
+    /// whole SMS into UCS-2 and double its segments.
+    /// </summary>
+    public static string TimeOfDay(DateTimeOffset t, TimeZoneInfo zone, string lang) =>
+        Local(t, zone).ToString(lang == "en" ? "h:mm tt" : "HH:mm", CultureInfo.InvariantCulture) + " " + Abbreviation(t, zone);
 
     /// <summary>A date and time as precisely as it is known, in the reader's language; times carry the zone.</summary>
     public static string Format(DateTimeOffset t, TimePrecision precision, TimeZoneInfo zone, string lang)
     {
         var local = Local(t, zone);
         var c = Culture(lang);
+        var (day, month) = lang switch
+        {
+            "es" => ("d 'de' MMMM 'de' yyyy", "MMMM 'de' yyyy"),
+            "so" => ("d MMMM yyyy", "MMMM yyyy"),
+            _ => ("MMMM d, yyyy", "MMMM yyyy"),
+        };
         return precision switch
         {
-            TimePrecision.Month => local.ToString("Y", c),
-            TimePrecision.Day => local.ToString("D", c),
-            TimePrecision.Minute => local.ToString("D", c) + ", " + local.ToString("t", c) + " " + Abbreviation(t, zone),
-            _ => local.ToString("D", c) + ", " + local.ToString("T", c) + " " + Abbreviation(t, zone),
+            TimePrecision.Month => local.ToString(month, c),
+            TimePrecision.Day => local.ToString(day, c),
+            TimePrecision.Minute => local.ToString(day, c) + ", " + TimeOfDay(t, zone, lang),
+            _ => local.ToString(day, c) + ", " + local.ToString(lang == "en" ? "h:mm:ss tt" : "HH:mm:ss", CultureInfo.InvariantCulture) + " " + Abbreviation(t, zone),
         };
     }
 

@@ -8,6 +8,11 @@ public static partial class Ui
     {
         ["en"] = new()
         {
+            ["c.inc.precision"] = "Known to the",
+            ["c.inc.precision.minute"] = "Minute",
+            ["c.inc.precision.day"] = "Day only (no time of day)",
+            ["c.inc.precision.month"] = "Month only",
+            ["c.inc.precision.exact"] = "Second (exact)",
             ["sub.drills"] = "Also send me drills (test messages, clearly marked DRILL)",
             ["sub.drills.hint"] = "Drills test the network. Leave this unticked to get only real alerts.",
             ["c.drill.audience"] = "Who gets the drill",
@@ -21,6 +26,11 @@ public static partial class Ui
         },
         ["es"] = new()
         {
+            ["c.inc.precision"] = "Se conoce hasta el",
+            ["c.inc.precision.minute"] = "Minuto",
+            ["c.inc.precision.day"] = "Solo el día (sin hora)",
+            ["c.inc.precision.month"] = "Solo el mes",
+            ["c.inc.precision.exact"] = "Segundo (exacto)",
             ["sub.drills"] = "Envíenme también simulacros (mensajes de prueba, marcados claramente como SIMULACRO)",
             ["sub.drills.hint"] = "Los simulacros ponen a prueba la red. Deje esto sin marcar para recibir solo alertas reales.",
             ["c.drill.audience"] = "Quién recibe el simulacro",
@@ -34,6 +44,11 @@ public static partial class Ui
         },
         ["so"] = new()
         {
+            ["c.inc.precision"] = "Waxaa la yaqaan ilaa",
+            ["c.inc.precision.minute"] = "Daqiiqad",
+            ["c.inc.precision.day"] = "Maalinta oo kaliya (saacad la'aan)",
+            ["c.inc.precision.month"] = "Bisha oo kaliya",
+            ["c.inc.precision.exact"] = "Ilbiriqsi (sax ah)",
             ["sub.drills"] = "Sidoo kale ii soo dir tijaabooyinka (fariimo imtixaan ah, si cad loogu calaamadeeyay TIJAABO)",
             ["sub.drills.hint"] = "Tijaabooyinku waxay imtixaamaan shabakadda. Ha calaamadin si aad u hesho digniinaha dhabta ah oo kaliya.",
             ["c.drill.audience"] = "Cidda helaysa tijaabada",
@@ -47,6 +62,11 @@ public static partial class Ui
         },
         ["hmn"] = new()
         {
+            ["c.inc.precision"] = "Paub txog",
+            ["c.inc.precision.minute"] = "Feeb",
+            ["c.inc.precision.day"] = "Tsuas yog hnub (tsis paub sijhawm)",
+            ["c.inc.precision.month"] = "Tsuas yog lub hli",
+            ["c.inc.precision.exact"] = "Ob peb vib nas this (raug nkaus)",
             ["sub.drills"] = "Xa kev xyaum tuaj rau kuv thiab (cov lus sim, sau meej tias KEV XYAUM)",
             ["sub.drills.hint"] = "Kev xyaum yog sim lub network. Tsis txhob kos qhov no kom tau tsuas yog cov lus ceeb toom tiag.",
             ["c.drill.audience"] = "Leej twg tau txais kev xyaum",

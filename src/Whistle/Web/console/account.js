@@ -8,7 +8,7 @@
   function fail(res) { C.showProblem(document.body, res.problem || { detail: C.t("c.error.generic") }, error); }
 
   function when(iso) {
-    return new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" });
+    return WhistleConsole.when(iso, "minute");
   }
 
   async function load() {

@@ -144,8 +144,41 @@
     return e;
   }
 
+  // One clock (issue 12 §4): every time is shown in the network's zone (the page's <html data-tz>), never the
+  // browser's, in the page's language, with the zone's name ("8:55 AM CST") so a reader elsewhere cannot misread it.
+  function zone() { return document.documentElement.dataset.tz || "UTC"; }
+  function format(iso, options) {
+    var o = Object.assign({ timeZone: zone() }, options);
+    try { return new Intl.DateTimeFormat(document.documentElement.lang, o).format(new Date(iso)); }
+    catch (e) { return new Intl.DateTimeFormat("en", o).format(new Date(iso)); }
+  }
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    return format(iso, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+  }
+  // A "datetime-local" value ("2024-03-15T10:00") read as the network's wall clock, not the browser's: the UTC instant.
+  function fromZone(local) {
+    if (!local) return null;
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+    if (!m) return local;
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    var guess = wall;
+    for (var i = 0; i < 2; i++) {
+      var p = {};
+      new Intl.DateTimeFormat("en-US", { timeZone: zone(), hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(guess)).forEach(function (x) { p[x.type] = +x.value; });
+      var seen = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+      guess += wall - seen;
+    }
+    return new Date(guess).toISOString();
+  }
+  // A date and time no more precise than it is known: "day" → "March 15, 2024", "month" → "March 2024".
+  function when(iso, precision) {
+    if (!iso) return "\u2014";
+    if (precision === "month") return format(iso, { year: "numeric", month: "long" });
+    if (precision === "day") return format(iso, { year: "numeric", month: "long", day: "numeric" });
+    var o = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+    if (precision === "exact") o.second = "2-digit";
+    return format(iso, o);
   }
 
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).
@@ -166,7 +199,7 @@
 
   window.WhistleConsole = {
     t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
-    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time,
+    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when, zone: zone, fromZone: fromZone,
     activity: function (a) { return t("c.activity." + a); },
     state: function (s) { return t("c.state." + s); },
     save: function (tokens, r) { keep(tokens); sessionStorage.setItem(ROLES, JSON.stringify(r)); },

@@ -13,6 +13,12 @@
   var zones = L.geoJSON(null, { style: { color: "#0b4f8a", weight: 1, fillOpacity: 0.03 } }).addTo(map);
   var alerts = L.layerGroup().addTo(map);
   var lang = list.dataset.lang || "en";
+  // Times in the network's zone (<html data-tz>), not the visitor's, named ("12:58 PM CST"): issue 12 §4.
+  function clock(at) {
+    var o = { hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone: document.documentElement.dataset.tz || "UTC" };
+    try { return new Intl.DateTimeFormat(document.documentElement.lang, o).format(at); }
+    catch (e) { return new Intl.DateTimeFormat("en", o).format(at); }
+  }
 
   fetch("/site/zones.geojson").then(function (r) { return r.json(); }).then(function (geo) {
     zones.addData(geo);
@@ -52,7 +58,7 @@
       var when = document.createElement("span");
       when.className = "when";
       var at = new Date(retracted ? p.retractedAt : p.expiresAt);
-      var time = at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      var time = clock(at);
       when.textContent = retracted ? time : list.dataset.until + " " + time;
       li.appendChild(strong);
       li.appendChild(when);
@@ -94,7 +100,7 @@
       strong.textContent = text;
       var when = document.createElement("span");
       when.className = "when";
-      when.textContent = list.dataset.until + " " + new Date(p.expiresAt).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      when.textContent = list.dataset.until + " " + clock(new Date(p.expiresAt));
       li.appendChild(strong);
       li.appendChild(when);
       partnerList.appendChild(li);
