@@ -152,8 +152,15 @@
     try { return new Intl.DateTimeFormat(document.documentElement.lang, o).format(new Date(iso)); }
     catch (e) { return new Intl.DateTimeFormat("en", o).format(new Date(iso)); }
   }
+  // The zone's name as North Americans write it ("CST", "CDT"; elsewhere "GMT+9"), whatever the page's language:
+  // the same name the messages carry, so a reader compares like with like.
+  function zoneName(iso) {
+    var part = new Intl.DateTimeFormat("en-US", { timeZone: zone(), timeZoneName: "short" }).formatToParts(new Date(iso))
+      .filter(function (x) { return x.type === "timeZoneName"; })[0];
+    return part ? part.value : "";
+  }
   function time(iso) {
-    return format(iso, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    return format(iso, { hour: "numeric", minute: "2-digit" }) + " " + zoneName(iso);
   }
   // A "datetime-local" value ("2024-03-15T10:00") read as the network's wall clock, not the browser's: the UTC instant.
   function fromZone(local) {
@@ -176,9 +183,9 @@
     if (!iso) return "\u2014";
     if (precision === "month") return format(iso, { year: "numeric", month: "long" });
     if (precision === "day") return format(iso, { year: "numeric", month: "long", day: "numeric" });
-    var o = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+    var o = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
     if (precision === "exact") o.second = "2-digit";
-    return format(iso, o);
+    return format(iso, o) + " " + zoneName(iso);
   }
 
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).

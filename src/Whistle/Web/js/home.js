@@ -15,9 +15,14 @@
   var lang = list.dataset.lang || "en";
   // Times in the network's zone (<html data-tz>), not the visitor's, named ("12:58 PM CST"): issue 12 §4.
   function clock(at) {
-    var o = { hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone: document.documentElement.dataset.tz || "UTC" };
-    try { return new Intl.DateTimeFormat(document.documentElement.lang, o).format(at); }
-    catch (e) { return new Intl.DateTimeFormat("en", o).format(at); }
+    var tz = document.documentElement.dataset.tz || "UTC";
+    var o = { hour: "numeric", minute: "2-digit", timeZone: tz };
+    var name = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "short" }).formatToParts(at)
+      .filter(function (x) { return x.type === "timeZoneName"; })[0];
+    var time;
+    try { time = new Intl.DateTimeFormat(document.documentElement.lang, o).format(at); }
+    catch (e) { time = new Intl.DateTimeFormat("en", o).format(at); }
+    return time + (name ? " " + name.value : "");
   }
 
   fetch("/site/zones.geojson").then(function (r) { return r.json(); }).then(function (geo) {
