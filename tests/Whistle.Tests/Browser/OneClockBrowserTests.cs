@@ -128,7 +128,7 @@ public sealed class TimelinePrecisionPageTests(BrowserFixture browser) : IClassF
         await page.GetByLabel("E-mail address").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console");
+        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/console/incidents"); // a documenter's start page
         await page.GotoAsync($"/console/incidents/{demo}");
 
         var rows = page.Locator("#timeline tr[data-id]");
