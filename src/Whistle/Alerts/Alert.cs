@@ -19,6 +19,10 @@ public class Alert
     public Guid? ReferencesId { get; set; }
     public Guid? SightingId { get; set; }
     public bool Drill { get; set; }
+    /// <summary>A drill's audience: the test audience (staff and opted-in subscribers), or the public on an admin's recorded reason.</summary>
+    public AlertAudience Audience { get; set; }
+    /// <summary>Why an admin sent a drill to the general public (<see cref="SentBy"/> is who); null otherwise.</summary>
+    public string? AudienceReason { get; set; }
     public Activity Activity { get; set; }
     public string Place { get; set; } = "";
     public double? CircleLat { get; set; }

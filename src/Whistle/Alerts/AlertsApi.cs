@@ -42,7 +42,7 @@ public sealed record OverrideDto(string? Reason)
 
 public sealed record AlertRequest(
     Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity,
-    OverrideDto? Override = null) : IValidatable
+    OverrideDto? Override = null, AlertAudience? Audience = null, string? AudienceReason = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -55,6 +55,7 @@ public sealed record AlertRequest(
         p.Require(ExpiresInMinutes is null || (ExpiresInMinutes >= 5 && ExpiresInMinutes <= max), "expiresInMinutes", $"Between 5 and {max} minutes.");
         p.MaxLength(Place, 120, "place");
         Override?.Validate(p, "override");
+        p.MaxLength(AudienceReason, DrillAudience.MaxReason, "audienceReason");
     }
 }
 
@@ -81,15 +82,18 @@ public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
     int Recipients, DeliveryCounts Deliveries, AlertProgress Progress, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null, string Audience = "public", string? AudienceReason = null);
 
 /// <summary>A recorded "send anyway": what looked identifying, why it went out, and who sent it.</summary>
 public sealed record OverrideView(string Findings, string Reason, string By);
 
 /// <summary>What sending an alert to an area would take, before it is sent.</summary>
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
+/// <param name="Audience">"public", or "test" for a drill to the test audience: then <paramref name="StaffRecipients"/> staff and
+/// <paramref name="OptedInRecipients"/> subscribers in the area who opted into drills.</param>
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency,
+    string Audience = "public", int StaffRecipients = 0, int OptedInRecipients = 0);
 
 public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond);
 
@@ -114,6 +118,8 @@ public static class AlertsApi
         IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
     {
         if (OfficerCheck(req.Place, req.Override, out var overridden) is { } refused) return refused;
+        var audience = DrillAudience.Decide(req.Drill == true, req.Audience, DrillAudience.IsAdmin(user), Text.CleanLine(req.AudienceReason));
+        if (AudienceRefusal(audience) is { } notThem) return notThem;
         Sighting? sighting = null;
         if (req.SightingId is { } sid)
         {
@@ -124,6 +130,7 @@ public static class AlertsApi
         }
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
         (alert.OverrideFindings, alert.OverrideReason) = (overridden?.Findings, overridden?.Reason);
+        (alert.Audience, alert.AudienceReason) = (audience.Audience, audience.Reason);
         await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
     }
@@ -138,10 +145,13 @@ public static class AlertsApi
     {
         // The composer previews before sending: the warning comes here first, with the same words as on send.
         if (OfficerCheck(req.Place, req.Override, out _) is { } refused) return refused;
+        var audience = DrillAudience.Decide(req.Drill == true, req.Audience, DrillAudience.IsAdmin(user), Text.CleanLine(req.AudienceReason));
+        if (AudienceRefusal(audience) is { } notThem) return notThem;
         Sighting? sighting = null;
         if (req.SightingId is { } sid && (sighting = await db.Sightings.FindAsync([sid], ct)) is null) return TypedResults.NotFound();
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
-        var (recipients, messages) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        alert.Audience = audience.Audience;
+        var (recipients, messages, staffCount, optedIn) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         var estimates = rates.Estimate(recipients, messages);
         var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
             g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PerSecond(g.Key), 2)));
@@ -149,8 +159,16 @@ public static class AlertsApi
         int smsRecipients = channels.GetValueOrDefault("sms")?.Recipients ?? 0;
         var o = options.Value.Sms;
         decimal cost = smsRecipients * (sms.Count == 0 ? 1 : sms.Values.Max(s => s.Segments)) * o.CostPerSegment;
-        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency));
+        bool test = alert.Drill && alert.Audience == AlertAudience.Test;
+        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency,
+            Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length));
     }
+
+    /// <summary>A drill to the general public from someone who is not an admin (403), or without a reason (422).</summary>
+    private static ProblemHttpResult? AudienceRefusal(DrillAudience.Decision d) => d.Refused
+        ? TypedResults.Problem(statusCode: d.Status, title: d.Status == 403 ? "Not allowed to send a drill to the public" : "Check the audience",
+            detail: d.Refusal, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [d.Field!] = [d.Refusal!] } })
+        : null;
 
     private static Alert NewAlert(AlertRequest req, Sighting? sighting, ZoneCatalog catalog, DateTimeOffset now, WhistleOptions options, ClaimsPrincipal user)
     {
@@ -223,7 +241,8 @@ public static class AlertsApi
             Alert.ZoneIds(alert.Zones), alert.SentAt, alert.ExpiresAt,
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
             progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value)),
-            alert.OverrideReason is { } why ? new OverrideView(alert.OverrideFindings ?? "", why, alert.SentBy) : null));
+            alert.OverrideReason is { } why ? new OverrideView(alert.OverrideFindings ?? "", why, alert.SentBy) : null,
+            Names.Of(alert.Audience), alert.AudienceReason));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(

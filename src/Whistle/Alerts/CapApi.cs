@@ -72,7 +72,8 @@ public static class CapApi
         var baseUrl = Platform.PublicUrl.Base(o);
         var name = await Network.NetworkLookup.NameAsync(db, o.Network.Name, ct);
         var templates = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
-        return new CapContext(o.Cap.Sender ?? CapContext.DefaultSender(baseUrl), name, baseUrl, templates, zones.Current);
+        var zone = await Network.NetworkLookup.TimeZoneAsync(db, ct);
+        return new CapContext(o.Cap.Sender ?? CapContext.DefaultSender(baseUrl), name, baseUrl, templates, zones.Current, zone);
     }
 
     public static byte[] Bytes(XDocument doc)

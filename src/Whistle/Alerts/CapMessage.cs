@@ -11,7 +11,8 @@ namespace Whistle.Alerts;
 /// What every CAP message of a network shares: who sends it, under what name, where its pages are,
 /// the texts (event names and know-your-rights advice per language) and the zones' shapes.
 /// </summary>
-public sealed record CapContext(string Sender, string SenderName, string BaseUrl, TemplateSet Templates, ZoneCatalog Zones)
+/// <param name="Zone">The network's time zone: CAP's times carry its offset (issue 12 §4); null writes UTC.</param>
+public sealed record CapContext(string Sender, string SenderName, string BaseUrl, TemplateSet Templates, ZoneCatalog Zones, TimeZoneInfo? Zone = null)
 {
     /// <summary><c>whistle@host</c> of the base URL: CAP's sender must not hold spaces, commas or &lt; &amp;.</summary>
     public static string DefaultSender(string baseUrl) =>
@@ -45,15 +46,21 @@ public static class CapMessage
     /// <summary>Stable, globally unique, and free of the characters CAP forbids in an identifier.</summary>
     public static string Identifier(Guid alertId) => $"urn:uuid:{alertId:D}";
 
-    /// <summary>CAP's dateTime: whole seconds and a numeric offset, UTC written as "-00:00" (CAP forbids "Z").</summary>
-    public static string Time(DateTimeOffset t)
+    /// <summary>
+    /// CAP's dateTime: whole seconds and a numeric offset — the network's, so "2026-12-01T08:55:00-06:00" reads as the
+    /// alert's own clock — with a zero offset written "-00:00" (CAP forbids "Z"; the XSD pattern needs [+-]hh:mm).
+    /// </summary>
+    public static string Time(DateTimeOffset t, TimeZoneInfo? zone = null)
     {
-        var utc = t.ToUniversalTime();
-        return utc.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss", CultureInfo.InvariantCulture) + "-00:00";
+        var local = zone is null ? t.ToUniversalTime() : TimeZoneInfo.ConvertTime(t, zone);
+        var offset = local.Offset;
+        var sign = offset < TimeSpan.Zero || offset == TimeSpan.Zero ? "-" : "+";
+        return local.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss", CultureInfo.InvariantCulture) + sign
+            + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
     }
 
     /// <summary>The extended message identifier CAP's references list: sender,identifier,sent.</summary>
-    public static string Reference(Alert earlier, string sender) => $"{sender},{Identifier(earlier.Id)},{Time(earlier.SentAt)}";
+    public static string Reference(Alert earlier, string sender, TimeZoneInfo? zone = null) => $"{sender},{Identifier(earlier.Id)},{Time(earlier.SentAt, zone)}";
 
     public static string CapUrl(string baseUrl, Guid alertId) => $"{baseUrl.TrimEnd('/')}/api/v1/alerts/{alertId:D}.cap";
 
@@ -85,12 +92,12 @@ public static class CapMessage
         var alert = new XElement(Cap + "alert",
             new XElement(Cap + "identifier", Identifier(message.Id)),
             new XElement(Cap + "sender", context.Sender),
-            new XElement(Cap + "sent", Time(message.SentAt)),
+            new XElement(Cap + "sent", Time(message.SentAt, context.Zone)),
             new XElement(Cap + "status", message.Drill ? "Exercise" : "Actual"),
             new XElement(Cap + "msgType", message.Kind switch { AlertKind.Update => "Update", AlertKind.Cancel => "Cancel", _ => "Alert" }),
             new XElement(Cap + "scope", "Public"),
             notes.Count > 0 ? new XElement(Cap + "note", string.Join(" ", notes)) : null,
-            earlier.Count > 0 ? new XElement(Cap + "references", string.Join(" ", earlier.Select(e => Reference(e, context.Sender)))) : null,
+            earlier.Count > 0 ? new XElement(Cap + "references", string.Join(" ", earlier.Select(e => Reference(e, context.Sender, context.Zone)))) : null,
             new XElement(Cap + "incidents", Identifier(RootId(message))));
         foreach (var lang in Languages.All)
             alert.Add(Info(message, lang, context));
@@ -115,8 +122,8 @@ public static class CapMessage
             new XElement(Cap + "eventCode",
                 new XElement(Cap + "valueName", "whistle:activity"),
                 new XElement(Cap + "value", Names.Of(m.Activity))),
-            new XElement(Cap + "effective", Time(m.SentAt)),
-            new XElement(Cap + "expires", Time(ExpiresAt(m))),
+            new XElement(Cap + "effective", Time(m.SentAt, context.Zone)),
+            new XElement(Cap + "expires", Time(ExpiresAt(m), context.Zone)),
             new XElement(Cap + "senderName", context.SenderName),
             new XElement(Cap + "headline", Headline(text, place)),
             new XElement(Cap + "description", text),

@@ -18,12 +18,9 @@ public sealed class PublishAlert(
     /// <param name="messages">The text per language when it is not the templates' (a partner alert relayed in the partner's words).</param>
     public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct, Dictionary<string, string>? messages = null)
     {
-        var catalog = zones.Current;
-        var area = alert.Area;
         alert.Messages = messages ?? await RenderAsync(alert, observedAt, ct);
 
-        await index.CatchUpAsync(db, ct);
-        var recipients = index.Index.Resolve(area, new GeoPoint(alert.OriginLat, alert.OriginLon), catalog);
+        var (recipients, _, _) = await RecipientsAsync(alert, ct);
         alert.Recipients = recipients.Length;
         alert.Estimates = rates.Estimate(recipients, alert.Messages);
 
@@ -41,11 +38,30 @@ public sealed class PublishAlert(
     }
 
     /// <summary>Who the alert would reach, nearest first, and its text in each language; nothing is written.</summary>
-    public async Task<(Recipient[] Recipients, Dictionary<string, string> Messages)> PreviewAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
+    public async Task<(Recipient[] Recipients, Dictionary<string, string> Messages, int Staff, int OptedIn)> PreviewAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct)
     {
         var messages = await RenderAsync(alert, observedAt, ct);
+        var (recipients, staff, optedIn) = await RecipientsAsync(alert, ct);
+        return (recipients, messages, staff, optedIn);
+    }
+
+    /// <summary>
+    /// Everyone in the alert's area, nearest first; for a drill to the test audience only those of them who opted
+    /// into drills, and the staff who have a contact address (<see cref="DrillAudience.Select"/>).
+    /// </summary>
+    private async Task<(Recipient[] Recipients, int Staff, int OptedIn)> RecipientsAsync(Alert alert, CancellationToken ct)
+    {
         await index.CatchUpAsync(db, ct);
-        return (index.Index.Resolve(alert.Area, new GeoPoint(alert.OriginLat, alert.OriginLon), zones.Current), messages);
+        var inArea = index.Index.Resolve(alert.Area, new GeoPoint(alert.OriginLat, alert.OriginLon), zones.Current);
+        if (!alert.Drill || alert.Audience == AlertAudience.Public) return (inArea, 0, inArea.Length);
+        var optedIn = (await db.Subscribers.AsNoTracking()
+            .Where(s => s.Drills && s.State == SubscriberState.Confirmed).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        var contacts = await db.Users.AsNoTracking().Where(u => u.ContactSubscriberId != null).Select(u => u.ContactSubscriberId!.Value).ToListAsync(ct);
+        var staff = (await db.Subscribers.AsNoTracking()
+                .Where(s => contacts.Contains(s.Id) && s.State == SubscriberState.Confirmed).Select(s => new { s.Id, s.Channel }).ToListAsync(ct))
+            .OrderBy(s => s.Id).Select(s => (s.Id, s.Channel)).ToList();
+        var recipients = DrillAudience.Select(inArea, optedIn, staff, out int staffCount, out int subscribers);
+        return (recipients, staffCount, subscribers);
     }
 
     /// <summary>
@@ -63,6 +79,8 @@ public sealed class PublishAlert(
             ReferencesId = original.Id,
             SightingId = original.SightingId,
             Drill = original.Drill,
+            Audience = original.Audience,
+            AudienceReason = original.AudienceReason,
             Activity = original.Activity,
             Place = original.Place,
             CircleLat = original.CircleLat,

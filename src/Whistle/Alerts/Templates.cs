@@ -76,11 +76,8 @@ public sealed class TemplateSet(IReadOnlyDictionary<(string Language, string Key
         return result;
     }
 
-    public static string LocalTime(DateTimeOffset t, TimeZoneInfo zone, string lang)
-    {
-        var local = TimeZoneInfo.ConvertTime(t, zone);
-        return lang == "en" ? local.ToString("h:mm tt", CultureInfo.InvariantCulture) : local.ToString("HH:mm", CultureInfo.InvariantCulture);
-    }
+    /// <summary>A time in a message: the network's zone, the reader's language, named ("8:55 AM CST") — issue 12 §4.</summary>
+    public static string LocalTime(DateTimeOffset t, TimeZoneInfo zone, string lang) => Network.Clock.TimeOfDay(t, zone, lang);
 }
 
 /// <summary>

@@ -78,7 +78,9 @@ public static class DemoIncident
         };
         var entries = timeline.Select(t => new TimelineEntry
         {
-            IncidentId = incident.Id, At = day, Source = t.Source, Text = t.Text, Disputed = t.Disputed, AddedBy = Seeder, AddedAt = now,
+            // The article gives the day only: kept and shown as March 15, 2024, not "3/15/2024, 5:00:00 AM".
+            IncidentId = incident.Id, At = day, Precision = Network.TimePrecision.Day, Source = t.Source, Text = t.Text, Disputed = t.Disputed,
+            AddedBy = Seeder, AddedAt = now,
         }).ToList();
         db.Timeline.AddRange(entries);
 

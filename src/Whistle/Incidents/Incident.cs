@@ -1,3 +1,4 @@
+using Whistle.Network;
 using Whistle.Reports;
 
 namespace Whistle.Incidents;
@@ -45,6 +46,8 @@ public class TimelineEntry
     public long Id { get; set; }
     public Guid IncidentId { get; set; }
     public DateTimeOffset At { get; set; }
+    /// <summary>How precisely <see cref="At"/> is known: a source that gives only the day is stored and shown as that day.</summary>
+    public TimePrecision Precision { get; set; }
     /// <summary>Where this comes from: "witness 2", "bystander video E3", "DHS statement", "article".</summary>
     public string Source { get; set; } = "";
     public string Text { get; set; } = "";

@@ -30,7 +30,9 @@ public sealed record BundleEvidence(
     long Id, string Sha256, long Size, string MediaType, string FileName, string Path, string? Description, DateTimeOffset? CapturedAt,
     string? Device, string? LocationText, double? Lat, double? Lon, string? PublicSha256, string? PublicPath, string AddedBy, DateTimeOffset AddedAt);
 
-public sealed record BundleTimeline(long Id, DateTimeOffset At, string Source, string Text, bool Disputed, string AddedBy, DateTimeOffset AddedAt);
+/// <param name="Precision">How precisely At is known (exact, minute, day, month); Local is At as the network's calendar writes it at that precision ("2024-03-15").</param>
+public sealed record BundleTimeline(long Id, DateTimeOffset At, string Source, string Text, bool Disputed, string AddedBy, DateTimeOffset AddedAt,
+    Network.TimePrecision? Precision = null, string? Local = null);
 
 public sealed record BundleClaimEvidence(long EvidenceId, ClaimStance Stance, string? Note);
 
@@ -106,6 +108,7 @@ public static partial class IncidentBundle
         var now = time.GetUtcNow();
         var evidence = await db.Evidence.AsNoTracking().Where(e => e.IncidentId == id).OrderBy(e => e.Id).ToListAsync(ct);
         var timeline = await db.Timeline.AsNoTracking().Where(t => t.IncidentId == id).OrderBy(t => t.At).ThenBy(t => t.Id).ToListAsync(ct);
+        var zone = await Network.NetworkLookup.TimeZoneAsync(db, ct);
         var claims = await db.Claims.AsNoTracking().Include(c => c.Evidence).Where(c => c.IncidentId == id).OrderBy(c => c.Id).ToListAsync(ct);
         var witnesses = await db.Witnesses.AsNoTracking().Where(w => w.IncidentId == id).OrderBy(w => w.Id).ToListAsync(ct);
         var chain = await db.Custody.AsNoTracking().Where(c => c.IncidentId == id).OrderBy(c => c.Seq).ToListAsync(ct);
@@ -127,7 +130,8 @@ public static partial class IncidentBundle
             evidence.Select(e => new BundleEvidence(e.Id, e.Sha256, e.Size, e.MediaType, e.FileName, EvidencePath(e.Sha256, e.MediaType),
                 e.Description, e.CapturedAt, e.Device, e.LocationText, e.Lat, e.Lon, e.PublicSha256,
                 e.PublicSha256 is { } p ? EvidencePath(p, e.MediaType) : null, e.AddedBy, e.AddedAt)).ToList(),
-            timeline.Select(t => new BundleTimeline(t.Id, t.At, t.Source, t.Text, t.Disputed, t.AddedBy, t.AddedAt)).ToList(),
+            timeline.Select(t => new BundleTimeline(t.Id, t.At, t.Source, t.Text, t.Disputed, t.AddedBy, t.AddedAt,
+                t.Precision, Network.Clock.Iso(t.At, t.Precision, zone))).ToList(),
             claims.Select(c => new BundleClaim(c.Id, c.ClaimantName, c.ClaimantRole, c.Organisation, c.Text, c.SaidAt, c.Venue, c.SourceUrl,
                 c.Disputed, c.DisputeNote, c.AddedBy, c.AddedAt,
                 c.Evidence.OrderBy(x => x.EvidenceId).Select(x => new BundleClaimEvidence(x.EvidenceId, x.Stance, x.Note)).ToList())).ToList(),
@@ -468,7 +472,7 @@ public static partial class IncidentBundle
 
         db.Timeline.AddRange(m.Timeline.Select(t => new TimelineEntry
         {
-            IncidentId = i.Id, At = t.At, Source = t.Source, Text = t.Text, Disputed = t.Disputed, AddedBy = t.AddedBy, AddedAt = t.AddedAt,
+            IncidentId = i.Id, At = t.At, Precision = t.Precision ?? Network.TimePrecision.Exact, Source = t.Source, Text = t.Text, Disputed = t.Disputed, AddedBy = t.AddedBy, AddedAt = t.AddedAt,
         }));
         db.Claims.AddRange(m.Claims.Select(c => new Claim
         {

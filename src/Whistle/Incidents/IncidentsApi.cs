@@ -48,7 +48,9 @@ public sealed record IncidentRequest(
     private static string Short(string? s) => s is null ? "" : s.Length > 40 ? s[..40] + "…" : s;
 }
 
-public sealed record TimelineRequest(DateTimeOffset? At, string? Source, string? Text, bool? Disputed) : IValidatable
+/// <param name="Precision">How precisely the source knows the time: exact (the default), minute, day or month. A day is
+/// stored as the network's local midnight that starts it and shown as "March 15, 2024", never with a time of day.</param>
+public sealed record TimelineRequest(DateTimeOffset? At, string? Source, string? Text, bool? Disputed, Network.TimePrecision? Precision = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -157,9 +159,11 @@ public sealed record IncidentView(Guid Id, string Title, DateTimeOffset Occurred
     IncidentCategory Category, string[] Agencies, int PeopleAffected, int Injured, int Deaths, string[]? Names, bool HasNames, bool NamesConsent,
     IncidentStatus Status, string? StatusNote, bool Published, Guid? SightingId, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-public sealed record TimelineView(long Id, DateTimeOffset At, string Source, string Text, bool Disputed, string AddedBy, DateTimeOffset AddedAt)
+/// <param name="Precision">exact, minute, day or month: show <paramref name="At"/> no more precisely (in the network's zone).</param>
+public sealed record TimelineView(long Id, DateTimeOffset At, string Source, string Text, bool Disputed, string AddedBy, DateTimeOffset AddedAt,
+    string Precision = "exact")
 {
-    public static TimelineView Of(TimelineEntry t) => new(t.Id, t.At, t.Source, t.Text, t.Disputed, t.AddedBy, t.AddedAt);
+    public static TimelineView Of(TimelineEntry t) => new(t.Id, t.At, t.Source, t.Text, t.Disputed, t.AddedBy, t.AddedAt, Names.Of(t.Precision));
 }
 
 /// <summary>Name and contact are null for whoever may not read them; hasName / hasContact say whether any is kept.</summary>
@@ -459,9 +463,11 @@ public static class IncidentsApi
         await CustodialAsync<Results<Created<TimelineView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
+            var precision = req.Precision ?? Network.TimePrecision.Exact;
+            var zone = await Network.NetworkLookup.TimeZoneAsync(db, ct);
             var entry = new TimelineEntry
             {
-                IncidentId = id, At = StoredTime.Of(req.At!.Value), Source = req.Source!.Trim(), Text = req.Text!, Disputed = req.Disputed ?? false,
+                IncidentId = id, At = StoredTime.Of(Network.Clock.Truncate(req.At!.Value, precision, zone)), Precision = precision, Source = req.Source!.Trim(), Text = req.Text!, Disputed = req.Disputed ?? false,
                 AddedBy = Actor(user), AddedAt = StoredTime.Of(time.GetUtcNow()),
             };
             await InsertAsync(db, custody, entry, id, "timeline_added", Actor(user), "timeline", e => e.Id, IncidentRecords.Hash, ct);

@@ -29,6 +29,8 @@ public class Subscriber
     public double? CircleLon { get; set; }
     public double? CircleRadiusMeters { get; set; }
     public SubscriberState State { get; set; }
+    /// <summary>"Also send me drills": the subscriber is in the test audience of drills in their area.</summary>
+    public bool Drills { get; set; }
     public byte[]? CodeHash { get; set; }
     public DateTimeOffset? CodeExpiresAt { get; set; }
     public int CodeAttempts { get; set; }
@@ -56,10 +58,12 @@ public class Subscriber
 }
 
 /// <summary>What a subscriber wants: language and area (and a new channel secret, still encrypted). Kept as JSON until confirmed.</summary>
-public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters, string? SecretCipher = null)
+public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters, string? SecretCipher = null,
+    bool Drills = false)
 {
     public void ApplyTo(Subscriber s)
     {
+        s.Drills = Drills;
         if (SecretCipher is not null) s.SecretCipher = Convert.FromBase64String(SecretCipher);
         s.Language = Language;
         s.Zones = string.Join(',', Zones.Distinct().Order());

@@ -13,9 +13,10 @@ using Whistle.Privacy;
 namespace Whistle.Subscriptions;
 
 /// <param name="Keys">Web push only: the browser's PushSubscription keys (p256dh, auth), base64url.</param>
+/// <param name="Drills">"Also send me drills": the subscriber joins the test audience of drills in their area (default no).</param>
 /// <param name="Secret">Webhook only: the signing secret the receiver verifies with, "whsec_" + base64 of 24–64 random bytes (Standard Webhooks).</param>
 public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Address, string? Language, int[]? Zones, CircleDto? Circle,
-    PushKeys? Keys = null, string? Secret = null) : IValidatable
+    PushKeys? Keys = null, string? Secret = null, bool? Drills = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -190,7 +191,7 @@ public static class SubscriptionsApi
         byte[]? secretCipher = secret is null ? null : keys.Encrypt(secret, Purpose.SubscriberSecret);
         if (sub.State != SubscriberState.Confirmed) sub.SecretCipher = secretCipher;
         var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters,
-            secretCipher is null ? null : Convert.ToBase64String(secretCipher));
+            secretCipher is null ? null : Convert.ToBase64String(secretCipher), req.Drills == true);
         sub.Pending = JsonSerializer.Serialize(prefs);
         string? code = null;
         if (sendCode)

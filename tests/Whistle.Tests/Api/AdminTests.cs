@@ -181,7 +181,8 @@ public abstract class AdminTests<TApp>(TApp app) : IClassFixture<TApp> where TAp
         var dispatcher = await app.StaffAsync("dispatcher");
         await Seed.SubscribersAsync(app, 2, 44.95, -93.26, first: 7100);
         var all = app.Services.GetRequiredService<ZoneRegistry>().Current.All.Select(z => z.Id).ToArray();
-        var sent = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, zones = all, circle = new { lat = 44.97, lon = -93.26, radiusMeters = 30000 } });
+        // A drill to the general public (an admin's override): a drill to the test audience would reach staff contacts by design.
+        var sent = await admin.PostAsJsonAsync("/api/v1/alerts", new { drill = true, zones = all, circle = new { lat = 44.97, lon = -93.26, radiusMeters = 30000 }, audience = "public", audienceReason = "Test: area targeting never picks a staff contact" });
         Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
         var alertId = Guid.Parse((await sent.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
         await WhistleApp.DeliveredAsync(dispatcher, alertId);

@@ -101,7 +101,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
                 var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
                 http[node].DefaultRequestHeaders.Authorization = new("Bearer", token);
             }
-            var res = await http[0].PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 } });
+            var res = await http[0].PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 }, audience = "public", audienceReason = "Crash test: a drill to every demo subscriber" });
             var created = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
             Assert.Equal(Recipients, created["recipients"]!.GetValue<int>());
             var alertId = created["id"]!.GetValue<string>();

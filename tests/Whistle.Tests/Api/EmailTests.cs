@@ -32,7 +32,7 @@ public sealed class EmailTests
     /// <summary>Subscribes by e-mail and confirms with the code that arrives over SMTP.</summary>
     private static async Task<FakeMail> SubscribeAsync(HttpClient client, FakeSmtp smtp, string address, string language, object circle)
     {
-        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "email", address, language, circle });
+        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "email", address, language, circle, drills = true });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
         var mail = await NextAsync(smtp, address, m => Regex.IsMatch(m.Text ?? "", @"\b\d{6}\b"), $"the code for {address}");
         var code = Regex.Match(mail.Text!, @"\b\d{6}\b").Value;

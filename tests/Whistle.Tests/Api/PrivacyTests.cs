@@ -194,7 +194,7 @@ public sealed class RetentionTests
         Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
         Assert.True(limited.Headers.RetryAfter is not null);
         // Subscriptions have their own budget.
-        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "email", address = "rl@example.org", language = "en", zones = new[] { 3 } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "email", address = "rl@example.org", language = "en", zones = new[] { 3 }, drills = true })).StatusCode);
         var sightings = await WhistleApp.QueueAsync(await app.StaffAsync("dispatcher"));
         Assert.Equal(3, sightings.Count);
     }

@@ -11,9 +11,10 @@ public static class Seed
     /// <summary>
     /// <paramref name="count"/> subscribers in a ring around a point (each 200 m circle), the first one at the point;
     /// SMS numbers +1612555NNNN from <paramref name="first"/>, or e-mail addresses sNNNN@example.org.
+    /// They opt into drills unless <paramref name="drills"/> is false (tests send drills as alerts without a sighting).
     /// </summary>
     public static async Task<List<string>> SubscribersAsync(WhistleApp app, int count, double lat, double lon,
-        SubscriberChannel channel = SubscriberChannel.Sms, int first = 1000, string language = "en")
+        SubscriberChannel channel = SubscriberChannel.Sms, int first = 1000, string language = "en", bool drills = true)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
@@ -29,7 +30,7 @@ public static class Seed
             {
                 Channel = channel, AddressCipher = keys.Encrypt(address, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(channel, address)), Language = language,
-                CircleLat = lat, CircleLon = lon + i * 0.00000127, CircleRadiusMeters = 200, State = SubscriberState.Confirmed,
+                CircleLat = lat, CircleLon = lon + i * 0.00000127, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, Drills = drills,
                 CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
             });
         }

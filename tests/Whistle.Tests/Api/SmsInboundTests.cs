@@ -214,7 +214,10 @@ public abstract class SmsInboundTests<TApp>(TApp app) : IClassFixture<TApp> wher
 
     private async Task<Guid> DrillToPowderhornAsync(HttpClient dispatcher)
     {
-        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, zones = new[] { await app.ZoneIdAsync("Powderhorn Park") } });
+        // To the zone's public (an admin's recorded override): who gets it is what these tests check.
+        var admin = await app.StaffAsync("admin");
+        var res = await admin.PostAsJsonAsync("/api/v1/alerts", new { drill = true, zones = new[] { await app.ZoneIdAsync("Powderhorn Park") },
+            audience = "public", audienceReason = "Test: reaches the zone's subscribers" });
         Assert.Equal(HttpStatusCode.Created, res.StatusCode);
         var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
         await WhistleApp.DeliveredAsync(dispatcher, id);

@@ -27,7 +27,7 @@ public sealed class SmsTests
             () => Task.FromResult(twilio.Received.Where(m => m.To == to).Skip(nth - 1).FirstOrDefault()), m => m is not null, $"an SMS to {to}"))!;
         async Task Subscribe(string number, string language)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "sms", address = number, language, circle = here })).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "sms", address = number, language, circle = here, drills = true })).StatusCode);
             var code = Regex.Match((await Next(number)).Body, @"\b\d{6}\b").Value;
             Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/subscriptions/confirm", new { address = number, code })).StatusCode);
         }
@@ -82,7 +82,7 @@ public sealed class SmsTests
             {
                 Channel = SubscriberChannel.Sms, AddressCipher = keys.Encrypt(number, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, number)), Language = "en",
-                CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed,
+                CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, Drills = true,
                 CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
             });
         }

@@ -18,8 +18,10 @@ public sealed class StartupTests
         Assert.Contains(features, f => f!["properties"]!["name"]!.GetValue<string>() == "Powderhorn Park");
         Assert.All(features, f => Assert.True(f!["properties"]!["id"]!.GetValue<int>() > 0));
 
-        var dispatcher = await app.StaffAsync("dispatcher");
-        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 } });
+        // The synthetic subscribers did not opt into drills: a city-wide drill to them all is an admin's recorded override.
+        var dispatcher = await app.StaffAsync("admin");
+        var res = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { drill = true, circle = new { lat = 44.98, lon = -93.27, radiusMeters = 30_000 },
+            audience = "public", audienceReason = "Demo: a city-wide drill to the synthetic subscribers" });
         var created = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal(300, created["recipients"]!.GetValue<int>());
         var id = Guid.Parse(created["id"]!.GetValue<string>());

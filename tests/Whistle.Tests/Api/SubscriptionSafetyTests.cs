@@ -24,7 +24,7 @@ public abstract class SubscriptionSafetyTests<TApp>(TApp app, ITestOutputHelper 
     private Db Db => app is PostgresApp ? Db.Postgres : Db.Sqlite;
 
     private static Task<HttpResponseMessage> SubscribeRaw(HttpClient client, string channel, string address, string language = "en") =>
-        client.PostAsJsonAsync("/api/v1/subscriptions", new { channel, address, language, circle = Here });
+        client.PostAsJsonAsync("/api/v1/subscriptions", new { channel, address, language, circle = Here, drills = true });
 
     private static async Task<T> InDbAsync<T>(WhistleApp a, Func<WhistleDb, KeyRing, Task<T>> read)
     {

@@ -51,7 +51,7 @@ public sealed class WebPushTests(WebPushApp fixture) : IClassFixture<WebPushApp>
     {
         var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new
         {
-            channel = "webpush", address = sub.Endpoint, language, circle, keys = new { p256dh = sub.P256dh, auth = sub.Auth },
+            channel = "webpush", address = sub.Endpoint, language, circle, keys = new { p256dh = sub.P256dh, auth = sub.Auth }, drills = true,
         });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
         var id = await app.SubscriberIdAsync("webpush", sub.Endpoint);

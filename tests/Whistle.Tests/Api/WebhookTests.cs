@@ -23,7 +23,7 @@ public sealed class WebhookTests
     private static async Task<(long Id, FakeWebhook Code)> SubscribeAsync(WhistleApp app, HttpClient client, FakeWebhookReceiver hooks, string path, string language, object circle)
     {
         var address = hooks.BaseUrl + path;
-        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "webhook", address, language, circle, secret = hooks.Secret });
+        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel = "webhook", address, language, circle, secret = hooks.Secret, drills = true });
         Assert.Equal(HttpStatusCode.Accepted, res.StatusCode);
         var id = await app.SubscriberIdAsync("webhook", address);
         var hook = await NextAsync(hooks, h => h.Path == path && Json(h)["type"]!.GetValue<string>() == "message", $"the code at {path}");

@@ -153,12 +153,12 @@ public abstract class WhistleApp : WebApplicationFactory<Program>
 
     /// <summary>
     /// Subscribes and confirms with the code that arrives through the channel; the subscriber's id, found by the
-    /// address's blind index (the API names no ids).
+    /// address's blind index (the API names no ids). Test subscribers opt into drills unless told not to (tests send drills).
     /// </summary>
     public async Task<long> SubscribeAsync(HttpClient client, string channel, string address, string language,
-        int[]? zones = null, object? circle = null, bool confirm = true)
+        int[]? zones = null, object? circle = null, bool confirm = true, bool drills = true)
     {
-        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel, address, language, zones, circle });
+        var res = await client.PostAsJsonAsync("/api/v1/subscriptions", new { channel, address, language, zones, circle, drills });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, res.StatusCode);
         var id = await SubscriberIdAsync(channel, address);
         if (!confirm) return id;

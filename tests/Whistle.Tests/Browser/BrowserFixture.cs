@@ -40,13 +40,14 @@ public class BrowserFixture : IAsyncLifetime
     public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
 
     /// <summary>A fresh browser context (its own storage); with a position, the page may read it ("use my location").</summary>
-    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null, string locale = "en-US", Geolocation? position = null)
+    /// <param name="timezoneId">The browser's own time zone (IANA), e.g. to show that pages use the network's zone, not the browser's.</param>
+    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null, string locale = "en-US", Geolocation? position = null, string? timezoneId = null)
     {
         var context = await Browser.NewContextAsync(new()
         {
             BaseURL = BaseUrl, ViewportSize = viewport ?? Desktop, Locale = locale,
             IsMobile = viewport == Phone, HasTouch = viewport == Phone,
-            Geolocation = position, Permissions = position is null ? null : ["geolocation"],
+            Geolocation = position, Permissions = position is null ? null : ["geolocation"], TimezoneId = timezoneId,
         });
         return await context.NewPageAsync();
     }

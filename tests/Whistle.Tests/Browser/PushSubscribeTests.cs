@@ -44,6 +44,7 @@ public sealed class PushSubscribeTests(BrowserFixture browser) : IClassFixture<B
         await page.GetByText("Este navegador", new() { Exact = true }).ClickAsync();
         await Expect(page.GetByLabel("Número de celular")).ToBeHiddenAsync(); // no address to type for this browser
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Powderhorn Park" }).CheckAsync();
+        await page.GetByLabel("Envíenme también simulacros", new() { Exact = false }).CheckAsync(); // the drill below is for those who chose drills
         await page.GetByRole(AriaRole.Button, new() { Name = "Envíenme un código" }).ClickAsync();
         await Expect(page.Locator("#confirm-title")).ToHaveTextAsync("Escriba su código");
         Assert.Equal(push.ExpectedApplicationServerKey, await page.EvaluateAsync<string>("() => window.__subscribedWith"));

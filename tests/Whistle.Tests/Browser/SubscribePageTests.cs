@@ -36,6 +36,8 @@ public sealed class SubscribePageTests(BrowserFixture browser) : IClassFixture<B
         await page.Locator("#map path.zone").Nth(10).DispatchEventAsync("click");
         Assert.Equal(2, await page.Locator("#zone-list input:checked").CountAsync());
         var zoneIds = await page.Locator("#zone-list input:checked").EvaluateAllAsync<int[]>("els => els.map(e => Number(e.value))");
+        // "Also send me drills": the drill below reaches only subscribers who chose it (issue 12 §3).
+        await page.GetByLabel("Envíenme también simulacros", new() { Exact = false }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Envíenme un código" }).ClickAsync();
         await Expect(page.Locator("#confirm-title")).ToHaveTextAsync("Escriba su código");
 

@@ -104,8 +104,8 @@ public class TemplateTests
         var alert = new Alert { Kind = AlertKind.Alert, Activity = Reports.Activity.HomeRaid, Place = "Powderhorn Park",
             ExpiresAt = new DateTimeOffset(2026, 11, 25, 22, 0, 0, TimeSpan.Zero) };
         var m = set.Render(alert, new DateTimeOffset(2026, 11, 25, 18, 5, 0, TimeSpan.Zero), Chicago);
-        Assert.Equal("VERIFIED: home raid near Powderhorn Park, 12:05 PM. Know your rights: do not open the door, stay silent, sign nothing. Until 4:00 PM.", m["en"]);
-        Assert.StartsWith("VERIFICADO: redada en vivienda cerca de Powderhorn Park, 12:05.", m["es"]);
+        Assert.Equal("VERIFIED: home raid near Powderhorn Park, 12:05 PM CST. Know your rights: do not open the door, stay silent, sign nothing. Until 4:00 PM CST.", m["en"]);
+        Assert.StartsWith("VERIFICADO: redada en vivienda cerca de Powderhorn Park, 12:05 CST.", m["es"]);
         Assert.StartsWith("LA XAQIIJIYAY: weerar guri", m["so"]);
         Assert.StartsWith("TAU TXHEEB XYUAS LAWM: tuaj ntes neeg hauv tsev ze Powderhorn Park", m["hmn"]);
         Assert.DoesNotContain(m.Values, t => t.Contains('{'));

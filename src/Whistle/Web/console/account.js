@@ -7,7 +7,9 @@
 
   function fail(res) { C.showProblem(document.body, res.problem || { detail: C.t("c.error.generic") }, error); }
 
-  function when(iso) { return C.when(iso); }
+  function when(iso) {
+    return WhistleConsole.when(iso, "minute");
+  }
 
   async function load() {
     var state = await C.api("GET", "/api/v1/auth/second-factor");

@@ -55,7 +55,10 @@
       if (useCircle.checked) { circle.addTo(map); centre.addTo(map); } else { map.removeLayer(circle); map.removeLayer(centre); }
       schedule();
     });
-    drill.addEventListener("change", schedule);
+    drill.addEventListener("change", function () { document.getElementById("drill-audience").hidden = !drill.checked; schedule(); });
+    form.addEventListener("change", function (e) { if (e.target.name === "audience") schedule(); });
+    var why = document.getElementById("audience-reason");
+    if (why) why.addEventListener("input", schedule);
     place.addEventListener("input", schedule);
     override.addEventListener("change", schedule);
     overrideReason.addEventListener("input", schedule);
@@ -79,6 +82,12 @@
   function request() {
     var body = { sightingId: id, drill: drill.checked, place: place.value.trim() || null };
     withOverride(body);
+    if (drill.checked) {
+      var chosen = form.querySelector("input[name=audience]:checked");
+      body.audience = chosen ? chosen.value : "test";
+      var why = document.getElementById("audience-reason");
+      if (body.audience === "public" && why) body.audienceReason = why.value.trim() || null;
+    }
     if (useCircle.checked) {
       var ll = centre.getLatLng();
       body.circle = { lat: ll.lat, lon: ll.lng, radiusMeters: +radius.value };
@@ -124,6 +133,9 @@
     C.clearProblem(form);
     var p = lastPreview = res.data;
     document.getElementById("recipients").textContent = p.recipients.toLocaleString();
+    var drillSummary = document.getElementById("drill-summary");
+    drillSummary.hidden = !drill.checked;
+    drillSummary.textContent = drill.checked ? audienceText(p) : "";
     var rows = document.getElementById("channels");
     rows.textContent = "";
     Object.keys(p.channels).forEach(function (ch) {
@@ -145,12 +157,19 @@
     });
   }
 
+  // "Drill — test audience: N staff, M subscribers who opted in", or "Drill — general public" (an admin's override).
+  function audienceText(p) {
+    if (p.audience !== "test") return C.t("c.drill.to.public");
+    return C.t("c.drill.to.test").replace("{staff}", p.staffRecipients.toLocaleString())
+      .replace("{subscribers}", p.optedInRecipients.toLocaleString());
+  }
+
   var dialog = document.getElementById("confirm");
   document.getElementById("send").addEventListener("click", async function () {
     await preview();
     if (!lastPreview) return;
     document.getElementById("confirm-summary").textContent =
-      (drill.checked ? C.t("c.drill") + " · " : "") + C.t("c.recipients") + ": " + lastPreview.recipients.toLocaleString();
+      (drill.checked ? audienceText(lastPreview) + " · " : "") + C.t("c.recipients") + ": " + lastPreview.recipients.toLocaleString();
     dialog.showModal();
   });
   document.getElementById("confirm-no").addEventListener("click", function () { dialog.close(); });

@@ -144,17 +144,53 @@
     return e;
   }
 
-  // Times in the page's language; a 24-hour clock outside English (the browser has no Hmong data and would
-  // fall back to English "PM").
-  function time(iso) {
+  // One clock (issue 12 §4): every time is shown in the network's zone (the page's <html data-tz>), never the
+  // browser's, in the page's language, with the zone's name ("8:55 AM CST") so a reader elsewhere cannot misread it.
+  function zone() { return document.documentElement.dataset.tz || "UTC"; }
+  // A 24-hour clock outside English; Hmong has no calendar data in browsers (they fall back to English month names and
+  // "PM"), so its dates are numeric.
+  function format(iso, options) {
     var lang = document.documentElement.lang;
-    return new Date(iso).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hourCycle: lang === "en" ? undefined : "h23" });
+    var o = Object.assign({ timeZone: zone() }, options);
+    if (lang !== "en" && o.hour) o.hourCycle = "h23";
+    if (lang === "hmn" && o.month) { o.month = "2-digit"; if (o.day) o.day = "2-digit"; }
+    try { return new Intl.DateTimeFormat(document.documentElement.lang, o).format(new Date(iso)); }
+    catch (e) { return new Intl.DateTimeFormat("en", o).format(new Date(iso)); }
   }
-  function when(iso) {
-    if (!iso) return "—";
-    var lang = document.documentElement.lang;
-    return new Date(iso).toLocaleString(lang, lang === "en" ? undefined
-      : { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  // The zone's name as North Americans write it ("CST", "CDT"; elsewhere "GMT+9"), whatever the page's language:
+  // the same name the messages carry, so a reader compares like with like.
+  function zoneName(iso) {
+    var part = new Intl.DateTimeFormat("en-US", { timeZone: zone(), timeZoneName: "short" }).formatToParts(new Date(iso))
+      .filter(function (x) { return x.type === "timeZoneName"; })[0];
+    return part ? part.value : "";
+  }
+  function time(iso) {
+    return format(iso, { hour: "numeric", minute: "2-digit" }) + " " + zoneName(iso);
+  }
+  // A "datetime-local" value ("2024-03-15T10:00") read as the network's wall clock, not the browser's: the UTC instant.
+  function fromZone(local) {
+    if (!local) return null;
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+    if (!m) return local;
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    var guess = wall;
+    for (var i = 0; i < 2; i++) {
+      var p = {};
+      new Intl.DateTimeFormat("en-US", { timeZone: zone(), hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(guess)).forEach(function (x) { p[x.type] = +x.value; });
+      var seen = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+      guess += wall - seen;
+    }
+    return new Date(guess).toISOString();
+  }
+  // A date and time no more precise than it is known: "day" → "March 15, 2024", "month" → "March 2024".
+  function when(iso, precision) {
+    if (!iso) return "\u2014";
+    if (precision === "month") return format(iso, { year: "numeric", month: "long" });
+    if (precision === "day") return format(iso, { year: "numeric", month: "long", day: "numeric" });
+    var o = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+    if (precision === "exact") o.second = "2-digit";
+    return format(iso, o) + " " + zoneName(iso);
   }
 
   // Links only an admin can use are shown to admins (the API refuses the rest anyway).
@@ -175,7 +211,7 @@
 
   window.WhistleConsole = {
     t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
-    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when,
+    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when, zone: zone, fromZone: fromZone,
     activity: function (a) { return t("activity." + a); },
     state: function (s) { return t("c.state." + s); },
     // A history note: the ones Whistle itself writes are said in the reader's language; a person's own words are

@@ -13,8 +13,8 @@
   var file = null, custody = [], newestFirst = false;
 
   function $(x) { return document.getElementById(x); }
-  function when(iso) { return C.when(iso); }
-  function iso(local) { if (!local) return null; var d = new Date(local); return isNaN(d) ? local : d.toISOString(); }
+  function when(iso, precision) { return WhistleConsole.when(iso, precision || "minute"); }
+  function iso(local) { return WhistleConsole.fromZone(local); } // the network's wall clock, not the browser's
   function val(form, name) { var e = form.elements.namedItem(name); return e ? e.value.trim() : ""; }
   function orNull(s) { return s === "" ? null : s; }
   function short(hash) { return hash ? hash.slice(0, 12) + "…" : "—"; }
@@ -67,13 +67,13 @@
       var disputed = C.el("td", { text: t.disputed ? C.t("c.inc.yes") : C.t("c.inc.no") });
       if (!t.disputed && documents) {
         var b = C.el("button", { type: "button", className: "secondary small", text: C.t("c.inc.markDisputed"),
-          "aria-label": C.t("c.inc.markDisputed") + ": " + t.source + ", " + when(t.at) });
+          "aria-label": C.t("c.inc.markDisputed") + ": " + t.source + ", " + when(t.at, t.precision) });
         b.addEventListener("click", function () { act(b, "POST", base + "/timeline/" + t.id + "/dispute"); });
         disputed.appendChild(document.createTextNode(" "));
         disputed.appendChild(b);
       }
       body.appendChild(C.el("tr", { "data-id": String(t.id), className: t.disputed ? "disputed" : "" }, [
-        C.el("th", { scope: "row", text: when(t.at) }),
+        C.el("th", { scope: "row", text: when(t.at, t.precision) }),
         C.el("td", { text: t.source }),
         C.el("td", { className: "long", text: t.text }),
         disputed,
@@ -257,7 +257,7 @@
   }
 
   on("add-timeline", function (f) {
-    return [base + "/timeline", { at: iso(val(f, "at")), source: orNull(val(f, "source")), text: orNull(val(f, "text")),
+    return [base + "/timeline", { at: WhistleConsole.fromZone(val(f, "at")), precision: val(f, "precision") || "minute", source: orNull(val(f, "source")), text: orNull(val(f, "text")),
       disputed: f.elements.namedItem("disputed").checked }];
   });
 

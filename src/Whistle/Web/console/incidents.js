@@ -9,7 +9,7 @@
   var filter = document.getElementById("filter");
   var form = document.getElementById("create");
 
-  function when(iso) { return C.when(iso); }
+  function when(iso, precision) { return WhistleConsole.when(iso, precision || "minute"); }
 
   function row(i) {
     var link = C.el("a", { href: "/console/incidents/" + i.id, text: i.title, translate: "no" });
@@ -44,10 +44,11 @@
   form.addEventListener("submit", async function (e) {
     e.preventDefault();
     C.clearProblem(form);
-    var occurred = f("occurredAt").value ? new Date(f("occurredAt").value) : null;
+    // Entered on the network's wall clock, whatever the browser's zone (issue 12 §4).
+    var occurred = f("occurredAt").value ? WhistleConsole.fromZone(f("occurredAt").value) : null;
     var req = {
       title: f("title").value.trim(),
-      occurredAt: occurred && !isNaN(occurred) ? occurred.toISOString() : null,
+      occurredAt: occurred,
       place: f("place").value.trim() || null,
       category: f("category").value,
       agencies: Array.prototype.map.call(form.querySelectorAll("input[name=agencies]:checked"), function (c) { return c.value; }),

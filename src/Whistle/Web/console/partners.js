@@ -8,7 +8,7 @@
   var list = document.getElementById("partner-alerts");
   var errorBox = document.getElementById("partners-error");
 
-  function when(iso) { return C.when(iso); }
+  function when(iso, precision) { return WhistleConsole.when(iso, precision || "minute"); }
 
   function feedRow(p) {
     return C.el("tr", { "data-partner": p.name }, [

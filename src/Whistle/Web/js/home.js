@@ -16,6 +16,17 @@
   var zones = L.geoJSON(null, { style: { color: "#0b4f8a", weight: 1, fillOpacity: 0.03 } }).addTo(map);
   var alerts = L.layerGroup().addTo(map);
   var lang = list.dataset.lang || "en";
+  // Times in the network's zone (<html data-tz>), not the visitor's, named ("12:58 PM CST"): issue 12 §4.
+  function clock(at) {
+    var tz = document.documentElement.dataset.tz || "UTC";
+    var o = { hour: "numeric", minute: "2-digit", timeZone: tz };
+    var name = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "short" }).formatToParts(at)
+      .filter(function (x) { return x.type === "timeZoneName"; })[0];
+    var time;
+    try { time = new Intl.DateTimeFormat(document.documentElement.lang, o).format(at); }
+    catch (e) { time = new Intl.DateTimeFormat("en", o).format(at); }
+    return time + (name ? " " + name.value : "");
+  }
 
   fetch("/site/zones.geojson").then(function (r) { return r.json(); }).then(function (geo) {
     zones.addData(geo);
@@ -55,7 +66,7 @@
       var when = document.createElement("span");
       when.className = "when";
       var at = new Date(retracted ? p.retractedAt : p.expiresAt);
-      var time = at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      var time = clock(at);
       when.textContent = retracted ? time : list.dataset.until + " " + time;
       li.appendChild(strong);
       li.appendChild(when);
@@ -97,7 +108,7 @@
       strong.textContent = text;
       var when = document.createElement("span");
       when.className = "when";
-      when.textContent = list.dataset.until + " " + new Date(p.expiresAt).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+      when.textContent = list.dataset.until + " " + clock(new Date(p.expiresAt));
       li.appendChild(strong);
       li.appendChild(when);
       partnerList.appendChild(li);

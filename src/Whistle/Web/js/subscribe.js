@@ -123,7 +123,8 @@
     e.preventDefault();
     clear(form);
     var channel = form.elements.channel.value || null;
-    var body = { channel: channel, language: form.elements.language.value, address: address.value.trim() || null };
+    var body = { channel: channel, language: form.elements.language.value, address: address.value.trim() || null,
+      drills: !!(form.elements.drills && form.elements.drills.checked) };
     if (mode() === "circle") {
       body.circle = centre ? { lat: centre.lat, lon: centre.lon, radiusMeters: Number(form.elements.radius.value) } : null;
     } else {

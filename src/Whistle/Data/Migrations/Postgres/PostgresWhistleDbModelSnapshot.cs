@@ -163,6 +163,12 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Audience")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AudienceReason")
+                        .HasColumnType("text");
+
                     b.Property<int?>("CancelReason")
                         .HasColumnType("integer");
 
@@ -1162,6 +1168,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Precision")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1528,6 +1537,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Drills")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Language")
                         .IsRequired()

@@ -154,6 +154,12 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Audience")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AudienceReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("CancelReason")
                         .HasColumnType("INTEGER");
 
@@ -1137,6 +1143,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Precision")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1496,6 +1505,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Drills")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Language")

@@ -1,0 +1,61 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class I12Drill : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "Precision",
+                table: "Timeline",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Drills",
+                table: "Subscribers",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Audience",
+                table: "Alerts",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AudienceReason",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Precision",
+                table: "Timeline");
+
+            migrationBuilder.DropColumn(
+                name: "Drills",
+                table: "Subscribers");
+
+            migrationBuilder.DropColumn(
+                name: "Audience",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "AudienceReason",
+                table: "Alerts");
+        }
+    }
+}
