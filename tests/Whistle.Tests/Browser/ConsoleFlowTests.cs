@@ -279,6 +279,8 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
 
         // All clear: to exactly who got it; the sighting is resolved.
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
+        await Expect(desk.Locator("#followup-question")).ToHaveTextAsync("Send an all clear to 1 people?");
+        await desk.Locator("#followup-confirm").GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(desk.Locator("#sent-status")).ToContainTextAsync("All clear · Sent (1)");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("resolved");
         await WhistleApp.EventuallyAsync(() => Task.FromResult(browser.App.Outbox().Count(l => l.Recipient == resident && l.AlertId is not null)),
