@@ -1,5 +1,6 @@
 using Whistle.Geo;
 using Whistle.Reports;
+using Whistle.Verification;
 
 namespace Whistle.Alerts;
 
@@ -79,3 +80,48 @@ public sealed record AlertArea(GeoCircle? Circle, int[] Zones)
         return new GeoPoint(list.Average(p => p.Lat), list.Average(p => p.Lon));
     }
 }
+
+/// <summary>
+/// When an alert may be sent, updated or cancelled — the rules that keep one sighting from becoming two alerts and a
+/// finished alert from being sent again. Each answer is null (go ahead) or the reason it may not, for a 409.
+/// </summary>
+public static class SendRules
+{
+    /// <summary>An alert still speaking for its sighting: an original, not cancelled, not expired.</summary>
+    public static bool IsLive(Alert a, DateTimeOffset now) => a.Kind == AlertKind.Alert && a.CancelledAt is null && now < a.ExpiresAt;
+
+    /// <summary>A new alert for a sighting: only a confirmed one (a drill may use any), and never beside a live one.</summary>
+    public static string? RefuseNew(SightingState? sighting, bool drill, Guid? live) =>
+        sighting is { } s && s != SightingState.Confirmed && !drill
+            ? $"The sighting is {Names.Of(s)}; only a confirmed sighting can be alerted. Verify it first, or send a drill."
+            : live is { } id
+                ? $"This sighting already has an active alert ({id}). Update that alert instead of sending a second one, or cancel it first."
+                : null;
+
+    /// <summary>An update: of a live original, while its sighting is still open.</summary>
+    public static string? RefuseUpdate(Alert original, SightingState? sighting, DateTimeOffset now) =>
+        original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; update the original alert."
+        : original.CancelledAt is { } at ? $"This alert was cancelled at {at:u}; there is nothing left to update."
+        : now >= original.ExpiresAt ? $"This alert expired at {original.ExpiresAt:u}; send a new alert if the sighting is still live."
+        : sighting is SightingState.Resolved or SightingState.FalseAlarm
+            ? $"The sighting is {Names.Of(sighting.Value)}; send an all clear or a retraction instead of an update."
+            : null;
+
+    /// <summary>
+    /// An all clear or retraction: of an original not yet cancelled. It stays allowed after the sighting was resolved
+    /// or the alert expired — it is the only way to tell the people who got the alert that it is over.
+    /// </summary>
+    public static string? RefuseCancel(Alert original) =>
+        original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; cancel the original alert."
+        : original.CancelledAt is { } at ? $"This alert was already cancelled at {at:u}; nothing more is sent."
+        : null;
+}
+
+/// <summary>Thrown inside the sending transaction when the sighting already has a live alert (see <see cref="SendRules"/>).</summary>
+public sealed class ActiveAlertException(Guid active) : Exception($"Sighting already has active alert {active}.")
+{
+    public Guid Active { get; } = active;
+}
+
+/// <summary>Thrown inside the cancelling transaction when another cancel of the same alert committed first.</summary>
+public sealed class AlreadyCancelledException() : Exception("Alert already cancelled.");

@@ -82,7 +82,8 @@ public sealed record AlertView(
     Guid Id, string Kind, string State, Guid? References, Guid? SightingId, bool Drill, Activity Activity, string Place,
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
     int Recipients, DeliveryCounts Deliveries, AlertProgress Progress, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null, string Audience = "public", string? AudienceReason = null);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null, string Audience = "public", string? AudienceReason = null,
+    int? Reached = null);
 
 /// <summary>A recorded "send anyway": what looked identifying, why it went out, and who sent it.</summary>
 public sealed record OverrideView(string Findings, string Reason, string By);
@@ -91,11 +92,15 @@ public sealed record OverrideView(string Findings, string Reason, string By);
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
 /// <param name="Audience">"public", or "test" for a drill to the test audience: then <paramref name="StaffRecipients"/> staff and
 /// <paramref name="OptedInRecipients"/> subscribers in the area who opted into drills.</param>
+/// <param name="Languages">Recipients per language, all channels together (each channel's own split is in its plan).</param>
+/// <param name="TypedConfirmationAbove">Above this many recipients the console asks for the count to be typed before sending.</param>
+/// <param name="ActiveAlertId">The sighting's live alert: sending another is refused (409); update that one instead.</param>
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
     Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency,
-    string Audience = "public", int StaffRecipients = 0, int OptedInRecipients = 0);
+    string Audience = "public", int StaffRecipients = 0, int OptedInRecipients = 0,
+    Dictionary<string, int>? Languages = null, int TypedConfirmationAbove = 0, Guid? ActiveAlertId = null);
 
-public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond);
+public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond, Dictionary<string, int>? Languages = null);
 
 public static class AlertsApi
 {
@@ -105,11 +110,12 @@ public static class AlertsApi
         group.MapGet("/active", ActiveAsync).AllowAnonymous();
 
         var staff = group.MapGroup("").RequireAuthorization(Policies.Dispatch);
-        staff.MapPost("/", CreateAsync);
+        // Sending, updating and cancelling honour Idempotency-Key: a retried or doubled POST gets the first answer.
+        staff.MapPost("/", CreateAsync).Idempotent();
         staff.MapPost("/preview", PreviewAsync);
         staff.MapGet("/{id:guid}", GetAsync);
-        staff.MapPost("/{id:guid}/update", UpdateAsync);
-        staff.MapPost("/{id:guid}/cancel", CancelAsync);
+        staff.MapPost("/{id:guid}/update", UpdateAsync).Idempotent();
+        staff.MapPost("/{id:guid}/cancel", CancelAsync).Idempotent();
         return group;
     }
 
@@ -125,15 +131,29 @@ public static class AlertsApi
         {
             sighting = await db.Sightings.FindAsync([sid], ct);
             if (sighting is null) return TypedResults.NotFound();
-            if (sighting.State != SightingState.Confirmed && req.Drill != true)
-                return Problem.Conflict($"The sighting is {Names.Of(sighting.State)}; only a confirmed sighting can be alerted. Verify it first, or send a drill.");
+            var live = await publish.LiveAlertAsync(sid, req.Drill == true, time.GetUtcNow(), ct);
+            if (SendRules.RefuseNew(sighting.State, req.Drill == true, live) is { } why) return Refused(why, live);
         }
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
         (alert.OverrideFindings, alert.OverrideReason) = (overridden?.Findings, overridden?.Reason);
         (alert.Audience, alert.AudienceReason) = (audience.Audience, audience.Reason);
-        await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        try
+        {
+            await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        }
+        catch (ActiveAlertException e)
+        {
+            // Another send for this sighting committed first (a second tab, a double click without a key).
+            db.Entry(alert).State = EntityState.Detached;
+            return Refused(SendRules.RefuseNew(null, false, e.Active)!, e.Active);
+        }
         return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
     }
+
+    /// <summary>A 409 saying why, naming the sighting's live alert when that is the reason.</summary>
+    private static ProblemHttpResult Refused(string why, Guid? live) =>
+        TypedResults.Problem(detail: why, statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current state",
+            extensions: live is { } id ? new Dictionary<string, object?> { ["activeAlertId"] = id } : null);
 
     /// <summary>
     /// Who an alert to this area would reach, per channel, and how long each channel would take at
@@ -153,15 +173,20 @@ public static class AlertsApi
         alert.Audience = audience.Audience;
         var (recipients, messages, staffCount, optedIn) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         var estimates = rates.Estimate(recipients, messages);
+        var languages = await publish.LanguagesAsync(recipients, ct);
         var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
-            g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PerSecond(g.Key), 2)));
+            g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PerSecond(g.Key), 2),
+                languages.GetValueOrDefault(g.Key) ?? []));
+        var totals = languages.Values.SelectMany(d => d).GroupBy(kv => kv.Key).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
+        var live = sighting is null ? null : await publish.LiveAlertAsync(sighting.Id, req.Drill == true, time.GetUtcNow(), ct);
         var sms = messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value));
         int smsRecipients = channels.GetValueOrDefault("sms")?.Recipients ?? 0;
         var o = options.Value.Sms;
         decimal cost = smsRecipients * (sms.Count == 0 ? 1 : sms.Values.Max(s => s.Segments)) * o.CostPerSegment;
         bool test = alert.Drill && alert.Audience == AlertAudience.Test;
         return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency,
-            Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length));
+            Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length,
+            totals, options.Value.Alerts.TypedConfirmationAbove, live));
     }
 
     /// <summary>A drill to the general public from someone who is not an admin (403), or without a reason (422).</summary>
@@ -230,10 +255,13 @@ public static class AlertsApi
 
     public sealed record AlertCreated(Guid Id, int Recipients);
 
-    private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(Guid id, WhistleDb db, DeliveryRates rates, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(
+        Guid id, WhistleDb db, PublishAlert publish, DeliveryRates rates, TimeProvider time, CancellationToken ct)
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
+        // Who an all clear or retraction would reach now: the count its confirmation names.
+        int? reached = alert.Kind == AlertKind.Alert && alert.CancelledAt is null ? await publish.ReachedAsync(alert, ct) : null;
         var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
@@ -242,7 +270,7 @@ public static class AlertsApi
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
             progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value)),
             alert.OverrideReason is { } why ? new OverrideView(alert.OverrideFindings ?? "", why, alert.SentBy) : null,
-            Names.Of(alert.Audience), alert.AudienceReason));
+            Names.Of(alert.Audience), alert.AudienceReason, reached));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(
@@ -250,8 +278,8 @@ public static class AlertsApi
     {
         var original = await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct);
         if (original is null) return TypedResults.NotFound();
-        if (original.Kind != AlertKind.Alert || original.StateAt(time.GetUtcNow()) != "active")
-            return Problem.Conflict("Only an active alert can be updated.");
+        var sighting = original.SightingId is { } sid ? await db.Sightings.AsNoTracking().FirstOrDefaultAsync(x => x.Id == sid, ct) : null;
+        if (SendRules.RefuseUpdate(original, sighting?.State, time.GetUtcNow()) is { } why) return Problem.Conflict(why);
         if (OfficerCheck(req.Place, req.Override, out var overridden) is { } refused) return refused;
         if (Typed(req.Place) is { } place) original.Place = place;
         if (req.Activity is { } a) original.Activity = a;
@@ -265,10 +293,17 @@ public static class AlertsApi
     {
         var original = await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct);
         if (original is null) return TypedResults.NotFound();
-        if (original.Kind != AlertKind.Alert || original.CancelledAt is not null)
-            return Problem.Conflict("This alert is already cancelled, or is itself an update or a cancel.");
+        if (SendRules.RefuseCancel(original) is { } why) return Problem.Conflict(why);
         var actor = user.Identity?.Name ?? "";
-        var cancel = await publish.FollowUpAsync(original, AlertKind.Cancel, req.Reason, actor, ct);
+        Alert cancel;
+        try
+        {
+            cancel = await publish.FollowUpAsync(original, AlertKind.Cancel, req.Reason, actor, ct);
+        }
+        catch (AlreadyCancelledException)
+        {
+            return Problem.Conflict("This alert was already cancelled a moment ago; nothing more is sent.");
+        }
 
         // The sighting follows the alert: a false alarm is recorded as one, an all-clear resolves it.
         if (original.SightingId is { } sid && await db.Sightings.FindAsync([sid], ct) is { } sighting)

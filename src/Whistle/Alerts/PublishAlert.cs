@@ -28,6 +28,12 @@ public sealed class PublishAlert(
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             alert.Seq = await NextSeqAsync(ct);
+            // One live alert per sighting. The number is read first, then the check: a sender that read the number
+            // before another's commit takes the same number and is refused by the unique index (and comes round
+            // again, to find that alert here); one that read it after sees the other's alert. Both providers.
+            if (alert.Kind == AlertKind.Alert && alert.SightingId is { } sid
+                && await LiveAlertAsync(sid, alert.Drill, alert.SentAt, ct) is { } live)
+                throw new ActiveAlertException(live);
             db.Alerts.Add(alert);
             await db.SaveChangesAsync(ct);
             await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert, recipients, alert.SentAt, ct);
@@ -35,6 +41,40 @@ public sealed class PublishAlert(
         });
         signal.Poke();
         return alert;
+    }
+
+    /// <summary>The sighting's live alert (the drill's, for a drill), if it has one.</summary>
+    public Task<Guid?> LiveAlertAsync(Guid sightingId, bool drill, DateTimeOffset now, CancellationToken ct) =>
+        db.Alerts.AsNoTracking()
+            .Where(a => a.SightingId == sightingId && a.Kind == AlertKind.Alert && a.Drill == drill && a.CancelledAt == null && a.ExpiresAt > now)
+            .OrderBy(a => a.Seq).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+
+    /// <summary>How many of the recipients read each language, per channel (what the send dialog shows).</summary>
+    public async Task<Dictionary<SubscriberChannel, Dictionary<string, int>>> LanguagesAsync(Recipient[] recipients, CancellationToken ct)
+    {
+        var result = new Dictionary<SubscriberChannel, Dictionary<string, int>>();
+        foreach (var chunk in recipients.Select(r => r.SubscriberId).Chunk(5000))
+        {
+            var counts = await db.Subscribers.AsNoTracking().Where(x => chunk.Contains(x.Id))
+                .GroupBy(x => new { x.Channel, x.Language }).Select(g => new { g.Key.Channel, g.Key.Language, Count = g.Count() })
+                .ToListAsync(ct);
+            foreach (var c in counts)
+            {
+                var byLanguage = result.TryGetValue(c.Channel, out var d) ? d : result[c.Channel] = [];
+                byLanguage[c.Language] = byLanguage.GetValueOrDefault(c.Language) + c.Count;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>How many people an update or cancel of <paramref name="original"/> would reach now (see <see cref="FollowUpAsync"/>).</summary>
+    public Task<int> ReachedAsync(Alert original, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return db.Deliveries.AsNoTracking()
+            .Where(d => d.AlertSeq == original.Seq && (d.State == DeliveryState.Sent
+                || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
+            .Select(d => d.SubscriberId).Distinct().CountAsync(ct);
     }
 
     /// <summary>Who the alert would reach, nearest first, and its text in each language; nothing is written.</summary>
@@ -113,8 +153,11 @@ public sealed class PublishAlert(
                 .Select(id => new Recipient(id, 0, o.Channel))).ToList();
             if (kind == AlertKind.Cancel)
             {
+                // Claimed in the database, not only in memory: of two cancels at once, the second finds it taken.
+                if (await db.Alerts.Where(a => a.Id == original.Id && a.CancelledAt == null)
+                        .ExecuteUpdateAsync(u => u.SetProperty(a => a.CancelledAt, now), ct) == 0)
+                    throw new AlreadyCancelledException();
                 original.CancelledAt = now;
-                db.Alerts.Update(original);
                 // What has not gone out and is not in flight will not go out.
                 await db.Fanouts.Where(f => f.AlertId == original.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, f => f.Total), ct);
                 await db.Deliveries.Where(d => d.AlertSeq == original.Seq

@@ -47,6 +47,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<CodeTally> CodeTallies => Set<CodeTally>();
     public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
     public DbSet<StaffPasskey> Passkeys => Set<StaffPasskey>();
+    public DbSet<Platform.IdempotentRequest> IdempotentRequests => Set<Platform.IdempotentRequest>();
 
     public abstract bool IsPostgres { get; }
 
@@ -222,6 +223,15 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(p => p.ChainId);
         });
         b.Entity<Federation.FederationPartner>().HasKey(p => p.Name);
+        b.Entity<Platform.IdempotentRequest>(e =>
+        {
+            e.Property(r => r.UserId).HasMaxLength(450);
+            e.Property(r => r.Key).HasMaxLength(Platform.IdempotencyFilter.MaxKeyLength);
+            e.Property(r => r.Endpoint).HasMaxLength(200);
+            e.Property(r => r.Fingerprint).HasMaxLength(64);
+            e.HasIndex(r => new { r.UserId, r.Key, r.Endpoint }).IsUnique();
+            e.HasIndex(r => r.ExpiresAt);
+        });
     }
 }
 

@@ -66,6 +66,11 @@ public sealed class AlertOptions
 {
     public int DefaultExpiryMinutes { get; set; } = 240;
     public int MaxExpiryMinutes { get; set; } = 24 * 60;
+    /// <summary>
+    /// Above this many recipients the console asks the dispatcher to type the recipient count before "Send" enables
+    /// (Whistle:Alerts:TypedConfirmationAbove; 0 asks for every alert).
+    /// </summary>
+    public int TypedConfirmationAbove { get; set; } = 100;
 }
 
 public sealed class DeliveryOptions

@@ -62,7 +62,12 @@ public sealed record AssignmentView(long Id, string VerifierId, string? Verifier
 /// <summary>A sighting on a verifier's list, with their assignment (null for a dispatcher looking at one they were not sent to).</summary>
 public sealed record AssignedView(SightingSummary Sighting, AssignmentView? Assignment);
 
-public sealed record SightingDetail(SightingSummary Sighting, List<ReportView> Reports, List<TransitionView> History, List<AssignmentView> Assignments);
+/// <param name="Alerts">The alerts sent for this sighting (originals, oldest first), with their state now.</param>
+/// <param name="ActiveAlertId">The one still live (not cancelled, not expired, not a drill): update it rather than send another.</param>
+public sealed record SightingDetail(SightingSummary Sighting, List<ReportView> Reports, List<TransitionView> History, List<AssignmentView> Assignments,
+    List<SightingAlertView>? Alerts = null, Guid? ActiveAlertId = null);
+
+public sealed record SightingAlertView(Guid Id, string State, bool Drill, int Recipients, DateTimeOffset SentAt, DateTimeOffset ExpiresAt);
 
 public static class SightingsApi
 {
@@ -141,7 +146,7 @@ public static class SightingsApi
             x.SourceCount, x.Trusted);
 
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
-        Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, CancellationToken ct)
+        Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
     {
         // A sighting the caller may not see is not found (its existence is not told either).
         var s = await db.Sightings.AsNoTracking().VisibleTo(db, user).Include(x => x.Transitions).FirstOrDefaultAsync(x => x.Id == id, ct);
@@ -155,8 +160,13 @@ public static class SightingsApi
             .GroupJoin(db.Users, a => a.VerifierId, u => u.Id, (a, u) => new { a, u })
             .SelectMany(x => x.u.DefaultIfEmpty(), (x, u) => new { x.a, Email = u == null ? null : u.Email })
             .ToListAsync(ct);
+        var now = time.GetUtcNow();
+        var alerts = (await db.Alerts.AsNoTracking().Where(a => a.SightingId == id && a.Kind == Alerts.AlertKind.Alert)
+            .ToListAsync(ct)).OrderBy(a => a.Seq).ToList();
         return TypedResults.Ok(new SightingDetail(Summary(s), views, history,
-            assignments.OrderBy(x => x.a.SentAt).ThenBy(x => x.a.DistanceMeters).Select(x => AssignmentView.Of(x.a, x.Email)).ToList()));
+            assignments.OrderBy(x => x.a.SentAt).ThenBy(x => x.a.DistanceMeters).Select(x => AssignmentView.Of(x.a, x.Email)).ToList(),
+            alerts.Select(a => new SightingAlertView(a.Id, a.StateAt(now), a.Drill, a.Recipients, a.SentAt, a.ExpiresAt)).ToList(),
+            alerts.LastOrDefault(a => !a.Drill && Alerts.SendRules.IsLive(a, now))?.Id));
     }
 
     private static async Task<Results<Ok<DispatchResult>, NotFound, ProblemHttpResult>> DispatchAsync(

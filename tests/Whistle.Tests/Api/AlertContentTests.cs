@@ -102,8 +102,9 @@ public abstract class AlertContentTests<TApp>(TApp app) : IClassFixture<TApp> wh
         var sighting = await ConfirmedAsync(dispatcher, verifier, 44.9485, -93.2555, "behind the blue house, 2817 " + Hostile);
         var zoned = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, zones = new[] { MidtownPhillips } }));
         Assert.Equal("Midtown Phillips", (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{zoned}"))!["place"]!.GetValue<string>());
+        // A second real alert for the sighting would be refused (issue 12: update the live one); a drill goes beside it.
         var typed = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts",
-            new { sightingId = sighting, zones = new[] { MidtownPhillips }, place = "  Lake St & Bloomington\n" }));
+            new { sightingId = sighting, drill = true, zones = new[] { MidtownPhillips }, place = "  Lake St & Bloomington\n" }));
         var alert = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/alerts/{typed}"))!;
         Assert.Equal("Lake St & Bloomington", alert["place"]!.GetValue<string>());
         Assert.Null(alert["override"]);

@@ -279,6 +279,8 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
 
         // All clear: to exactly who got it; the sighting is resolved.
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
+        await Expect(desk.Locator("#followup-question")).ToHaveTextAsync("Send an all clear to 1 people?");
+        await desk.Locator("#followup-confirm").GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(desk.Locator("#sent-status")).ToContainTextAsync("All clear · Sent (1)");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("resolved");
         await WhistleApp.EventuallyAsync(() => Task.FromResult(browser.App.Outbox().Count(l => l.Recipient == resident && l.AlertId is not null)),
@@ -336,11 +338,17 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(home.Locator("#alerts")).Not.ToContainTextAsync("DRILL");
 
         await desk.GetByRole(AriaRole.Button, new() { Name = "Retract as false alarm" }).ClickAsync();
+        await Expect(desk.Locator("#followup-question")).ToContainTextAsync("Send a retraction (false alarm) to");
+        await desk.Locator("#followup-confirm").GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(desk.Locator("#sent-status")).ToContainTextAsync("Retract as false alarm · Sent");
         await Expect(desk.Locator("#s-state")).ToHaveTextAsync("false alarm");
         await Expect(desk.Locator("#history")).ToContainTextAsync("alert cancelled: false alarm");
-        // Retracting twice is refused with the API's reason, in the page.
+        // Retracting twice: the buttons are gone from the page (issue 12), and a stale page's second click is
+        // refused with the API's reason, in the page.
+        await Expect(desk.GetByRole(AriaRole.Button, new() { Name = "All clear" })).ToBeHiddenAsync();
+        await desk.EvaluateAsync("() => document.getElementById('all-clear').hidden = false");
         await desk.GetByRole(AriaRole.Button, new() { Name = "All clear" }).ClickAsync();
+        await desk.Locator("#followup-confirm").GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(desk.Locator("#sent-error")).ToContainTextAsync("already cancelled");
     }
 

@@ -12,6 +12,8 @@
       composer();
     },
     refresh: function () { preview(); },
+    // The sighting as the API has it now (GET /sightings/{id}): its live alert and state decide which actions remain.
+    sync: function (detail) { sync(detail); },
   };
 
   // ---- the composer ----
@@ -55,7 +57,7 @@
       if (useCircle.checked) { circle.addTo(map); centre.addTo(map); } else { map.removeLayer(circle); map.removeLayer(centre); }
       schedule();
     });
-    drill.addEventListener("change", function () { document.getElementById("drill-audience").hidden = !drill.checked; schedule(); });
+    drill.addEventListener("change", function () { document.getElementById("drill-audience").hidden = !drill.checked; actions(); schedule(); });
     form.addEventListener("change", function (e) { if (e.target.name === "audience") schedule(); });
     var why = document.getElementById("audience-reason");
     if (why) why.addEventListener("input", schedule);
@@ -63,7 +65,7 @@
     override.addEventListener("change", schedule);
     overrideReason.addEventListener("input", schedule);
     var previous = sessionStorage.getItem(ALERT_KEY);
-    if (previous) watch(previous);
+    if (previous && !alertId) watch(previous);
     preview();
   }
 
@@ -164,25 +166,105 @@
       .replace("{subscribers}", p.optedInRecipients.toLocaleString());
   }
 
+
+  // ---- sending: once, deliberately ----
+  // The dialog names the area, who gets it per channel and language, and the words; "Go back" has the focus; above
+  // the network's size the count must be typed before "Send now" enables. One Idempotency-Key per opened dialog,
+  // kept after a network failure so that pressing again repeats the same request (the server answers it once).
   var dialog = document.getElementById("confirm");
+  var yes = document.getElementById("confirm-yes");
+  var typed = document.getElementById("confirm-typed");
+  var typedBox = document.getElementById("confirm-typed-box");
+  var sendKey = null, needTyped = null;
+  function key() { return window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2); }
+  function fill(template, values) {
+    return Object.keys(values).reduce(function (t, k) { return t.split("{" + k + "}").join(values[k]); }, template);
+  }
+  function areaText(body) {
+    var parts = [];
+    if (body.circle) parts.push(fill(C.t("c.send.circle"), {
+      radius: Math.round(body.circle.radiusMeters).toLocaleString(), lat: body.circle.lat.toFixed(4), lon: body.circle.lon.toFixed(4) }));
+    var names = Object.values(picked);
+    if (names.length) parts.push(fill(C.t("c.send.zones"), { zones: names.join(", ") }));
+    return parts.join(" · ");
+  }
+  function summary(p, body) {
+    document.getElementById("confirm-summary").textContent =
+      (drill.checked ? audienceText(p) + " · " : "") + C.t("c.recipients") + ": " + p.recipients.toLocaleString();
+    document.getElementById("confirm-area").textContent = areaText(body);
+    var rows = document.getElementById("confirm-recipients");
+    rows.textContent = "";
+    Object.keys(p.channels).forEach(function (ch) {
+      var langs = p.channels[ch].languages || {};
+      Object.keys(langs).sort().forEach(function (lang) {
+        rows.appendChild(C.el("tr", { "data-channel": ch, "data-lang": lang }, [
+          C.el("th", { scope: "row", text: ch }), C.el("td", { text: lang }), C.el("td", { text: langs[lang].toLocaleString() }),
+        ]));
+      });
+    });
+    var list = document.getElementById("confirm-messages");
+    list.textContent = "";
+    Object.keys(p.messages).forEach(function (lang) {
+      list.appendChild(C.el("li", { "data-lang": lang }, [C.el("p", { lang: lang, text: p.messages[lang] }), C.el("span", { className: "meta", text: lang })]));
+    });
+    needTyped = p.recipients > p.typedConfirmationAbove ? String(p.recipients) : null;
+    typedBox.hidden = !needTyped;
+    typed.value = "";
+    if (needTyped) document.getElementById("confirm-typed-label").textContent = fill(C.t("c.send.typed"), { n: needTyped });
+    yes.disabled = !!needTyped;
+  }
+  typed.addEventListener("input", function () { yes.disabled = typed.value.replace(/[\s,.]/g, "") !== needTyped; });
   document.getElementById("send").addEventListener("click", async function () {
     await preview();
     if (!lastPreview) return;
-    document.getElementById("confirm-summary").textContent =
-      (drill.checked ? audienceText(lastPreview) + " · " : "") + C.t("c.recipients") + ": " + lastPreview.recipients.toLocaleString();
+    summary(lastPreview, request());
+    document.getElementById("confirm-error").textContent = "";
+    if (!sendKey) sendKey = key();
     dialog.showModal();
+    document.getElementById("confirm-no").focus();
   });
-  document.getElementById("confirm-no").addEventListener("click", function () { dialog.close(); });
-  document.getElementById("confirm-yes").addEventListener("click", async function () {
-    var yes = this;
+  document.getElementById("confirm-no").addEventListener("click", function () { sendKey = null; dialog.close(); });
+  yes.addEventListener("click", async function () {
+    if (needTyped && typed.value.replace(/[\s,.]/g, "") !== needTyped) return;
     yes.disabled = true;
-    var res = await C.api("POST", "/api/v1/alerts", request());
+    var res = await C.api("POST", "/api/v1/alerts", request(), false, { "Idempotency-Key": sendKey });
     yes.disabled = false;
+    if (res.status === 0) { C.showProblem(document, res.problem, document.getElementById("confirm-error")); return; } // same key on retry
+    sendKey = null;
     dialog.close();
-    if (!res.ok) { officerWarning(res.problem); C.showProblem(form, res.problem); return; }
+    if (!res.ok) {
+      officerWarning(res.problem);
+      C.showProblem(form, res.problem);
+      if (res.problem && res.problem.activeAlertId) { watch(res.problem.activeAlertId); await load(); }
+      return;
+    }
     sessionStorage.setItem(ALERT_KEY, res.data.id);
-    watch(res.data.id);
+    await watch(res.data.id);
+    await load();
   });
+
+  // Which actions still apply: "Send alert…" only while the sighting is confirmed (or for a drill) and has no live
+  // alert; update only for a live alert of an open sighting; all clear / retraction until the alert is cancelled.
+  var detail = null, watched = null;
+  function sync(d) {
+    detail = d;
+    if (d.activeAlertId && d.activeAlertId !== alertId) watch(d.activeAlertId);
+    actions();
+  }
+  function actions() {
+    var state = detail ? detail.sighting.state : null;
+    var closed = state === "resolved" || state === "false_alarm";
+    var live = detail && detail.activeAlertId;
+    var blocked = document.getElementById("send-blocked");
+    var hideSend = !!(live || closed) && !drill.checked;
+    document.getElementById("send").hidden = hideSend;
+    blocked.hidden = !hideSend;
+    blocked.textContent = hideSend ? C.t(live ? "c.send.active" : "c.send.closed") : "";
+    var cancelled = !watched || watched.state === "cancelled" || !!watched.cancelReason;
+    document.getElementById("update").hidden = cancelled || closed || !watched || watched.state !== "active";
+    document.getElementById("all-clear").hidden = cancelled;
+    document.getElementById("false-alarm").hidden = cancelled;
+  }
 
   // ---- progress ----
   var alertId = null, alertsHub = null;
@@ -215,27 +297,52 @@
     try { await alertsHub.invoke("Watch", aid); } catch (e) { }
     var res = await C.api("GET", "/api/v1/alerts/" + aid);
     if (res.ok) {
+      if (aid === alertId) { watched = res.data; actions(); }
       bars(res.data.progress);
       var status = document.getElementById("sent-status");
       if (res.data.cancelReason) status.textContent = C.t(res.data.cancelReason === "false_alarm" ? "c.falsealarm" : "c.allclear");
     } else C.showProblem(document, res.problem, document.getElementById("sent-error"));
   }
 
-  async function followUp(url, body, label) {
+  // Update, all clear, retraction: first a dialog naming how many people it reaches ("Cancel" focused), then once.
+  var followDialog = document.getElementById("followup-confirm");
+  var pending = null;
+  async function followUp(url, body, label, question) {
     var box = document.getElementById("sent-error");
     box.textContent = "";
-    var res = await C.api("POST", url, body);
-    if (!res.ok) { officerWarning(res.problem); C.showProblem(document, res.problem, box); return; }
-    document.getElementById("sent-status").textContent = label + " · " + C.t("c.sent") + " (" + res.data.recipients + ")";
-    await load();
+    var now = await C.api("GET", "/api/v1/alerts/" + alertId);
+    if (!now.ok) { C.showProblem(document, now.problem, box); return; }
+    watched = now.data;
+    actions();
+    var n = now.data.reached != null ? now.data.reached : now.data.recipients;
+    document.getElementById("followup-question").textContent = fill(C.t(question), { n: n.toLocaleString() });
+    pending = { url: url, body: body, label: label, key: key() };
+    followDialog.showModal();
+    document.getElementById("followup-no").focus();
   }
+  document.getElementById("followup-no").addEventListener("click", function () { pending = null; followDialog.close(); });
+  document.getElementById("followup-yes").addEventListener("click", async function () {
+    if (!pending) return;
+    var go = this, box = document.getElementById("sent-error");
+    go.disabled = true;
+    var res = await C.api("POST", pending.url, pending.body, false, { "Idempotency-Key": pending.key });
+    go.disabled = false;
+    if (res.status === 0) { C.showProblem(document, res.problem, box); return; } // the dialog stays; pressing again repeats the same key
+    var label = pending.label;
+    pending = null;
+    followDialog.close();
+    if (!res.ok) { officerWarning(res.problem); C.showProblem(document, res.problem, box); }
+    else document.getElementById("sent-status").textContent = label + " · " + C.t("c.sent") + " (" + res.data.recipients + ")";
+    if (alertId) await watch(alertId);
+    await load();
+  });
   document.getElementById("update").addEventListener("click", function () {
-    followUp("/api/v1/alerts/" + alertId + "/update", withOverride({ place: place.value.trim() || null }), C.t("c.update"));
+    followUp("/api/v1/alerts/" + alertId + "/update", withOverride({ place: place.value.trim() || null }), C.t("c.update"), "c.followup.update");
   });
   document.getElementById("all-clear").addEventListener("click", function () {
-    followUp("/api/v1/alerts/" + alertId + "/cancel", { reason: "all_clear" }, C.t("c.allclear"));
+    followUp("/api/v1/alerts/" + alertId + "/cancel", { reason: "all_clear" }, C.t("c.allclear"), "c.followup.allclear");
   });
   document.getElementById("false-alarm").addEventListener("click", function () {
-    followUp("/api/v1/alerts/" + alertId + "/cancel", { reason: "false_alarm" }, C.t("c.falsealarm"));
+    followUp("/api/v1/alerts/" + alertId + "/cancel", { reason: "false_alarm" }, C.t("c.falsealarm"), "c.followup.falsealarm");
   });
 })();

@@ -59,8 +59,9 @@
     return false;
   }
 
-  async function api(method, url, body, retried) {
-    var headers = { "Accept": "application/json" };
+  // extra: more request headers (e.g. Idempotency-Key), kept on the retry after a token refresh.
+  async function api(method, url, body, retried, extra) {
+    var headers = Object.assign({ "Accept": "application/json" }, extra || {});
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (url.indexOf("/auth/login") < 0 && await fresh()) headers["Authorization"] = "Bearer " + token();
     var res;
@@ -70,7 +71,7 @@
       return { ok: false, status: 0, problem: { detail: t("c.error.network") } };
     }
     // An expired access token: refresh once and try again.
-    if (res.status === 401 && !retried && url.indexOf("/auth/") < 0 && await refresh()) return api(method, url, body, true);
+    if (res.status === 401 && !retried && url.indexOf("/auth/") < 0 && await refresh()) return api(method, url, body, true, extra);
     var data = null, text = await res.text();
     if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
     if (res.ok) return { ok: true, status: res.status, data: data };

@@ -51,6 +51,7 @@
     });
     if (C.canDispatch()) roster(res.data.assignments);
     if (first && C.canDispatch()) window.WhistleComposer.start(id, function () { return sighting; }, load);
+    if (C.canDispatch()) window.WhistleComposer.sync(res.data);
   }
 
   // ---- the roster: every verifier, on duty and nearest first, with this sighting's assignment ----
