@@ -42,7 +42,7 @@ public sealed record OverrideDto(string? Reason)
 
 public sealed record AlertRequest(
     Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity,
-    OverrideDto? Override = null) : IValidatable
+    OverrideDto? Override = null, bool? OutsideAreaAcknowledged = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -88,8 +88,9 @@ public sealed record OverrideView(string Findings, string Reason, string By);
 
 /// <summary>What sending an alert to an area would take, before it is sent.</summary>
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
+/// <param name="AreaContainsSighting">Whether the area holds the sighting's position (null for a drill without a sighting).</param>
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency, bool? AreaContainsSighting = null);
 
 public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond);
 
@@ -121,8 +122,15 @@ public static class AlertsApi
             if (sighting is null) return TypedResults.NotFound();
             if (sighting.State != SightingState.Confirmed && req.Drill != true)
                 return Problem.Conflict($"The sighting is {Names.Of(sighting.State)}; only a confirmed sighting can be alerted. Verify it first, or send a drill.");
+            if (Placement.NotPlaced(sighting) is { } unplaced) return unplaced;
         }
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        if (sighting is not null && !Placement.Contains(alert.Area, sighting.Location!.Value, zones.Current))
+        {
+            if (req.OutsideAreaAcknowledged != true) return Placement.Outside();
+            // Sent anyway: the dispatcher's acknowledgement goes on the sighting's record, in the sending transaction.
+            db.SightingTransitions.Add(Placement.Acknowledged(sighting, alert.SentBy, alert.SentAt));
+        }
         (alert.OverrideFindings, alert.OverrideReason) = (overridden?.Findings, overridden?.Reason);
         await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
@@ -140,7 +148,9 @@ public static class AlertsApi
         if (OfficerCheck(req.Place, req.Override, out _) is { } refused) return refused;
         Sighting? sighting = null;
         if (req.SightingId is { } sid && (sighting = await db.Sightings.FindAsync([sid], ct)) is null) return TypedResults.NotFound();
+        if (sighting is not null && Placement.NotPlaced(sighting) is { } unplaced) return unplaced;
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        bool? contains = sighting is null ? null : Placement.Contains(alert.Area, sighting.Location!.Value, zones.Current);
         var (recipients, messages) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
         var estimates = rates.Estimate(recipients, messages);
         var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
@@ -149,7 +159,7 @@ public static class AlertsApi
         int smsRecipients = channels.GetValueOrDefault("sms")?.Recipients ?? 0;
         var o = options.Value.Sms;
         decimal cost = smsRecipients * (sms.Count == 0 ? 1 : sms.Values.Max(s => s.Segments)) * o.CostPerSegment;
-        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency));
+        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency, contains));
     }
 
     private static Alert NewAlert(AlertRequest req, Sighting? sighting, ZoneCatalog catalog, DateTimeOffset now, WhistleOptions options, ClaimsPrincipal user)

@@ -1281,6 +1281,34 @@ namespace Whistle.Data.Migrations.Postgres
                     b.ToTable("Zones");
                 });
 
+            modelBuilder.Entity("Whistle.Places.GazetteerFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("GeoJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("ImportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ImportedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Landmarks")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Streets")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GazetteerFiles");
+                });
+
             modelBuilder.Entity("Whistle.Reports.Report", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1623,6 +1651,13 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("PlaceText")
                         .HasColumnType("text");
+
+                    b.Property<string>("PlacedHow")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("PlacedZoneId")
+                        .HasColumnType("integer");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("integer");
