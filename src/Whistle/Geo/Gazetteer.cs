@@ -27,6 +27,9 @@ public sealed class Gazetteer
     public static readonly HashSet<string> Connectors =
         ["and", "&", "/", "at", "@", "y", "e", "con", "esquina", "iyo", "thiab", "nrog", "ntawm", "x", "+"];
 
+    /// <summary>Words before a place that say nothing about it ("corner of", "esquina de").</summary>
+    private static readonly HashSet<string> Fillers = ["corner", "of", "the", "esquina", "de", "la", "calles", "near", "cerca"];
+
     // Street types and directions, normalised to one spelling each; they may be left out when typing.
     private static readonly Dictionary<string, string> Types = new()
     {
@@ -75,6 +78,7 @@ public sealed class Gazetteer
     public List<PlaceCandidate> Lookup(string? query)
     {
         var tokens = Tokens(query);
+        while (tokens.Count > 0 && Fillers.Contains(tokens[0])) tokens.RemoveAt(0);
         if (tokens.Count == 0) return [];
         var found = new List<PlaceCandidate>();
 
@@ -91,9 +95,12 @@ public sealed class Gazetteer
         if (found.Count == 0)
         {
             string norm = string.Join(' ', tokens);
-            foreach (var z in _zones.All.Where(z => Normalise(z.Name) == norm).Concat(_zones.All.Where(z => Normalise(z.Name) != norm && Normalise(z.Name).Contains(norm, StringComparison.Ordinal))))
+            // Whole words: "cedar" finds "Cedar - Isles - Dean", "and" does not find "Holland".
+            static bool Words(string name, string words) => (" " + name + " ").Contains(" " + words + " ", StringComparison.Ordinal);
+            var zones = _zones.All.Select(z => (Zone: z, Norm: Normalise(z.Name))).ToList();
+            foreach (var (z, _) in zones.Where(z => z.Norm == norm).Concat(zones.Where(z => z.Norm != norm && Words(z.Norm, norm))))
                 found.Add(new PlaceCandidate("zone", z.Name, Math.Round(z.Label.Lat, 5), Math.Round(z.Label.Lon, 5), z.Id, z.Name));
-            foreach (var l in _landmarks.Where(l => l.Norm == norm || (norm.Length >= 3 && l.Norm.Contains(norm, StringComparison.Ordinal))))
+            foreach (var l in _landmarks.Where(l => Words(l.Norm, norm)))
                 found.Add(Candidate("place", l.Name, l.At));
             foreach (var s in Match(tokens))
                 found.Add(Candidate("street", s.Name, Middle(s)));
