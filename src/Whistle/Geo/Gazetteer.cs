@@ -236,7 +236,7 @@ public sealed class Gazetteer
                 if (f.ValueKind != JsonValueKind.Object || !f.TryGetProperty("geometry", out var g) || g.ValueKind != JsonValueKind.Object
                     || !f.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object)
                 { skipped++; continue; }
-                string? name = props.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? Text.CleanLine(n.GetString())?.Trim() : null;
+                string? name = props.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? CleanName(n.GetString()) : null;
                 if (string.IsNullOrEmpty(name) || name.Length > 120 || Tokens(name).Count == 0) { skipped++; continue; }
                 if (!g.TryGetProperty("type", out var gt) || gt.ValueKind != JsonValueKind.String || !g.TryGetProperty("coordinates", out var coords))
                 { skipped++; continue; }
@@ -275,6 +275,10 @@ public sealed class Gazetteer
         catch (JsonException) { return ([], 0, "This is not valid JSON."); }
         return entries.Count == 0 ? ([], skipped, "No named streets or places in the file.") : (entries, skipped, null);
     }
+
+    /// <summary>The house sanitizer, then no format characters either: a bidi override would make a label read as another.</summary>
+    private static string? CleanName(string? s) =>
+        Text.CleanLine(s) is { } t ? new string(t.Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format).ToArray()).Trim() : null;
 
     private static LineString? Line(JsonElement coords, GeometryFactory factory)
     {
