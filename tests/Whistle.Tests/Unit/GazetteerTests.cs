@@ -172,7 +172,7 @@ public class GazetteerTests
         Assert.DoesNotContain('\u0007', elm.Name);
         Assert.DoesNotContain('\u202e', elm.Name);
         Assert.Contains("<b>x</b>", elm.Name); // kept as text: pages render it with textContent
-        Assert.Contains("at most 1", Gazetteer.Parse(json, maxFeatures: 1).Error);
+        Assert.Contains("At most 1", Gazetteer.Parse(json, maxFeatures: 1).Error);
         Assert.Contains("coordinates", Gazetteer.Parse(json, maxVertices: 1).Error);
         // What is stored reads back the same.
         Assert.Equal(elm.Name, Gazetteer.Parse(Gazetteer.ToGeoJson(entries)).Entries.Single().Name);
