@@ -32,6 +32,7 @@
   // No position, no alert: never a default centre. The placement control (placement.js) places it first.
   function unplaced() {
     form.hidden = true;
+    form.style.display = "none"; // .stack sets display, which beats [hidden]
     document.getElementById("send").disabled = true;
     document.getElementById("alert-unplaced").hidden = false;
   }
