@@ -57,7 +57,7 @@ public sealed class PlacementBrowserTests(BrowserFixture browser) : IClassFixtur
         await desk.GetByLabel("Street, intersection, neighbourhood or landmark").FillAsync("Cedar Ave iyo Riverside");
         await desk.GetByRole(AriaRole.Button, new() { Name = "Look up" }).ClickAsync();
         var candidate = desk.Locator("#place-candidates li").First;
-        await Expect(desk.Locator("#place-error")).ToBeEmptyAsync();
+        await Expect(desk.Locator("#placement-error")).ToBeEmptyAsync();
         await Expect(candidate).ToContainTextAsync("Cedar Ave S & Riverside Ave · intersection · Cedar Riverside", new() { Timeout = 20_000 });
         var previewed = await desk.RunAndWaitForRequestAsync(
             () => candidate.GetByRole(AriaRole.Button, new() { Name = "Place here" }).ClickAsync(),

@@ -11,7 +11,7 @@
   var box = document.getElementById("placement-box");
   var title = document.getElementById("placement-title");
   var status = document.getElementById("placement-status");
-  var errorBox = document.getElementById("place-error");
+  var errorBox = document.getElementById("placement-error");
   var query = document.getElementById("place-query");
   var list = document.getElementById("place-candidates");
   var none = document.getElementById("place-none");
