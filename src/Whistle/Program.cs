@@ -9,6 +9,7 @@ using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Incidents;
 using Whistle.Inbound;
+using Whistle.Places;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Registry;
@@ -61,6 +62,7 @@ api.MapIncidents();
 api.MapRetention();
 api.MapFederation();
 api.MapEvidence();
+api.MapPlaces();
 
 app.MapCap();
 app.MapTwilioHooks();

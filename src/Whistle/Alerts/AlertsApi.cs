@@ -42,7 +42,7 @@ public sealed record OverrideDto(string? Reason)
 
 public sealed record AlertRequest(
     Guid? SightingId, CircleDto? Circle, int[]? Zones, bool? Drill, int? ExpiresInMinutes, string? Place, Activity? Activity,
-    OverrideDto? Override = null, AlertAudience? Audience = null, string? AudienceReason = null) : IValidatable
+    OverrideDto? Override = null, AlertAudience? Audience = null, string? AudienceReason = null, bool? OutsideAreaAcknowledged = null) : IValidatable
 {
     public void Validate(Problems p, IServiceProvider services)
     {
@@ -92,13 +92,14 @@ public sealed record OverrideView(string Findings, string Reason, string By);
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
 /// <param name="Audience">"public", or "test" for a drill to the test audience: then <paramref name="StaffRecipients"/> staff and
 /// <paramref name="OptedInRecipients"/> subscribers in the area who opted into drills.</param>
+/// <param name="AreaContainsSighting">Whether the area holds the sighting's position (null for a drill without a sighting).</param>
 /// <param name="Languages">Recipients per language, all channels together (each channel's own split is in its plan).</param>
 /// <param name="TypedConfirmationAbove">Above this many recipients the console asks for the count to be typed before sending.</param>
 /// <param name="ActiveAlertId">The sighting's live alert: sending another is refused (409); update that one instead.</param>
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
     Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency,
     string Audience = "public", int StaffRecipients = 0, int OptedInRecipients = 0,
-    Dictionary<string, int>? Languages = null, int TypedConfirmationAbove = 0, Guid? ActiveAlertId = null);
+    Dictionary<string, int>? Languages = null, int TypedConfirmationAbove = 0, Guid? ActiveAlertId = null, bool? AreaContainsSighting = null);
 
 public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond, Dictionary<string, int>? Languages = null);
 
@@ -133,8 +134,15 @@ public static class AlertsApi
             if (sighting is null) return TypedResults.NotFound();
             var live = await publish.LiveAlertAsync(sid, req.Drill == true, time.GetUtcNow(), ct);
             if (SendRules.RefuseNew(sighting.State, req.Drill == true, live) is { } why) return Refused(why, live);
+            if (Placement.NotPlaced(sighting) is { } unplaced) return unplaced;
         }
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
+        if (sighting is not null && !Placement.Contains(alert.Area, sighting.Location!.Value, zones.Current))
+        {
+            if (req.OutsideAreaAcknowledged != true) return Placement.Outside();
+            // Sent anyway: the dispatcher's acknowledgement goes on the sighting's record, in the sending transaction.
+            db.SightingTransitions.Add(Placement.Acknowledged(sighting, alert.SentBy, alert.SentAt));
+        }
         (alert.OverrideFindings, alert.OverrideReason) = (overridden?.Findings, overridden?.Reason);
         (alert.Audience, alert.AudienceReason) = (audience.Audience, audience.Reason);
         try
@@ -169,9 +177,11 @@ public static class AlertsApi
         if (AudienceRefusal(audience) is { } notThem) return notThem;
         Sighting? sighting = null;
         if (req.SightingId is { } sid && (sighting = await db.Sightings.FindAsync([sid], ct)) is null) return TypedResults.NotFound();
+        if (sighting is not null && Placement.NotPlaced(sighting) is { } unplaced) return unplaced;
         var alert = NewAlert(req, sighting, zones.Current, time.GetUtcNow(), options.Value, user);
         alert.Audience = audience.Audience;
         var (recipients, messages, staffCount, optedIn) = await publish.PreviewAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+        bool? contains = sighting is null ? null : Placement.Contains(alert.Area, sighting.Location!.Value, zones.Current);
         var estimates = rates.Estimate(recipients, messages);
         var languages = await publish.LanguagesAsync(recipients, ct);
         var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
@@ -186,7 +196,7 @@ public static class AlertsApi
         bool test = alert.Drill && alert.Audience == AlertAudience.Test;
         return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency,
             Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length,
-            totals, options.Value.Alerts.TypedConfirmationAbove, live));
+            totals, options.Value.Alerts.TypedConfirmationAbove, live, contains));
     }
 
     /// <summary>A drill to the general public from someone who is not an admin (403), or without a reason (422).</summary>

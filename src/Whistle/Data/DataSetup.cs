@@ -37,6 +37,7 @@ public static class DataSetup
             return KeyRing.Load(o.Encryption.Keys, Path.Combine(o.DataPath, "keys.json"));
         });
         builder.Services.AddSingleton<ZoneRegistry>();
+        builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();
         builder.Services.AddSingleton<SubscriberIndexSync>();
         return builder;

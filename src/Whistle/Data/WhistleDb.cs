@@ -48,6 +48,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
     public DbSet<StaffPasskey> Passkeys => Set<StaffPasskey>();
     public DbSet<Platform.IdempotentRequest> IdempotentRequests => Set<Platform.IdempotentRequest>();
+    public DbSet<Places.GazetteerFile> GazetteerFiles => Set<Places.GazetteerFile>();
 
     public abstract bool IsPostgres { get; }
 
@@ -66,6 +67,11 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         base.OnModelCreating(b);
         b.Entity<NetworkProfile>().Property(n => n.Id).ValueGeneratedNever();
         b.Entity<Zone>().Property(z => z.Id).ValueGeneratedNever();
+        b.Entity<Places.GazetteerFile>(e =>
+        {
+            e.Property(g => g.Id).ValueGeneratedNever();
+            e.Property(g => g.ImportedBy).HasMaxLength(256);
+        });
         b.Entity<NetworkProfile>().Property(n => n.SecondFactorRoles).HasMaxLength(200);
         b.Entity<StaffSession>(e =>
         {
@@ -125,6 +131,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(s => new { s.State, s.Trusted, s.SourceCount, s.LastReportAt });
             e.Ignore(s => s.Location);
             e.Ignore(s => s.IsOpen);
+            e.Property(s => s.PlacedHow).HasMaxLength(16);
         });
         b.Entity<Assignment>(e =>
         {

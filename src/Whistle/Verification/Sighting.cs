@@ -73,6 +73,38 @@ public class Sighting
 
     public int LocatedReports { get; set; }
 
+    /// <summary>How a dispatcher placed the sighting ("pin", "zone", "gazetteer"); null while its position is its reports'.</summary>
+    public string? PlacedHow { get; set; }
+    /// <summary>The zone a dispatcher placed it in ("zone"): the position is only as precise as the zone.</summary>
+    public int? PlacedZoneId { get; set; }
+
+    public static readonly string[] PlacementKinds = ["pin", "zone", "gazetteer"];
+
+    /// <summary>
+    /// A dispatcher puts the sighting on the map (or moves it), recorded in its history with who, how and where.
+    /// An alert can only go where the sighting is: until then it has no position and cannot be alerted.
+    /// </summary>
+    public SightingTransition Place(GeoPoint at, string how, int? zoneId, string label, string actor, DateTimeOffset now)
+    {
+        if (!PlacementKinds.Contains(how)) throw new ArgumentOutOfRangeException(nameof(how));
+        if (!GeoPoint.IsValid(at.Lat, at.Lon)) throw new ArgumentOutOfRangeException(nameof(at));
+        bool moved = Location is not null;
+        (Lat, Lon) = (Math.Round(at.Lat, 5), Math.Round(at.Lon, 5));
+        (PlacedHow, PlacedZoneId) = (how, how == "zone" ? zoneId : null);
+        UpdatedAt = now;
+        var t = new SightingTransition
+        {
+            SightingId = Id,
+            From = State,
+            To = State,
+            Actor = actor,
+            Note = $"{(moved ? "moved" : "placed")} by {how}: {label} ({Lat:F5}, {Lon:F5})",
+            At = now,
+        };
+        Transitions.Add(t);
+        return t;
+    }
+
     public static bool CanMove(SightingState from, SightingState to) => (from, to) switch
     {
         (SightingState.New, SightingState.Verifying) => true,

@@ -213,7 +213,7 @@ public abstract class AlertContentTests<TApp>(TApp app) : IClassFixture<TApp> wh
         var dispatcher = await app.StaffAsync("dispatcher");
         var verifier = await app.StaffAsync("verifier");
         var sighting = await ConfirmedAsync(dispatcher, verifier, 45.0300, -93.3000, "Lake St");
-        var id = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, zones = new[] { MidtownPhillips } }));
+        var id = await CapFeedTests.CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = sighting, zones = new[] { MidtownPhillips }, outsideAreaAcknowledged = true }));
         var anonymous = app.CreateClient();
 
         var (cap, _) = await CapAsync(anonymous, id, host: "evil.example");

@@ -167,6 +167,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["POST /api/v1/users/"] = Admin,
         ["POST /api/v1/users/{id}/password"] = Admin,
         ["POST /api/v1/zones/import"] = Admin,
+        // Placing a sighting before it is alerted (issue 12 §1): look-ups and placing are the dispatcher's, imports the admin's.
+        ["GET /api/v1/places/"] = Dispatch,
+        ["POST /api/v1/places/import"] = Admin,
+        ["POST /api/v1/sightings/{id:guid}/place"] = Dispatch,
         ["POST /hooks/twilio/sms"] = Signed, // no login: Twilio's signature is the gate (an unsigned form here)
         ["POST /hooks/twilio/status"] = Signed,
         ["PUT /api/v1/incidents/{id:guid}"] = Document,

@@ -114,7 +114,7 @@ public sealed class CapFeedTests(SqliteApp app) : IClassFixture<SqliteApp>
         var s1 = await ConfirmedSightingAsync(app, dispatcher, verifier, new GeoPoint(45.0300, -93.3000));
         var s2 = await ConfirmedSightingAsync(app, dispatcher, verifier, new GeoPoint(44.9000, -93.2200));
 
-        var a = await CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = s1, zones = new[] { MidtownPhillips } }));
+        var a = await CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = s1, zones = new[] { MidtownPhillips }, outsideAreaAcknowledged = true }));
         var update = await CreatedAsync(dispatcher.PostAsJsonAsync($"/api/v1/alerts/{a}/update", new { place = "Lake St & Chicago Ave" }));
         var cancel = await CreatedAsync(dispatcher.PostAsJsonAsync($"/api/v1/alerts/{a}/cancel", new { reason = "false_alarm" }));
         var b = await CreatedAsync(dispatcher.PostAsJsonAsync("/api/v1/alerts",

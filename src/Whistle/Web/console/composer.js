@@ -27,14 +27,37 @@
   var overrideReason = document.getElementById("override-reason");
   var picked = {};  // zone id -> name
   var map, circle, centre, zonesLayer, timer, lastPreview = null;
+  var areaWarning = document.getElementById("area-warning");
+  var outsideAck = document.getElementById("outside-ack");
+  var NOT_PLACED = "https://whistle.example/problems/sighting-not-placed";
+
+  // No position, no alert: never a default centre. The placement control (placement.js) places it first.
+  function unplaced() {
+    form.hidden = true;
+    form.style.display = "none"; // .stack sets display, which beats [hidden]
+    document.getElementById("send").disabled = true;
+    document.getElementById("alert-unplaced").hidden = false;
+  }
 
   function composer() {
     var sighting = current();
     // the map's zoom buttons speak the page's language (words from the layout)
     L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
     L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
-    map = L.map("alert-map").setView([sighting.lat || 44.9778, sighting.lon || -93.265], 13);
-    var at = [sighting.lat || 44.9778, sighting.lon || -93.265];
+    if (sighting.lat == null || sighting.lon == null) { unplaced(); return; }
+    var at = [sighting.lat, sighting.lon];
+    map = L.map("alert-map").setView(at, 14);
+    // The sighting's position and its reports on the same map as the area (tooltips are text, never HTML).
+    L.circleMarker(at, { radius: 8, color: "#000", weight: 3, fillColor: "#f5c400", fillOpacity: 1, interactive: true, className: "sighting-at" })
+      .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.sighting") })).addTo(map);
+    C.api("GET", "/api/v1/sightings/" + id).then(function (res) {
+      if (!res.ok) return;
+      res.data.reports.forEach(function (r) {
+        if (r.lat == null || r.lon == null) return;
+        L.circleMarker([r.lat, r.lon], { radius: 4, color: "#333", weight: 1, fillOpacity: 0.6, className: "report-at" })
+          .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.report") + " · " + C.time(r.observedAt) })).addTo(map);
+      });
+    });
     circle = L.circle(at, { radius: +radius.value, color: "#8a1c0b", interactive: false }).addTo(map);
     centre = L.marker(at, { draggable: true, keyboard: true, title: C.t("c.alert.centre"), alt: C.t("c.alert.centre") }).addTo(map);
     centre.on("drag", function () { circle.setLatLng(centre.getLatLng()); });
@@ -48,6 +71,14 @@
         },
       }).addTo(map);
       circle.bringToFront();
+      // Placed by neighbourhood: the area starts as that neighbourhood, not a circle around its middle.
+      if (sighting.placedHow === "zone" && sighting.placedZoneId != null) {
+        var z = geo.features.find(function (f) { return f.properties.id === sighting.placedZoneId; });
+        if (z && !picked[z.properties.id]) {
+          useCircle.checked = false; map.removeLayer(circle); map.removeLayer(centre);
+          toggleZone(z.properties.id, z.properties.name);
+        }
+      }
     }).catch(function () { });
     radius.addEventListener("input", function () {
       if (+radius.value >= 50) circle.setRadius(+radius.value);
@@ -61,6 +92,7 @@
     form.addEventListener("change", function (e) { if (e.target.name === "audience") schedule(); });
     var why = document.getElementById("audience-reason");
     if (why) why.addEventListener("input", schedule);
+    outsideAck.addEventListener("change", schedule);
     place.addEventListener("input", schedule);
     override.addEventListener("change", schedule);
     overrideReason.addEventListener("input", schedule);
@@ -90,6 +122,7 @@
       var why = document.getElementById("audience-reason");
       if (body.audience === "public" && why) body.audienceReason = why.value.trim() || null;
     }
+    if (!areaWarning.hidden && outsideAck.checked) body.outsideAreaAcknowledged = true;
     if (useCircle.checked) {
       var ll = centre.getLatLng();
       body.circle = { lat: ll.lat, lon: ll.lng, radiusMeters: +radius.value };
@@ -127,6 +160,7 @@
     var res = await C.api("POST", "/api/v1/alerts/preview", request());
     if (!res.ok) {
       lastPreview = null;
+      if (res.problem && res.problem.type === NOT_PLACED) { unplaced(); return; }
       if (officerWarning(res.problem)) { C.clearProblem(form); return; }
       C.showProblem(form, res.problem);
       return;
@@ -134,6 +168,9 @@
     officerWarning(null);
     C.clearProblem(form);
     var p = lastPreview = res.data;
+    // The server says whether the area holds the sighting's position; sending outside it needs a tick (recorded).
+    areaWarning.hidden = p.areaContainsSighting !== false;
+    if (areaWarning.hidden) outsideAck.checked = false;
     document.getElementById("recipients").textContent = p.recipients.toLocaleString();
     var drillSummary = document.getElementById("drill-summary");
     drillSummary.hidden = !drill.checked;
@@ -217,6 +254,7 @@
   document.getElementById("send").addEventListener("click", async function () {
     await preview();
     if (!lastPreview) return;
+    if (lastPreview.areaContainsSighting === false && !outsideAck.checked) { outsideAck.focus(); return; }
     summary(lastPreview, request());
     document.getElementById("confirm-error").textContent = "";
     if (!sendKey) sendKey = key();
