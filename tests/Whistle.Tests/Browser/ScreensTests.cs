@@ -20,6 +20,9 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
 {
     private const int MidtownPhillips = 86;
 
+    // The machine the tests run on is shared: give the page time (polling, not sleeping).
+    static ScreensTests() => SetDefaultExpectTimeout(20_000);
+
     private sealed record Staff(string Email, string Password, HttpClient Api, JsonObject Tokens, string[] Roles);
 
     private async Task<Staff> StaffAsync(string role, string? name = null)
@@ -75,7 +78,9 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
     {
         var sizes = await page.EvaluateAsync<int[]>("() => [document.scrollingElement.scrollWidth, window.innerWidth]");
         var (scroll, inner) = (sizes[0], sizes[1]);
-        Assert.True(scroll <= inner, $"{what}: scrollWidth {scroll} > innerWidth {inner}");
+        if (scroll <= inner) return;
+        var wide = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))");
+        Assert.Fail($"{what}: scrollWidth {scroll} > innerWidth {inner}; too wide: {string.Join(" | ", wide)}");
     }
 
     private static async Task<int> Int(IPage page, string js) => await page.EvaluateAsync<int>(js);
@@ -178,7 +183,8 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
     [Fact]
     public async Task A_blocked_new_report_sound_offers_Enable_sound_and_after_the_click_the_next_report_plays()
     {
-        // Chromium's own desktop default (the test browser otherwise launches without it): sound needs a gesture first.
+        // Chromium's desktop default: sound needs a gesture on the page first. Headless Chromium lets media play regardless,
+        // so the spy below also applies that rule, from the page's real user activation (navigator.userActivation).
         using var playwright = await Playwright.CreateAsync();
         await using var chromium = await playwright.Chromium.LaunchAsync(new()
         {
@@ -189,7 +195,9 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
         // A spy on play(): counts the sounds that really played (a muted unlock does not count) and the refusals.
         const string spy = """
             (() => { window.__played = 0; window.__refused = 0; const play = HTMLMediaElement.prototype.play;
-              HTMLMediaElement.prototype.play = function () { const audible = !this.muted; const p = play.apply(this, arguments);
+              HTMLMediaElement.prototype.play = function () { const audible = !this.muted;
+                const p = navigator.userActivation.hasBeenActive ? play.apply(this, arguments)
+                  : Promise.reject(new DOMException("play() failed because the user didn't interact with the document first.", "NotAllowedError"));
                 p.then(() => { if (audible) window.__played++; }, (e) => { window.__refused++; (window.__errors = window.__errors || []).push(e.name); }); return p; }; })();
             """;
         var page = await SignedInAsync(chromium, browser.BaseUrl, dispatcher, BrowserFixture.Desktop, spy);
