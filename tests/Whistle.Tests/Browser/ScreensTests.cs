@@ -184,7 +184,7 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
     public async Task A_blocked_new_report_sound_offers_Enable_sound_and_after_the_click_the_next_report_plays()
     {
         // Chromium's desktop default: sound needs a gesture on the page first. Headless Chromium lets media play regardless,
-        // so the spy below also applies that rule, from the page's real user activation (navigator.userActivation).
+        // so the spy below also applies that rule: no play() before a pointer or key press on this page.
         using var playwright = await Playwright.CreateAsync();
         await using var chromium = await playwright.Chromium.LaunchAsync(new()
         {
@@ -195,8 +195,10 @@ public sealed class ScreensTests(BrowserFixture browser, ITestOutputHelper outpu
         // A spy on play(): counts the sounds that really played (a muted unlock does not count) and the refusals.
         const string spy = """
             (() => { window.__played = 0; window.__refused = 0; const play = HTMLMediaElement.prototype.play;
+              let gesture = false; const now = () => { gesture = true; };
+              addEventListener("pointerdown", now, true); addEventListener("keydown", now, true);
               HTMLMediaElement.prototype.play = function () { const audible = !this.muted;
-                const p = navigator.userActivation.hasBeenActive ? play.apply(this, arguments)
+                const p = gesture ? play.apply(this, arguments)
                   : Promise.reject(new DOMException("play() failed because the user didn't interact with the document first.", "NotAllowedError"));
                 p.then(() => { if (audible) window.__played++; }, (e) => { window.__refused++; (window.__errors = window.__errors || []).push(e.name); }); return p; }; })();
             """;
