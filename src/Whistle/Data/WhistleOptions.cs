@@ -6,6 +6,7 @@ public sealed class WhistleOptions
     public string DataDir { get; set; } = "data";
     public DatabaseOptions Database { get; set; } = new();
     public ClusteringOptions Clustering { get; set; } = new();
+    public Verification.VerificationOptions Verification { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
     public AlertOptions Alerts { get; set; } = new();
     public DeliveryOptions Delivery { get; set; } = new();

@@ -55,8 +55,23 @@ public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users
         else picked = Roster.Nearest(roster, s.Location, zones.Current, already, req.Count ?? DefaultCount);
 
         db.SightingTransitions.Add(s.MoveTo(SightingState.Verifying, actor, req.Note, now));
+        var sent = await AddAssignmentsAsync(s, picked, actor, now, ct);
+        await db.SaveChangesAsync(ct);
+        if (sent.Any(x => x.Messaged)) signal.Poke();
+        return (new DispatchResult(SightingsApi.Summary(s), sent), null);
+    }
+
+    /// <summary>
+    /// An assignment and (when the verifier has a contact) a message through the outbox for each picked verifier; not saved —
+    /// the caller saves it with the sighting's transition, in one transaction, and pokes the relay after.
+    /// </summary>
+    public async Task<List<SentVerifier>> AddAssignmentsAsync(Sighting s, List<(RosterEntry Verifier, double? Meters)> picked, string actor,
+        DateTimeOffset now, CancellationToken ct)
+    {
         var sent = new List<SentVerifier>();
-        var staff = await db.Users.Where(u => picked.Select(p => p.Verifier.Id).Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        if (picked.Count == 0) return sent;
+        var ids = picked.Select(p => p.Verifier.Id).ToList();
+        var staff = await db.Users.Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var link = $"{(options.Value.PublicBaseUrl ?? "").TrimEnd('/')}/console/verify";
         var texts = TemplateSet.From(await db.Templates.AsNoTracking().ToListAsync(ct));
         var tz = await Network.NetworkLookup.TimeZoneAsync(db, ct);
@@ -79,9 +94,7 @@ public sealed class DispatchVerifiers(WhistleDb db, UserManager<StaffUser> users
             }
             sent.Add(new SentVerifier(v.Id, v.Email, meters, messaged));
         }
-        await db.SaveChangesAsync(ct);
-        if (sent.Any(x => x.Messaged)) signal.Poke();
-        return (new DispatchResult(SightingsApi.Summary(s), sent), null);
+        return sent;
     }
 
     public static string Text(TemplateSet texts, string lang, Sighting s, ZoneCatalog zones, TimeZoneInfo tz, string link) =>

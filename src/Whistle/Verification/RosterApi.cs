@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Whistle.Data;
 using Whistle.Geo;
@@ -29,6 +30,7 @@ public static class RosterApi
     public static WebApplicationBuilder AddVerification(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<DispatchVerifiers>();
+        builder.AddEscalation();
         return builder;
     }
 
@@ -72,7 +74,7 @@ public static class RosterApi
 
     /// <summary>A verifier goes on or off duty, or moves their home zone, themselves (from the phone view).</summary>
     private static async Task<Results<Ok<MyDuty>, NotFound>> SetMineAsync(
-        DutyRequest req, ClaimsPrincipal user, UserManager<StaffUser> users, ZoneRegistry zones, TimeProvider time)
+        DutyRequest req, ClaimsPrincipal user, UserManager<StaffUser> users, ZoneRegistry zones, TimeProvider time, IHubContext<SightingsHub> hub)
     {
         var me = await users.GetUserAsync(user);
         if (me is null) return TypedResults.NotFound();
@@ -83,6 +85,7 @@ public static class RosterApi
         }
         if (req.HomeZoneId is { } z) me.HomeZoneId = z;
         await users.UpdateAsync(me);
+        await SightingsHub.RosterChangedAsync(hub, me.Id);
         return TypedResults.Ok(View(me, zones));
     }
 

@@ -105,6 +105,11 @@ public class Sighting
         return t;
     }
 
+    /// <summary>Rounds of automatic escalation done (<see cref="Escalation"/>): more verifiers asked because nobody accepted in time.</summary>
+    public int Escalations { get; set; }
+    /// <summary>Automatic escalation stopped: nobody on duty was left to ask, or the rounds ran out. The dispatcher was told.</summary>
+    public bool EscalationStopped { get; set; }
+
     public static bool CanMove(SightingState from, SightingState to) => (from, to) switch
     {
         (SightingState.New, SightingState.Verifying) => true,

@@ -30,7 +30,7 @@ public sealed record NoteRequest(string? Note) : IValidatable
 public sealed record SightingSummary(
     Guid Id, SightingState State, Activity Activity, double? Lat, double? Lon, string? PlaceText,
     int ReportCount, DateTimeOffset FirstReportAt, DateTimeOffset LastReportAt, DateTimeOffset UpdatedAt,
-    int SourceCount, bool Trusted, string? PlacedHow = null, int? PlacedZoneId = null);
+    int SourceCount, bool Trusted, string? PlacedHow = null, int? PlacedZoneId = null, int Escalations = 0, bool EscalationStopped = false);
 
 public sealed record ReportView(
     Guid Id, ReportChannel Channel, Activity Activity, double? Lat, double? Lon, string? PlaceText, int? Agents, int? Vehicles,
@@ -143,7 +143,7 @@ public static class SightingsApi
 
     internal static SightingSummary Summary(Sighting x) =>
         new(x.Id, x.State, x.Activity, x.Lat, x.Lon, x.PlaceText, x.ReportCount, x.FirstReportAt, x.LastReportAt, x.UpdatedAt,
-            x.SourceCount, x.Trusted, x.PlacedHow, x.PlacedZoneId);
+            x.SourceCount, x.Trusted, x.PlacedHow, x.PlacedZoneId, x.Escalations, x.EscalationStopped);
 
     private static async Task<Results<Ok<SightingDetail>, NotFound>> GetAsync(
         Guid id, WhistleDb db, KeyRing keys, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)

@@ -18,6 +18,10 @@ public sealed class SightingsHub : Hub
     public const string ChangedEvent = "sighting";
     /// <summary>A surge (<see cref="Reports.SurgeSummary"/>) began, grew by ten reports, or was dismissed or promoted from.</summary>
     public const string SurgeEvent = "surge";
+    /// <summary>A sighting was escalated, or escalation stopped (<see cref="EscalationNotice"/>); dispatchers and admins only.</summary>
+    public const string EscalationEvent = "escalation";
+    /// <summary>A verifier went on or off duty or moved home zone (their id only); dispatchers and admins only, never verifiers.</summary>
+    public const string RosterEvent = "roster";
     /// <summary>The connections that see every sighting.</summary>
     public const string Everything = "all-sightings";
 
@@ -40,6 +44,13 @@ public sealed class SightingsHub : Hub
             if (verifiers.Count > 0) await hub.Clients.Users(verifiers).SendAsync(ChangedEvent, summary);
         }
         catch (Exception) { /* a console that missed it still sees it on its next load */ }
+    }
+
+    /// <summary>Tells dispatchers' open sighting pages that the roster changed, so they reload it; verifiers are not told about each other.</summary>
+    public static async Task RosterChangedAsync(IHubContext<SightingsHub> hub, string verifierId)
+    {
+        try { await hub.Clients.Group(Everything).SendAsync(RosterEvent, new { id = verifierId }); }
+        catch (Exception) { /* seen on the page's next load */ }
     }
 
     /// <summary>Tells open consoles about a surge: when it starts and every tenth report, not for each one of a flood.</summary>

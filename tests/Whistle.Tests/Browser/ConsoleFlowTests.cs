@@ -157,8 +157,9 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
 
         // It arrived within a second on the open console, without a reload.
         await Expect(item).ToBeVisibleAsync();
-        await Expect(item).ToContainTextAsync("Checkpoint — Lake St y Bloomington");
-        await Expect(item).ToContainTextAsync("1 reports");
+        // Neighbourhood first, then what and how many — "1 report", not "1 reports" (issue 12 §6); the place as reported under it.
+        await Expect(item.GetByRole(AriaRole.Link)).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\S.* · Checkpoint · 1 report$"));
+        await Expect(item).ToContainTextAsync("Lake St y Bloomington");
         Assert.True(await desk.EvaluateAsync<bool>("() => window.__sameDocument === true"));
         await Expect(desk.Locator("#queue-map path.leaflet-interactive")).ToHaveCountAsync(1);
         // A second report nearby merges into the same sighting, live too.

@@ -8,6 +8,10 @@
   var texts = JSON.parse(document.getElementById("console-texts").textContent);
 
   function t(key) { return texts[key] || key; }
+  // A count in words: "key.one" or "key.other" by the page language's rule (Ui.Plural in C#): English, Spanish and
+  // Somali one for 1, other for the rest; Hmong has no grammatical plural.
+  function pluralForm(n) { return document.documentElement.lang === "hmn" ? "other" : (n === 1 ? "one" : "other"); }
+  function plural(key, n) { return t(key + "." + pluralForm(n)).replace("{n}", String(n)); }
   function token() { return sessionStorage.getItem(TOKEN); }
   function roles() { try { return JSON.parse(sessionStorage.getItem(ROLES) || "[]"); } catch (e) { return []; } }
   function canDispatch() { var r = roles(); return r.indexOf("dispatcher") >= 0 || r.indexOf("admin") >= 0; }
@@ -165,6 +169,30 @@
       .filter(function (x) { return x.type === "timeZoneName"; })[0];
     return part ? part.value : "";
   }
+
+  // The neighbourhood a point is in, from the zones' GeoJSON (/api/v1/zones): its name, or null (ray casting).
+  function inRing(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function zoneAt(geo, lat, lon) {
+    if (!geo || !geo.features || lat == null || lon == null) return null;
+    for (var k = 0; k < geo.features.length; k++) {
+      var g = geo.features[k].geometry;
+      if (!g) continue;
+      var polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      for (var p = 0; p < polys.length; p++) {
+        if (inRing(polys[p][0], lon, lat) && !polys[p].slice(1).some(function (h) { return inRing(h, lon, lat); }))
+          return geo.features[k].properties.name;
+      }
+    }
+    return null;
+  }
+
   function time(iso) {
     return format(iso, { hour: "numeric", minute: "2-digit" }) + " " + zoneName(iso);
   }
@@ -211,8 +239,8 @@
   });
 
   window.WhistleConsole = {
-    t: t, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
-    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when, zone: zone, fromZone: fromZone,
+    t: t, plural: plural, token: token, roles: roles, canDispatch: canDispatch, canDocument: canDocument, isOwnPath: isOwnPath, requireLogin: requireLogin, api: api,
+    showProblem: showProblem, clearProblem: clearProblem, hub: hub, beep: beep, el: el, time: time, when: when, zone: zone, fromZone: fromZone, zoneAt: zoneAt,
     activity: function (a) { return t("activity." + a); },
     state: function (s) { return t("c.state." + s); },
     // A history note: the ones Whistle itself writes are said in the reader's language; a person's own words are

@@ -1,5 +1,6 @@
 // The live queue: open sightings on a map and a list, kept current over SignalR (/hubs/sightings);
-// a new report beeps unless the dispatcher muted the sound (remembered in this browser).
+// a new report sounds unless the dispatcher muted it (remembered in this browser). A browser that blocks the sound
+// until the page is used (autoplay rules) gets an "Enable sound" button; the choice is kept for the session.
 // The list comes a page at a time ("Load more": nothing is cut off), in the API's order (what needs a human
 // first); surges — reports held past the intake budget — head it, one card each, opened page by page.
 (function () {
@@ -25,7 +26,12 @@
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : m; });
   }
-  function sources(s) { return fill(C.t("c.intake.sources"), { reports: s.reportCount, sources: s.sourceCount }); }
+  var zonesGeo = null;
+  // Neighbourhood first: "Cedar-Riverside · Checkpoint · 3 reports"; a sighting with no point says so.
+  function heading(s) {
+    var zone = C.zoneAt(zonesGeo, s.lat, s.lon);
+    return (zone || C.t("c.place.none")) + " · " + C.activity(s.activity) + " · " + C.plural("c.n.reports", s.reportCount);
+  }
   // The API's order: state, trusted first, most distinct sources, newest.
   function order(a, b) {
     return (RANK[a.state] - RANK[b.state]) || ((b.trusted ? 1 : 0) - (a.trusted ? 1 : 0))
@@ -99,6 +105,39 @@
     });
   }
 
+  // ---- sound: an audio file (the browser's autoplay rule applies to it, and tells us when it blocks it) ----
+  var SOUND_OK = "whistle.sound";
+  var chime = new Audio("/console/new-report.wav");
+  var enable = document.getElementById("sound-enable");
+  var blocked = document.getElementById("sound-blocked");
+  function unlock() {
+    // Inside a click: play once silently, which lets this page play later sounds without one.
+    chime.muted = true;
+    var p = chime.play();
+    var done = function () { chime.pause(); chime.currentTime = 0; chime.muted = false; };
+    if (p && p.then) p.then(done, function () { chime.muted = false; }); else done();
+  }
+  function ding() {
+    if (muted) return;
+    var p;
+    try { p = chime.play(); } catch (e) { return; }
+    if (p && p.catch) p.catch(function (e) {
+      if (e && e.name === "NotAllowedError") { enable.hidden = false; blocked.hidden = false; }
+    });
+  }
+  enable.addEventListener("click", function () {
+    sessionStorage.setItem(SOUND_OK, "1");
+    unlock();
+    enable.hidden = true;
+    blocked.hidden = true;
+  });
+  // Chosen earlier in this session (before a reload): the first touch of the page unlocks it again.
+  if (sessionStorage.getItem(SOUND_OK) === "1") {
+    var once = function () { unlock(); document.removeEventListener("pointerdown", once, true); document.removeEventListener("keydown", once, true); };
+    document.addEventListener("pointerdown", once, true);
+    document.addEventListener("keydown", once, true);
+  }
+
   function showSound() { sound.setAttribute("aria-pressed", muted ? "false" : "true"); }
   showSound();
   sound.addEventListener("click", function () {
@@ -113,6 +152,8 @@
   L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(mapEl).setView([44.9778, -93.265], 11);
   fetch("/api/v1/zones").then(function (r) { return r.json(); }).then(function (geo) {
+    zonesGeo = geo;
+    render();
     var zones = L.geoJSON(geo, { style: { color: "#0b4f8a", weight: 1, fillOpacity: 0.02 }, interactive: false }).addTo(map);
     if (!Object.keys(known).length && zones.getBounds().isValid()) map.fitBounds(zones.getBounds());
   }).catch(function () { });
@@ -123,9 +164,11 @@
     Object.values(surges).filter(function (g) { return g.state === "open"; }).forEach(function (g) { list.appendChild(surgeCard(g)); });
     if (!open.length) list.appendChild(C.el("li", { className: "none", text: C.t("c.queue.none") }));
     open.forEach(function (s) {
-      var link = C.el("a", { href: "/console/sightings/" + s.id, text: C.activity(s.activity) + (s.placeText ? " — " + s.placeText : "") });
+      var link = C.el("a", { href: "/console/sightings/" + s.id, text: heading(s) });
       var box = C.el("ol", { className: "merged" });
       var details = C.el("details", {}, [C.el("summary", { text: C.t("c.reports.title") + " (" + s.reportCount + ")" }), box]);
+      var badge = s.escalationStopped ? C.el("span", { className: "badge warn", text: C.t("c.badge.nobody") })
+        : s.escalations > 0 ? C.el("span", { className: "badge", text: C.t("c.badge.escalated") }) : null;
       if (expanded[s.id]) { details.open = true; reports(s, box); }
       details.addEventListener("toggle", function () {
         if (details.open) { expanded[s.id] = true; reports(s, box); } else delete expanded[s.id];
@@ -134,7 +177,9 @@
         link,
         C.el("span", { className: "state", text: C.state(s.state) }),
         s.trusted ? C.el("span", { className: "trusted", text: C.t("c.intake.trusted") }) : null,
-        C.el("span", { className: "meta", text: sources(s) + " · " + C.time(s.lastReportAt) }),
+        badge,
+        s.placeText ? C.el("span", { className: "place", text: s.placeText }) : null,
+        C.el("span", { className: "meta", text: C.plural("c.n.sources", s.sourceCount) + " · " + C.time(s.lastReportAt) }),
         details,
       ]));
     });
@@ -149,7 +194,7 @@
         m.on("click", function () { location.href = "/console/sightings/" + s.id; });
       }
       m.setLatLng([s.lat, s.lon]);
-      m.bindTooltip(Object.assign(document.createElement("span"), { textContent: C.activity(s.activity) + " · " + C.state(s.state) + " · " + sources(s) }));
+      m.bindTooltip(Object.assign(document.createElement("span"), { textContent: heading(s) + " · " + C.state(s.state) }));
     });
   }
 
@@ -172,12 +217,12 @@
   hub.on("sighting", function (s) {
     var before = known[s.id];
     known[s.id] = s;
-    if ((!before || s.reportCount > before.reportCount) && !muted) C.beep();
+    if (!before || s.reportCount > before.reportCount) ding();
     render();
   });
   hub.on("surge", function (g) {
     if (g.state !== "open") delete surges[g.id];
-    else { if (!surges[g.id] && !muted) C.beep(); surges[g.id] = g; }
+    else { if (!surges[g.id]) ding(); surges[g.id] = g; }
     render();
   });
   hub.onreconnecting(function () { live.textContent = C.t("c.reconnecting"); live.className = "live off"; });

@@ -14,6 +14,7 @@
   var zoneSelect = document.getElementById("home-zone");
   var cards = {};
   var onDuty = false;
+  var zonesGeo = null;
 
   // ---- duty ----
   function showDuty(d) {
@@ -27,6 +28,7 @@
 
   async function loadDuty() {
     var zones = await fetch("/api/v1/zones").then(function (r) { return r.json(); }).catch(function () { return { features: [] }; });
+    zonesGeo = zones;
     zones.features.map(function (f) { return f.properties; })
       .sort(function (a, b) { return a.name.localeCompare(b.name); })
       .forEach(function (z) { zoneSelect.appendChild(C.el("option", { value: String(z.id), text: z.name })); });
@@ -116,6 +118,32 @@
     return box;
   }
 
+  // Everything needed to go and look: counts, agency, agents and vehicles, the place as reported, the dispatcher's
+  // note and how long ago it was first seen (the reports and history come from the sighting itself).
+  async function facts(s, dl) {
+    var res = await C.api("GET", "/api/v1/sightings/" + s.id);
+    if (!res.ok) return;
+    var reports = res.data.reports;
+    function most(f) { return reports.reduce(function (m, r) { return r[f] != null && r[f] > m ? r[f] : m; }, -1); }
+    var agencies = reports.map(function (r) { return r.agency; }).filter(function (a, i, all) { return a && a !== "unknown" && all.indexOf(a) === i; });
+    var agents = most("agents"), vehicles = most("vehicles");
+    var note = res.data.history.filter(function (h) { return h.to === "verifying" && h.actor !== "system" && h.note; }).pop();
+    var minutes = Math.max(0, Math.round((Date.now() - new Date(s.firstReportAt)) / 60000));
+    var rows = [
+      ["c.reports.title", C.plural("c.n.reports", s.reportCount) + " · " + C.plural("c.n.sources", s.sourceCount)],
+      ["c.verify.agency", agencies.length ? agencies.map(function (a) { return C.t("agency." + a); }).join(", ") : null],
+      ["c.verify.size", [agents >= 0 ? C.plural("c.n.agents", agents) : null, vehicles >= 0 ? C.plural("c.n.vehicles", vehicles) : null].filter(Boolean).join(" · ") || null],
+      ["c.verify.note", note ? note.note : null],
+      ["c.verify.first", C.time(s.firstReportAt) + " · " + C.plural("c.n.minutes", minutes)],
+    ];
+    dl.textContent = "";
+    rows.forEach(function (r) {
+      if (!r[1]) return;
+      dl.appendChild(C.el("dt", { text: C.t(r[0]) }));
+      dl.appendChild(C.el("dd", { text: r[1] }));
+    });
+  }
+
   function card(item) {
     var s = item.sighting;
     var headingId = "h-" + s.id;
@@ -130,10 +158,12 @@
         ? C.el("p", { className: "meta", text: C.t("c.verify.sent") + " " + C.time(assignment.sentAt)
             + (assignment.distanceMeters != null ? " · " + (assignment.distanceMeters / 1000).toFixed(1) + " " + C.t("c.verify.km") : "") })
         : null;
-      [C.el("h2", { id: headingId, text: C.activity(s.activity) }),
-        C.el("p", { text: C.t("c.verify.where") + ": " + (s.placeText || (s.lat != null ? s.lat.toFixed(4) + ", " + s.lon.toFixed(4) : "—")) }),
-        C.el("p", { className: "meta", text: C.t("c.intake.sources").replace("{reports}", s.reportCount).replace("{sources}", s.sourceCount) + " · " + C.time(s.lastReportAt) }),
-        sent, where].forEach(function (x) { if (x) li.appendChild(x); });
+      var zone = C.zoneAt(zonesGeo, s.lat, s.lon);
+      var dl = C.el("dl", { className: "card-facts" });
+      [C.el("h2", { id: headingId, text: (zone || C.t("c.place.none")) + " · " + C.activity(s.activity) + " · " + C.plural("c.n.reports", s.reportCount) }),
+        C.el("p", { text: C.t("c.verify.where") + ": " + [s.placeText, s.lat != null ? s.lat.toFixed(5) + ", " + s.lon.toFixed(5) : null].filter(Boolean).join(" · ") }),
+        dl, sent, where].forEach(function (x) { if (x) li.appendChild(x); });
+      facts(s, dl);
       if (assignment && (assignment.state === "sent" || assignment.state === "declined")) {
         if (assignment.state === "declined") li.appendChild(C.el("p", { role: "status", text: C.t("c.verify.declined") }));
         li.appendChild(answerButtons(s, li, render));
@@ -173,9 +203,10 @@
     if (again) { again = false; load(); }
   }
 
-  loadDuty();
+  var dutyLoaded = loadDuty();
   var hub = C.hub("/hubs/sightings");
   hub.on("sighting", function () { load(); });
   hub.onreconnected(load);
-  hub.start().then(load).catch(load);
+  // The zones first: a card names its neighbourhood.
+  hub.start().then(function () { return dutyLoaded; }).then(load).catch(function () { dutyLoaded.then(load, load); });
 })();

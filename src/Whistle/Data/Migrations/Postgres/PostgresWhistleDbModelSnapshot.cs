@@ -1674,6 +1674,12 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("EscalationStopped")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Escalations")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("FirstReportAt")
                         .HasColumnType("timestamp with time zone");
 

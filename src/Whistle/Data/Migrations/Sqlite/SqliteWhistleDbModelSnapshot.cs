@@ -1639,6 +1639,12 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("EscalationStopped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Escalations")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("FirstReportAt")
                         .HasColumnType("INTEGER");
 
