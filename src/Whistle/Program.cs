@@ -17,6 +17,16 @@ using Whistle.Site;
 using Whistle.Subscriptions;
 using Whistle.Verification;
 
+// Before anything is built: --help and mistakes touch neither the data dir nor a port.
+switch (Cli.Check(args))
+{
+    case (true, _):
+        Console.Write(Cli.Help);
+        return 0;
+    case (_, { } mistake):
+        Console.Error.WriteLine(mistake);
+        return 2;
+}
 var (webArgs, demo) = Cli.Split(args);
 var builder = WebApplication.CreateBuilder(webArgs);
 if (demo) builder.Configuration["Whistle:DataDir"] ??= "data-demo";
