@@ -9,6 +9,7 @@ using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Incidents;
 using Whistle.Inbound;
+using Whistle.Network;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Registry;
@@ -71,6 +72,7 @@ api.MapIncidents();
 api.MapRetention();
 api.MapFederation();
 api.MapEvidence();
+api.MapSetup();
 
 app.MapCap();
 app.MapTwilioHooks();

@@ -89,7 +89,11 @@ public sealed record OverrideView(string Findings, string Reason, string By);
 /// <summary>What sending an alert to an area would take, before it is sent.</summary>
 /// <param name="Channels">Recipients and the estimated seconds to reach them all, per channel, at the configured rates.</param>
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
-    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency);
+    Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency)
+{
+    /// <summary>The languages this alert would go out in whose templates a native speaker has not reviewed yet.</summary>
+    public string[] Unreviewed { get; init; } = [];
+}
 
 public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond);
 
@@ -149,7 +153,8 @@ public static class AlertsApi
         int smsRecipients = channels.GetValueOrDefault("sms")?.Recipients ?? 0;
         var o = options.Value.Sms;
         decimal cost = smsRecipients * (sms.Count == 0 ? 1 : sms.Values.Max(s => s.Segments)) * o.CostPerSegment;
-        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency));
+        return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency)
+            { Unreviewed = await TemplateGuide.UnreviewedAsync(db, alert, messages.Keys, ct) });
     }
 
     private static Alert NewAlert(AlertRequest req, Sighting? sighting, ZoneCatalog catalog, DateTimeOffset now, WhistleOptions options, ClaimsPrincipal user)

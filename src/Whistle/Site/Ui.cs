@@ -43,7 +43,7 @@ public static partial class Ui
 
     /// <summary>Every file of words, one per area (Ui.*.cs); a key lives in exactly one of them.</summary>
     private static Dictionary<string, Dictionary<string, string>>[] Sources =>
-        [PublicTexts, ConsoleTexts, AlertSafetyTexts, PageSafetyTexts, SubscriptionSafetyTexts, IntakeTexts, AccountTexts, AccessTexts];
+        [PublicTexts, ConsoleTexts, AlertSafetyTexts, PageSafetyTexts, SubscriptionSafetyTexts, IntakeTexts, AccountTexts, AccessTexts, FirstRunTexts];
     private static Dictionary<string, Dictionary<string, string>>? _texts;
 
     // The English is the source; the other languages were machine-assisted and need a native speaker's review,
