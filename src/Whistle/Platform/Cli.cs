@@ -74,7 +74,8 @@ public static class Cli
             if (a.StartsWith('-'))
             {
                 var key = a.TrimStart('-').Split('=', 2)[0];
-                bool known = a.StartsWith("--") && (key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role"));
+                // "--key=value" always sets a setting (the test host passes its own that way); a bare "--word" must be one we know.
+                bool known = a.StartsWith("--") && (a.Contains('=') || key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role"));
                 if (!known) return (false, $"Unknown option {a}. `--help` lists the options.");
                 if (!a.Contains('=')) i++;
                 continue;

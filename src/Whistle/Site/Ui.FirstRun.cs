@@ -9,6 +9,7 @@ public static partial class Ui
     {
         ["en"] = new()
         {
+            ["sub.sentTo"] = "We sent a code to {to}.",
             ["home.setup.title"] = "This network is being set up",
             ["home.setup.text"] = "Its organisers are still adding its neighbourhoods. Verified alerts will appear here once it is running. You can already read your rights.",
             ["c.login.first.title"] = "No staff account yet",
@@ -92,6 +93,7 @@ public static partial class Ui
         },
         ["es"] = new()
         {
+            ["sub.sentTo"] = "Enviamos un código a {to}.",
             ["home.setup.title"] = "Esta red se está configurando",
             ["home.setup.text"] = "Sus organizadores todavía están agregando sus vecindarios. Las alertas verificadas aparecerán aquí cuando funcione. Ya puede leer sus derechos.",
             ["c.login.first.title"] = "Todavía no hay cuentas del equipo",
@@ -175,6 +177,7 @@ public static partial class Ui
         },
         ["so"] = new()
         {
+            ["sub.sentTo"] = "Koodh ayaan u dirnay {to}.",
             ["home.setup.title"] = "Shabakaddan waa la diyaarinayaa",
             ["home.setup.text"] = "Qabanqaabiyayaashu weli waxay ku darayaan xaafadaheeda. Digniinaha la xaqiijiyay halkan ayay ka soo muuqan doonaan marka ay shaqeyso. Hadda waad akhrisan kartaa xuquuqdaada.",
             ["c.login.first.title"] = "Weli ma jiro akoon shaqaale",
@@ -258,6 +261,7 @@ public static partial class Ui
         },
         ["hmn"] = new()
         {
+            ["sub.sentTo"] = "Peb tau xa ib tus code rau {to}.",
             ["home.setup.title"] = "Lub network no tab tom teeb tsa",
             ["home.setup.text"] = "Cov neeg npaj tseem tab tom ntxiv nws cov zej zog. Cov lus ceeb toom uas tau txheeb xyuas lawm yuav tshwm ntawm no thaum nws ua haujlwm. Koj twb nyeem tau koj txoj cai lawm.",
             ["c.login.first.title"] = "Tseem tsis tau muaj tus neeg ua haujlwm tus account",

@@ -87,7 +87,7 @@ public static partial class Addresses
         {
             case SubscriberChannel.Sms:
                 if (Phone(a, region) is { } e164) return e164;
-                error = "A phone number, such as 612-555-0142 or +16125550142.";
+                error = "A phone number such as 612-555-0142, or in international E.164 form such as +16125550142.";
                 return null;
             case SubscriberChannel.Email:
                 if (a.Length <= 254 && MailAddress.TryCreate(a, out var m) && m.Address == a && a.Contains('.', StringComparison.Ordinal))

@@ -71,6 +71,8 @@ public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Chan
 public sealed record SubscriptionAccepted(string Status)
 {
     public static readonly SubscriptionAccepted Pending = new("pending");
+    /// <summary>A phone number as it was understood, shown back ("+1 612-555-0142"): what the caller typed, never who is subscribed.</summary>
+    public string? To { get; init; }
 }
 
 /// <summary>A browser's push subscription keys, as PushSubscription.toJSON().keys gives them.</summary>
@@ -210,7 +212,10 @@ public static class SubscriptionsApi
         }
         await tx.CommitAsync(ct);
         signal.Poke();
-        return TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending);
+        return TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending with
+        {
+            To = channel == SubscriberChannel.Sms ? Addresses.ShowPhone(address) : null,
+        });
     }
 
     public static ProblemHttpResult TooManyCodes(CodeGrant grant) => TypedResults.Problem(statusCode: 429, title: "Too many codes",
