@@ -69,5 +69,19 @@ public sealed class FirstRunPagesTests(EmptyNetworkFixture browser) : IClassFixt
         violations = await BrowserFixture.SeriousAccessibilityViolationsAsync(page);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
         await BrowserFixture.ScreenshotAsync(page, "console-first-run-phone");
+
+        // The templates page, reached from the checklist: grouped by purpose, explained, names instead of keys.
+        await list.Locator("[data-step=templates] a").ClickAsync();
+        await page.WaitForURLAsync("**/console/admin/templates");
+        var retraction = page.Locator("#templates [data-group=retraction]");
+        await Expect(retraction.Locator("h2")).ToHaveTextAsync("Retraction (false alarm)");
+        await Expect(retraction).ToContainTextAsync("when it turned out to be wrong");
+        await Expect(retraction.GetByLabel("The retraction")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^FALSE ALARM"));
+        await Expect(page.Locator("#templates [data-group=other]")).ToHaveCountAsync(0);
+        await page.GetByLabel("Language of the templates").SelectOptionAsync("so");
+        await Expect(page.Locator("#tpl-pending")).Not.ToContainTextAsync(": 0");
+        await Expect(page.Locator("#templates [data-group=words]")).ToContainTextAsync("What was seen: Checkpoint");
+        violations = await BrowserFixture.SeriousAccessibilityViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 }
