@@ -72,6 +72,7 @@ public sealed record SubscriptionAccepted(string Status)
 {
     public static readonly SubscriptionAccepted Pending = new("pending");
     /// <summary>A phone number as it was understood, shown back ("+1 612-555-0142"): what the caller typed, never who is subscribed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? To { get; init; }
 }
 
