@@ -24,11 +24,11 @@ public sealed class FirstRunPagesTests(EmptyNetworkFixture browser) : IClassFixt
     public async Task An_empty_network_says_it_is_being_set_up_and_its_first_admin_gets_a_checklist()
     {
         var page = await browser.NewPageAsync(BrowserFixture.Phone);
-        await page.GotoAsync("/?lang=es");
+        await page.GotoAsync("/?lang=es", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await Expect(page.Locator("#setting-up")).ToContainTextAsync("Esta red se está configurando");
         await Expect(page.Locator("#map")).ToBeHiddenAsync();
 
-        await page.GotoAsync("/console?lang=en");
+        await page.GotoAsync("/console?lang=en", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/console/login");
         await Expect(page.Locator("#first-admin")).ToContainTextAsync("users add --email");
         var violations = await BrowserFixture.SeriousAccessibilityViolationsAsync(page);
