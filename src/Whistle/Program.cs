@@ -10,6 +10,7 @@ using Whistle.Identity;
 using Whistle.Incidents;
 using Whistle.Inbound;
 using Whistle.Places;
+using Whistle.Network;
 using Whistle.Platform;
 using Whistle.Privacy;
 using Whistle.Registry;
@@ -18,6 +19,16 @@ using Whistle.Site;
 using Whistle.Subscriptions;
 using Whistle.Verification;
 
+// Before anything is built: --help and mistakes touch neither the data dir nor a port.
+switch (Cli.Check(args))
+{
+    case (true, _):
+        Console.Write(Cli.Help);
+        return 0;
+    case (_, { } mistake):
+        Console.Error.WriteLine(mistake);
+        return 2;
+}
 var (webArgs, demo) = Cli.Split(args);
 var builder = WebApplication.CreateBuilder(webArgs);
 if (demo) builder.Configuration["Whistle:DataDir"] ??= "data-demo";
@@ -63,6 +74,7 @@ api.MapRetention();
 api.MapFederation();
 api.MapEvidence();
 api.MapPlaces();
+api.MapSetup();
 
 app.MapCap();
 app.MapTwilioHooks();

@@ -99,7 +99,11 @@ public sealed record OverrideView(string Findings, string Reason, string By);
 public sealed record AlertPreview(int Recipients, Dictionary<string, ChannelPlan> Channels, Dictionary<string, string> Messages,
     Dictionary<string, Delivery.Sms.SmsSize> Sms, decimal SmsCostEstimate, string Currency,
     string Audience = "public", int StaffRecipients = 0, int OptedInRecipients = 0,
-    Dictionary<string, int>? Languages = null, int TypedConfirmationAbove = 0, Guid? ActiveAlertId = null, bool? AreaContainsSighting = null);
+    Dictionary<string, int>? Languages = null, int TypedConfirmationAbove = 0, Guid? ActiveAlertId = null, bool? AreaContainsSighting = null)
+{
+    /// <summary>The languages this alert would go out in whose templates a native speaker has not reviewed yet.</summary>
+    public string[] Unreviewed { get; init; } = [];
+}
 
 public sealed record ChannelPlan(int Recipients, double EstimatedSeconds, double MessagesPerSecond, Dictionary<string, int>? Languages = null);
 
@@ -196,7 +200,8 @@ public static class AlertsApi
         bool test = alert.Drill && alert.Audience == AlertAudience.Test;
         return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency,
             Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length,
-            totals, options.Value.Alerts.TypedConfirmationAbove, live, contains));
+            totals, options.Value.Alerts.TypedConfirmationAbove, live, contains))
+            { Unreviewed = await TemplateGuide.UnreviewedAsync(db, alert, messages.Keys, ct) };
     }
 
     /// <summary>A drill to the general public from someone who is not an admin (403), or without a reason (422).</summary>

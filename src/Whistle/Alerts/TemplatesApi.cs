@@ -22,6 +22,8 @@ public sealed record TemplateView(int Id, string Language, string Key, string Te
 {
     /// <summary>For message templates: the SMS size of the longest message it can produce, and what one costs.</summary>
     public SmsEstimate? Sms { get; init; }
+    /// <summary>What the template is for (new alert, update, all clear, retraction, drill, subscription…): see <see cref="TemplateGuide"/>.</summary>
+    public string Group => TemplateGuide.GroupOf(Key);
 }
 
 /// <param name="Budget">The most segments a message may take (Whistle:Sms:SegmentBudget); an edit past it is refused.</param>

@@ -170,6 +170,8 @@ public sealed class NetworkOptions
 {
     public string Name { get; set; } = "Whistle network";
     public string TimeZone { get; set; } = "UTC";
+    /// <summary>The country (ISO 3166) phone numbers written without "+country" are read in: "612-555-0142" in US.</summary>
+    public string PhoneRegion { get; set; } = Subscriptions.Addresses.DefaultRegion;
 }
 
 /// <summary>Whistle:Email:* — when Smtp:Host and From are set, e-mail goes out over SMTP.</summary>

@@ -15,6 +15,7 @@ public static class IdentitySetup
         builder.Services.AddDataProtection()
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "token-keys")))
             .SetApplicationName("Whistle");
+        builder.Services.ProtectTokenKeysWithKeyRing();
         builder.Services.AddAuthentication(IdentityConstants.BearerScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, o =>
             {

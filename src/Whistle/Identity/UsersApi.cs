@@ -16,7 +16,7 @@ public sealed record ContactInput(SubscriberChannel? Channel, string? Address)
     public void Validate(Problems p, IServiceProvider services)
     {
         if (Channel is not (SubscriberChannel.Sms or SubscriberChannel.Email)) p.Add("contact.channel", "sms or email.");
-        else if (Addresses.Normalize(Channel.Value, Address, out var error) is not { } normalized) p.Add("contact.address", error!);
+        else if (Addresses.Normalize(Channel.Value, Address, out var error, Addresses.RegionOf(services)) is not { } normalized) p.Add("contact.address", error!);
         else if (Channel == SubscriberChannel.Sms && services.GetRequiredService<SmsCountries>() is var countries && !countries.Allows(normalized))
             p.Add("contact.address", countries.Refusal);
     }
@@ -183,7 +183,7 @@ public static class UsersApi
         user.HomeZoneId = req.HomeZoneId;
         if (req.Contact is { } c)
             user.ContactSubscriberId = (await StaffContact.AttachAsync(db, keys, c.Channel!.Value,
-                Addresses.Normalize(c.Channel.Value, c.Address, out _)!, user.Language, now, ct)).Id;
+                Addresses.Normalize(c.Channel.Value, c.Address, out _, Addresses.RegionOf(http.RequestServices))!, user.Language, now, ct)).Id;
         await users.UpdateAsync(user);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/users/{user.Id}", new StaffCreated(await ViewAsync(db, keys, zones, user, now, ct), password));
@@ -191,7 +191,7 @@ public static class UsersApi
 
     private static async Task<Results<Ok<StaffView>, NotFound, ProblemHttpResult>> EditAsync(
         string id, StaffEdit req, WhistleDb db, UserManager<StaffUser> users, KeyRing keys, ZoneRegistry zones, TimeProvider time,
-        SessionIssuer sessions, CancellationToken ct)
+        SessionIssuer sessions, HttpContext http, CancellationToken ct)
     {
         var user = await users.FindByIdAsync(id);
         if (user is null) return TypedResults.NotFound();
@@ -234,7 +234,7 @@ public static class UsersApi
             var old = user.ContactSubscriberId;
             long? next = null;
             if (req.Contact is { } set)
-                next = (await StaffContact.AttachAsync(db, keys, set.Channel!.Value, Addresses.Normalize(set.Channel.Value, set.Address, out _)!,
+                next = (await StaffContact.AttachAsync(db, keys, set.Channel!.Value, Addresses.Normalize(set.Channel.Value, set.Address, out _, Addresses.RegionOf(http.RequestServices))!,
                     user.Language, now, ct)).Id;
             if (old is { } o && o != next) await StaffContact.ReleaseAsync(db, o, user.Id, now, ct);
             user.ContactSubscriberId = next;

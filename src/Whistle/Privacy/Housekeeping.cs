@@ -109,7 +109,7 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
 
         var wipeBefore = now - addressKept;
         var wipe = await db.Subscribers.Where(s => s.State == SubscriberState.Unsubscribed && s.AddressCipher != null && s.ChangedAt <= wipeBefore)
-            .Take(PurgeBatch).ToListAsync(ct);
+            .OrderBy(s => s.Id).Take(PurgeBatch).ToListAsync(ct);
         foreach (var s in wipe)
         {
             s.AddressCipher = null;

@@ -76,6 +76,8 @@ public static class ReportsApi
         };
         if (Clean(req.Contact) is { } contact)
         {
+            // A call-back number as people write it ("612-555-0142") is kept in E.164, so the dispatcher's phone dials it.
+            contact = Subscriptions.Addresses.Phone(contact, o.Network.PhoneRegion) ?? contact;
             report.ContactCipher = keys.Encrypt(contact, Purpose.ReporterContact);
             report.ContactPurgeAt = now + (await Retention.EffectiveAsync(db, o.Retention, ct)).ReporterContact;
         }

@@ -79,16 +79,19 @@ public static partial class Addresses
     private static partial Regex E164();
 
     /// <summary>The canonical form of an address, or null with a reason when it is not one.</summary>
-    public static string? Normalize(SubscriberChannel channel, string? raw, out string? error)
+    /// <param name="region">
+    /// The country a phone number written without "+country" is read in (Whistle:Network:PhoneRegion, ISO 3166,
+    /// default US): "612-555-0142" and "(612) 555-0142" are +16125550142 in the US.
+    /// </param>
+    public static string? Normalize(SubscriberChannel channel, string? raw, out string? error, string? region = null)
     {
         error = null;
         var a = (raw ?? "").Trim();
         switch (channel)
         {
             case SubscriberChannel.Sms:
-                a = new string(a.Where(c => c == '+' || char.IsAsciiDigit(c)).ToArray());
-                if (E164().IsMatch(a)) return a;
-                error = "A phone number in international E.164 form, such as +16125550123.";
+                if (Phone(a, region) is { } e164) return e164;
+                error = "A phone number such as 612-555-0142, or in international E.164 form such as +16125550142.";
                 return null;
             case SubscriberChannel.Email:
                 if (a.Length <= 254 && MailAddress.TryCreate(a, out var m) && m.Address == a && a.Contains('.', StringComparison.Ordinal))
@@ -104,6 +107,42 @@ public static partial class Addresses
         }
     }
 
+    private static readonly PhoneNumbers.PhoneNumberUtil Util = PhoneNumbers.PhoneNumberUtil.GetInstance();
+
+    /// <summary>
+    /// A phone number as people write it — national ("612-555-0142", "(612) 555-0142", "1 612 555 0142") in the
+    /// network's country, or international ("+1 612 555 0142") — in E.164 (+16125550142), or null when it is none.
+    /// Parsed by libphonenumber; only digits, spaces and + ( ) - . / are accepted, at most 32 characters.
+    /// </summary>
+    public static string? Phone(string? raw, string? region = null)
+    {
+        var a = (raw ?? "").Trim();
+        if (a.Length is 0 or > 32 || !a.All(c => char.IsAsciiDigit(c) || c is '+' or ' ' or '(' or ')' or '-' or '.' or '/')) return null;
+        var compact = new string(a.Where(c => c == '+' || char.IsAsciiDigit(c)).ToArray());
+        try
+        {
+            var n = Util.Parse(a, string.IsNullOrWhiteSpace(region) ? DefaultRegion : region.Trim().ToUpperInvariant());
+            if (Util.IsPossibleNumber(n) && Util.Format(n, PhoneNumbers.PhoneNumberFormat.E164) is var e164 && E164().IsMatch(e164))
+                return e164;
+        }
+        catch (PhoneNumbers.NumberParseException) { }
+        // An E.164 number libphonenumber does not know (a new range) is still taken as written, as before.
+        return compact.StartsWith('+') && E164().IsMatch(compact) ? compact : null;
+    }
+
+    public const string DefaultRegion = "US";
+
+    /// <summary>The network's phone region (Whistle:Network:PhoneRegion).</summary>
+    public static string RegionOf(IServiceProvider services) =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Data.WhistleOptions>>().Value.Network.PhoneRegion;
+
+    /// <summary>How a number is shown back to the person who typed it: "+1 612-555-0142".</summary>
+    public static string ShowPhone(string e164)
+    {
+        try { return Util.Format(Util.Parse(e164, null), PhoneNumbers.PhoneNumberFormat.INTERNATIONAL); }
+        catch (PhoneNumbers.NumberParseException) { return e164; }
+    }
+
     /// <summary>The string hashed for look-ups: channel and canonical address.</summary>
     public static string LookupKey(SubscriberChannel channel, string normalized) => $"{channel}:{normalized}";
 
@@ -111,5 +150,6 @@ public static partial class Addresses
     public static IEnumerable<SubscriberChannel> Guess(string address) =>
         address.Trim().StartsWith('+') ? [SubscriberChannel.Sms]
         : address.Contains('@') && !address.Contains("://") ? [SubscriberChannel.Email]
-        : [SubscriberChannel.Webpush, SubscriberChannel.Webhook];
+        : address.Contains("://") ? [SubscriberChannel.Webpush, SubscriberChannel.Webhook]
+        : [SubscriberChannel.Sms];
 }

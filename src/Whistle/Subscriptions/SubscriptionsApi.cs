@@ -24,7 +24,7 @@ public sealed record SubscribeRequest(SubscriberChannel? Channel, string? Addres
         p.Require(Channel is not null, "channel", "sms, email, webpush or webhook.");
         if (Channel is { } c)
         {
-            if (Addresses.Normalize(c, Address, out var error) is not { } normalized) p.Add("address", error!);
+            if (Addresses.Normalize(c, Address, out var error, Addresses.RegionOf(services)) is not { } normalized) p.Add("address", error!);
             else if (c == SubscriberChannel.Sms && services.GetRequiredService<SmsCountries>() is var countries && !countries.Allows(normalized))
                 p.Add("address", countries.Refusal);
         }
@@ -72,6 +72,9 @@ public sealed record UnsubscribeRequest(string? Address, SubscriberChannel? Chan
 public sealed record SubscriptionAccepted(string Status)
 {
     public static readonly SubscriptionAccepted Pending = new("pending");
+    /// <summary>A phone number as it was understood, shown back ("+1 612-555-0142"): what the caller typed, never who is subscribed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? To { get; init; }
 }
 
 /// <summary>A browser's push subscription keys, as PushSubscription.toJSON().keys gives them.</summary>
@@ -165,7 +168,7 @@ public static class SubscriptionsApi
         var o = options.Value.Subscriptions;
         var now = time.GetUtcNow();
         var channel = req.Channel!.Value;
-        var address = Addresses.Normalize(channel, req.Address, out _)!;
+        var address = Addresses.Normalize(channel, req.Address, out _, options.Value.Network.PhoneRegion)!;
         var hash = keys.Hash(Addresses.LookupKey(channel, address));
         var sub = await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct);
         // At most one code a minute to an address (a repeat within the minute changes the request, sends nothing),
@@ -211,7 +214,10 @@ public static class SubscriptionsApi
         }
         await tx.CommitAsync(ct);
         signal.Poke();
-        return TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending);
+        return TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending with
+        {
+            To = channel == SubscriberChannel.Sms ? Addresses.ShowPhone(address) : null,
+        });
     }
 
     public static ProblemHttpResult TooManyCodes(CodeGrant grant) => TypedResults.Problem(statusCode: 429, title: "Too many codes",
@@ -247,7 +253,7 @@ public static class SubscriptionsApi
         ConfirmRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, options.Value.Network.PhoneRegion, ct);
         if (hash is null || !await CheckCodeAsync(db, keys, options.Value.Subscriptions, sub, hash, req.Code!,
                 id => CodeHash(keys, id, req.Code!), now, ct))
             return CodeNotAccepted("Ask for a new one by subscribing again.");
@@ -268,7 +274,7 @@ public static class SubscriptionsApi
         var o = options.Value.Subscriptions;
         var now = time.GetUtcNow();
         var accepted = TypedResults.Accepted((string?)null, SubscriptionAccepted.Pending);
-        var (sub, hash, channel, address) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        var (sub, hash, channel, address) = await FindAsync(db, keys, req.Address!, req.Channel, options.Value.Network.PhoneRegion, ct);
         if (hash is null) return accepted;
         if (req.Keys is { } given || channel == SubscriberChannel.Webpush)
         {
@@ -301,7 +307,7 @@ public static class SubscriptionsApi
         CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, ct);
+        var (sub, hash, _, _) = await FindAsync(db, keys, req.Address!, req.Channel, options.Value.Network.PhoneRegion, ct);
         if (hash is null || !await CheckCodeAsync(db, keys, options.Value.Subscriptions, sub, hash, req.Code!,
                 id => UnsubscribeCodeHash(keys, id, req.Code!), now, ct))
             return CodeNotAccepted("Ask for a new one on the unsubscribe page.");
@@ -365,12 +371,12 @@ public static class SubscriptionsApi
     /// channel it could belong to when none was found; a null hash when it is no address at all).
     /// </summary>
     private static async Task<(Subscriber? Sub, byte[]? Hash, SubscriberChannel Channel, string? Address)> FindAsync(
-        WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, CancellationToken ct)
+        WhistleDb db, KeyRing keys, string address, SubscriberChannel? channel, string region, CancellationToken ct)
     {
         (Subscriber?, byte[]?, SubscriberChannel, string?) first = (null, null, SubscriberChannel.Sms, null);
         foreach (var c in channel is { } only ? [only] : Addresses.Guess(address))
         {
-            if (Addresses.Normalize(c, address, out _) is not { } normalized) continue;
+            if (Addresses.Normalize(c, address, out _, region) is not { } normalized) continue;
             var hash = keys.Hash(Addresses.LookupKey(c, normalized));
             if (await db.Subscribers.FirstOrDefaultAsync(s => s.AddressHash == hash, ct) is { } sub) return (sub, hash, c, normalized);
             if (first.Item2 is null) first = (null, hash, c, normalized);

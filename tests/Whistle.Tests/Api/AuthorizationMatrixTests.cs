@@ -98,6 +98,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /api/v1/registry/incidents.geojson"] = Public,
         ["GET /api/v1/registry/stats"] = Public,
         ["GET /api/v1/retention/"] = Admin,
+        // The first-run checklist (issue 12 §7): admins only — it tells which channels are configured.
+        ["GET /api/v1/setup/"] = Admin,
+        ["PUT /api/v1/setup/network"] = Admin,
         ["GET /api/v1/roster/"] = Dispatch,
         ["GET /api/v1/roster/me"] = Verify,
         ["GET /api/v1/sightings/"] = Verify, // issue 11 §8: documenters refused; verifiers see only their own (VisibilityTests)

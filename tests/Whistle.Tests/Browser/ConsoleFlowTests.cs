@@ -365,7 +365,7 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await page.WaitForURLAsync("**/console/admin/templates");
         await page.GetByLabel("Language of the templates").SelectOptionAsync("es");
         var update = page.Locator("#templates li[data-key=update]");
-        var text = update.GetByLabel("update (es)");
+        var text = update.GetByLabel("The update");
         await Expect(text).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\{marker\}"));
         await Expect(update).ToContainTextAsync("Longest SMS:");
 

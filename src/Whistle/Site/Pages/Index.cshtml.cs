@@ -6,7 +6,7 @@ using Whistle.Data;
 namespace Whistle.Site.Pages;
 
 /// <summary>The public home: active verified alerts on a map and as a list, in the visitor's language.</summary>
-public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOptions> site) : SitePage
+public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOptions> site, Geo.ZoneRegistry zones) : SitePage
 {
     public sealed record ActiveAlert(Guid Id, string Text, DateTimeOffset ExpiresAt);
 
@@ -14,6 +14,8 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
     /// <summary>Partner networks' alerts ("From &lt;partner&gt;: headline"), in the visitor's language when the partner sent it.</summary>
     public List<ActiveAlert> PartnerAlerts { get; private set; } = [];
     public SiteOptions Tiles => site.Value;
+    /// <summary>A new network without zones or alerts yet: the page says it is being set up instead of showing a blank map.</summary>
+    public bool SettingUp { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -27,5 +29,6 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
             T("alert.from").Replace("{partner}", p.Partner, StringComparison.Ordinal) + ": "
             + (p.Headlines.GetValueOrDefault(Lang) ?? p.Headlines.GetValueOrDefault("en") ?? p.Headlines.Values.FirstOrDefault() ?? p.AreaDesc),
             p.ExpiresAt)).ToList();
+        SettingUp = zones.Current.All.Count == 0 && Alerts.Count == 0 && PartnerAlerts.Count == 0;
     }
 }

@@ -194,6 +194,11 @@
         C.el("span", { className: "meta", text: lang + " · " + C.t("c.segments") + ": " + size.segments + " (" + size.encoding + ", " + size.units + ")" }),
       ]));
     });
+    // Languages whose templates a native speaker has not reviewed yet: said before sending, not after.
+    var warn = document.getElementById("unreviewed-warning"), names = JSON.parse(warn.dataset.names || "{}");
+    var unreviewed = p.unreviewed || [];
+    warn.hidden = unreviewed.length === 0;
+    warn.textContent = C.t("c.composer.unreviewed").replace("{languages}", unreviewed.map(function (l) { return names[l] || l; }).join(", "));
   }
 
   // "Drill — test audience: N staff, M subscribers who opted in", or "Drill — general public" (an admin's override).

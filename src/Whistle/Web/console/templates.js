@@ -19,6 +19,14 @@
     return t.needsReview ? C.t("c.tpl.review") : (t.reviewedBy ? C.t("c.tpl.reviewed") + " " + t.reviewedBy : "");
   }
 
+  // A person's name for a template, not its key: "The retraction", "What was seen: Checkpoint".
+  function name(t) {
+    if (t.key.indexOf("activity.") === 0) return C.t("c.tpl.name.activity") + ": " + C.activity(t.key.slice(9));
+    var n = C.t("c.tpl.name." + t.key);
+    return n === "c.tpl.name." + t.key ? t.key : n;
+  }
+  var GROUPS = ["alert", "update", "all_clear", "retraction", "drill", "words", "subscription", "dispatch", "reports", "other"];
+
   function item(t) {
     var fid = "tpl-" + t.id;
     var meta = C.el("p", { className: "meta", text: size(t) });
@@ -29,10 +37,11 @@
     var form = C.el("form", { className: "stack", novalidate: "" }, [
       C.el("p", { className: "form-error", role: "alert", "data-error-general": "" }),
       C.el("div", { className: "field wide" }, [
-        C.el("label", { for: fid, text: t.key + " (" + t.language + ")" }),
+        C.el("label", { for: fid, text: name(t) }),
         C.el("textarea", { id: fid, name: "text", rows: "3", maxlength: "1000", lang: t.language, "aria-describedby": fid + "-error " + fid + "-meta" }),
         C.el("p", { className: "field-error", id: fid + "-error", "data-error-for": "text" }),
       ]),
+      C.el("p", { className: "meta", text: C.t("c.tpl.key") + ": " + t.key }),
       meta, status,
       C.el("div", { className: "inline" }, [C.el("button", { type: "submit", text: C.t("c.tpl.save") }), approve]),
       done,
@@ -72,7 +81,20 @@
     list.textContent = "";
     if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
     errorBox.textContent = "";
-    res.data.forEach(function (t) { list.appendChild(item(t)); });
+    // Grouped by purpose, each group with a plain explanation; how many still await review, first.
+    var pending = res.data.filter(function (t) { return t.needsReview; }).length;
+    list.appendChild(C.el("li", { className: "meta", id: "tpl-pending", text: C.t("c.tpl.unreviewedCount").replace("{count}", String(pending)) }));
+    GROUPS.forEach(function (g) {
+      var members = res.data.filter(function (t) { return (GROUPS.indexOf(t.group) >= 0 ? t.group : "other") === g; });
+      if (!members.length) return;
+      var inner = C.el("ul", { className: "cards" });
+      members.forEach(function (t) { inner.appendChild(item(t)); });
+      list.appendChild(C.el("li", { className: "tpl-group", "data-group": g }, [
+        C.el("h2", { text: C.t("c.tpl.group." + g) }),
+        C.el("p", { className: "meta", text: C.t("c.tpl.about." + g) }),
+        inner,
+      ]));
+    });
   }
   language.addEventListener("change", load);
   load();

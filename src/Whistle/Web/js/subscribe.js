@@ -139,6 +139,11 @@
       if (r.ok) {
         sent = { address: body.address, channel: channel };
         if (channel === "webpush") { var t = document.getElementById("confirm-text"); t.textContent = t.dataset.push; }
+        // The number as it was understood: "+1 612-555-0142", so a mistyped one is seen before waiting for a code.
+        r.json().then(function (a) {
+          var to = document.getElementById("confirm-to");
+          if (a && a.to) { to.textContent = to.dataset.text.replace("{to}", a.to); to.hidden = false; }
+        }).catch(function () { });
         form.hidden = true;
         confirmForm.hidden = false;
         document.getElementById("confirm-title").focus();

@@ -9,7 +9,12 @@ public abstract class ConsolePage : SitePage
     public string TextsJson => System.Text.Json.JsonSerializer.Serialize(Ui.ConsoleTextsFor(Lang));
 }
 
-public sealed class LoginModel : ConsolePage { public void OnGet() { } }
+/// <summary>The login page; while the network has no staff account at all, it says how the first admin is made (on the server only).</summary>
+public sealed class LoginModel(Whistle.Data.WhistleDb db) : ConsolePage
+{
+    public bool NoStaffYet { get; private set; }
+    public async Task OnGetAsync(CancellationToken ct) => NoStaffYet = !await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.Users, ct);
+}
 public sealed class QueueModel : ConsolePage { public void OnGet() { } }
 public sealed class VerifyModel : ConsolePage { public void OnGet() { } }
 public sealed class PartnersModel : ConsolePage { public void OnGet() { } }
