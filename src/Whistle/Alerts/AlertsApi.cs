@@ -200,8 +200,8 @@ public static class AlertsApi
         bool test = alert.Drill && alert.Audience == AlertAudience.Test;
         return TypedResults.Ok(new AlertPreview(recipients.Length, channels, messages, sms, Math.Round(cost, 2), o.Currency,
             Names.Of(alert.Audience), test ? staffCount : 0, test ? optedIn : recipients.Length,
-            totals, options.Value.Alerts.TypedConfirmationAbove, live, contains))
-            { Unreviewed = await TemplateGuide.UnreviewedAsync(db, alert, messages.Keys, ct) };
+            totals, options.Value.Alerts.TypedConfirmationAbove, live, contains)
+            { Unreviewed = await TemplateGuide.UnreviewedAsync(db, alert, messages.Keys, ct) });
     }
 
     /// <summary>A drill to the general public from someone who is not an admin (403), or without a reason (422).</summary>

@@ -1290,6 +1290,34 @@ namespace Whistle.Data.Migrations.Postgres
                     b.ToTable("Zones");
                 });
 
+            modelBuilder.Entity("Whistle.Places.GazetteerFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("GeoJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("ImportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ImportedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Landmarks")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Streets")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GazetteerFiles");
+                });
+
             modelBuilder.Entity("Whistle.Platform.IdempotentRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -1697,6 +1725,13 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("PlaceText")
                         .HasColumnType("text");
+
+                    b.Property<string>("PlacedHow")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("PlacedZoneId")
+                        .HasColumnType("integer");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("integer");

@@ -1263,6 +1263,34 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("Zones");
                 });
 
+            modelBuilder.Entity("Whistle.Places.GazetteerFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GeoJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ImportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ImportedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Landmarks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Streets")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GazetteerFiles");
+                });
+
             modelBuilder.Entity("Whistle.Platform.IdempotentRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -1662,6 +1690,13 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("PlaceText")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("PlacedHow")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PlacedZoneId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");

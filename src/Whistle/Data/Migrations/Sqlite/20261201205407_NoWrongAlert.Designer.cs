@@ -11,8 +11,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261201194423_I12Send")]
-    partial class I12Send
+    [Migration("20261201205407_NoWrongAlert")]
+    partial class NoWrongAlert
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -156,6 +156,12 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int>("Audience")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AudienceReason")
+                        .HasColumnType("TEXT");
 
                     b.Property<int?>("CancelReason")
                         .HasColumnType("INTEGER");
@@ -1140,6 +1146,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Precision")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1255,6 +1264,34 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("Zones");
+                });
+
+            modelBuilder.Entity("Whistle.Places.GazetteerFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GeoJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ImportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ImportedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Landmarks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Streets")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GazetteerFiles");
                 });
 
             modelBuilder.Entity("Whistle.Platform.IdempotentRequest", b =>
@@ -1555,6 +1592,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Drills")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1630,6 +1670,12 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("EscalationStopped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Escalations")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("FirstReportAt")
                         .HasColumnType("INTEGER");
 
@@ -1647,6 +1693,13 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("PlaceText")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("PlacedHow")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PlacedZoneId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");

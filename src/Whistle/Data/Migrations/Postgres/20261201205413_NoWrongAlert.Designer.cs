@@ -12,8 +12,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWhistleDb))]
-    [Migration("20261201194804_I12Place")]
-    partial class I12Place
+    [Migration("20261201205413_NoWrongAlert")]
+    partial class NoWrongAlert
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -165,6 +165,12 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
+
+                    b.Property<int>("Audience")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AudienceReason")
+                        .HasColumnType("text");
 
                     b.Property<int?>("CancelReason")
                         .HasColumnType("integer");
@@ -1165,6 +1171,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Precision")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1310,6 +1319,62 @@ namespace Whistle.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("GazetteerFiles");
+                });
+
+            modelBuilder.Entity("Whistle.Platform.IdempotentRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Body")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ContentType")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Location")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId", "Key", "Endpoint")
+                        .IsUnique();
+
+                    b.ToTable("IdempotentRequests");
                 });
 
             modelBuilder.Entity("Whistle.Reports.Report", b =>
@@ -1560,6 +1625,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("Drills")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1635,6 +1703,12 @@ namespace Whistle.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<int>("Activity")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("EscalationStopped")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Escalations")
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("FirstReportAt")
