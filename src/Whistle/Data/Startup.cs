@@ -26,6 +26,7 @@ public static class Startup
         var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Whistle.Startup");
         var now = time.GetUtcNow();
 
+        await SqliteBaseline.AdoptAsync(db);
         await db.Database.MigrateAsync();
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();

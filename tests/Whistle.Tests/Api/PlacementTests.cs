@@ -89,10 +89,11 @@ public abstract class PlacementTests<TApp>(TApp app) : IClassFixture<TApp> where
         Assert.True((await byZone.Content.ReadFromJsonAsync<JsonObject>())!["areaContainsSighting"]!.GetValue<bool>());
 
         // Sent where it is: accepted, no acknowledgement needed.
-        Assert.Equal(HttpStatusCode.Created, (await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = id, circle = Circle(lat, lon) })).StatusCode);
-
+        var sent = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = id, circle = Circle(lat, lon) });
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
         // Sent anyway outside it: accepted with the acknowledgement, which goes on the sighting's record.
-        var anyway = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = id, circle = Circle(44.9778, -93.265, 1000), outsideAreaAcknowledged = true });
+        // (as a drill: the sighting has its one live alert now, §2)
+        var anyway = await dispatcher.PostAsJsonAsync("/api/v1/alerts", new { sightingId = id, drill = true, circle = Circle(44.9778, -93.265, 1000), outsideAreaAcknowledged = true });
         Assert.Equal(HttpStatusCode.Created, anyway.StatusCode);
         var history = (await DetailAsync(dispatcher, id))["history"]!.AsArray();
         Assert.Contains(history, h => h!["note"]?.GetValue<string>()?.Contains("does not contain the sighting's position (acknowledged)") == true);

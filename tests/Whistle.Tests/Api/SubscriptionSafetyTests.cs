@@ -199,6 +199,7 @@ public abstract class SubscriptionSafetyTests<TApp>(TApp app, ITestOutputHelper 
                 Channel = SubscriberChannel.Sms, AddressCipher = keys.Encrypt(premium, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, premium)),
                 CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
+                Drills = true, // a drill goes to those who opted in (issue 12 §3)
             });
             return await db.SaveChangesAsync();
         });
@@ -217,7 +218,8 @@ public abstract class SubscriptionSafetyTests<TApp>(TApp app, ITestOutputHelper 
     [Fact]
     public async Task One_number_gets_five_codes_a_day_not_one_a_minute_forever()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // The day is the UTC day: start early in it, so the three hours below never cross midnight whatever the hour of the run.
+        var clock = new FakeTimeProvider(new DateTimeOffset(DateTime.UtcNow.Date.AddHours(1), TimeSpan.Zero));
         using var own = FakeTimeApp(clock);
         var client = own.CreateClient();
         const string victim = "+16125558020";
@@ -274,7 +276,7 @@ public abstract class SubscriptionSafetyTests<TApp>(TApp app, ITestOutputHelper 
     [Fact]
     public async Task Wrong_codes_count_per_address_across_new_codes_and_a_code_lasts_ten_minutes()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(new DateTimeOffset(DateTime.UtcNow.Date.AddHours(1), TimeSpan.Zero)); // not across midnight (a UTC day)
         using var own = FakeTimeApp(clock);
         var client = own.CreateClient();
         const string target = "guessed@example.org";

@@ -223,6 +223,7 @@ public sealed class ConsoleFlowTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(desk.Locator("#recipients")).ToHaveTextAsync("1"); // 100 m around the sighting is still in the resident's neighbourhood
         // Dragging the circle's centre 300 px (about 4 km at this zoom) away leaves the resident out; dragging it back brings them in.
         var centre = desk.Locator("#alert-map .leaflet-marker-icon");
+        await desk.Locator("#alert-map").ScrollIntoViewIfNeededAsync(); // the mouse acts on what is on the screen
         var at = (await centre.BoundingBoxAsync())!;
         float x = at.X + at.Width / 2, y = at.Y + at.Height - 4;
         await desk.Mouse.MoveAsync(x, y);

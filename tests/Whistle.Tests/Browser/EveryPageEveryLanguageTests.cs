@@ -37,9 +37,6 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
     /// <summary>Words a language writes as English does ("No" in Spanish).</summary>
     private static readonly Dictionary<string, string[]> Same = new() { ["es"] = ["No", "no"], ["so"] = [], ["hmn"] = [] };
 
-    /// <summary>Until i12-firstrun is merged: the templates page is photographed but its words are not checked.</summary>
-    private static readonly bool TemplatesPageWaitsForFirstrun = true;
-
     private sealed record Visit(string Page, string Path, string? Role);
 
     [Fact]
@@ -52,8 +49,6 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
             new("unsubscribe", "/unsubscribe", null), new("rights", "/rights", null), new("registry", "/registry", null),
             new("login", "/console/login", null),
             new("queue", "/console", Roles.Dispatcher),
-            // The sighting page's layout belongs to the screens engineer (branch i12-screens): its words are checked
-            // here, its overflow is recorded but skipped until the lead merges that branch (see Overflow below).
             new("sighting", "/console/sightings/" + seeded.SightingId, Roles.Dispatcher),
             new("partners", "/console/partners", Roles.Dispatcher),
             new("account", "/console/account", Roles.Dispatcher),
@@ -63,10 +58,9 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
             new("users", "/console/admin/users", Roles.Admin),
             new("zones", "/console/admin/zones", Roles.Admin),
             new("retention", "/console/admin/retention", Roles.Admin),
-            // The templates page lists template keys; the firstrun engineer rewrites it (branch i12-firstrun: each
-            // template explained in plain words, grouped by purpose). Its words are checked after that merge — the
-            // lead re-enables it by removing TemplatesPageWaitsForFirstrun below.
             new("templates", "/console/admin/templates", Roles.Admin),
+            // the admin's queue page carries the first-run checklist
+            new("checklist", "/console", Roles.Admin),
         };
         var failures = new List<string>();
         foreach (var size in new[] { Phone, Desk })
@@ -82,7 +76,7 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
                     if (visit.Role is { } r) await LoginAsync(page, seeded.Staff[r]);
                     pages[role] = page;
                 }
-                var checks = visit.Page == "templates" && TemplatesPageWaitsForFirstrun ? new List<string>() : failures;
+                var checks = failures;
                 var english = await ReadAsync(page, visit, "en", sizeName, checks);
                 var leftovers = english.Where(t => !Allowed(t, seeded.Data)).ToHashSet(StringComparer.Ordinal);
                 foreach (var lang in Others)
@@ -116,12 +110,7 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
         foreach (var t in texts.Where(t => RawKey().IsMatch(t)).Distinct())
             failures.Add($"raw key \"{t}\" ({visit.Page} {lang} {size})");
         var (scroll, inner) = (await page.EvaluateAsync<int>("() => document.scrollingElement.scrollWidth"), await page.EvaluateAsync<int>("() => window.innerWidth"));
-        if (scroll > inner)
-        {
-            if (visit.Page == "sighting")
-                Console.WriteLine($"Recorded, skipped until i12-screens is merged: sighting {lang} {size} is {scroll}px wide in {inner}px.");
-            else failures.Add($"wider than the window: {scroll}px in {inner}px ({visit.Page} {lang} {size})");
-        }
+        if (scroll > inner) failures.Add($"wider than the window: {scroll}px in {inner}px ({visit.Page} {lang} {size})");
         return texts.ToList();
     }
 

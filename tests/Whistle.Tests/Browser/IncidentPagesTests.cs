@@ -73,7 +73,7 @@ public sealed partial class IncidentPagesTests(BrowserFixture browser) : IClassF
         await create.GetByRole(AriaRole.Button, new() { Name = "Open the file" }).ClickAsync();
         await page.WaitForURLAsync(FilePage());
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(title);
-        await Expect(page.Locator("#facts")).ToContainTextAsync("Workplace raid");
+        await Expect(page.Locator("#facts")).ToContainTextAsync("Raid at a workplace");
         await Expect(page.Locator("#facts")).ToContainTextAsync("Affected: 12");
 
         // A timeline entry.

@@ -64,9 +64,9 @@ public sealed class IntakePagesTests(IntakeBrowserFixture browser) : IClassFixtu
         var surge = page.Locator("#queue > li.surge");
         await Expect(surge).ToHaveCountAsync(1);
         await Expect(page.Locator("#queue > li").First).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("surge"));
-        await Expect(surge.Locator("strong")).ToContainTextAsync("Surge: 9 reports from 1 sources");
+        await Expect(surge.Locator("strong")).ToContainTextAsync("Surge: 9 reports from 1 source "); // plural-correct (issue 12 §6)
         await Expect(surge.Locator("strong")).ToContainTextAsync("Lake St & 29th");
-        await Expect(page.Locator("#queue > li.card:not(.surge)").Filter(new() { HasText = "15 reports from 2 sources" })).ToHaveCountAsync(1);
+        await Expect(page.Locator("#queue > li.card:not(.surge)").Filter(new() { HasText = "15 reports" }).Filter(new() { HasText = "2 sources" })).ToHaveCountAsync(1);
 
         // The first page holds 50 sightings; "Load more" brings the rest — nothing is cut off.
         await Expect(page.Locator("#queue > li.card:not(.surge)")).ToHaveCountAsync(50);

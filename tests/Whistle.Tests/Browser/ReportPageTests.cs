@@ -39,7 +39,7 @@ public sealed class ReportPageTests(BrowserFixture browser) : IClassFixture<Brow
         await page.Locator("#map").ClickAsync();
         await Expect(page.Locator("#location-status")).ToHaveTextAsync("Lugar marcado en el mapa.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Enviar reporte" }).ClickAsync();
-        await Expect(page.Locator("#err-agents")).ToHaveTextAsync("Between 0 and 1000.");
+        await Expect(page.Locator("#err-agents")).ToHaveTextAsync("Entre 0 y 1000."); // the API's own message, in the page's language (issue 12 §5)
         await Expect(page.Locator("#err-activity")).ToBeHiddenAsync();
 
         var place = "Lake St y Bloomington " + Guid.NewGuid().ToString("N")[..6];

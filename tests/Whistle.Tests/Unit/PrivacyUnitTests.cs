@@ -64,7 +64,8 @@ public class AddressTests
     [Theory]
     [InlineData("sms", "+1 (612) 555-0100", "+16125550100")]
     [InlineData("sms", "+252 61 555 0100", "+252615550100")]
-    [InlineData("sms", "612-555-0100", null)]
+    [InlineData("sms", "612-555-0100", "+16125550100")] // national form, the network's region (US by default; issue 12 §5)
+    [InlineData("sms", "0100", null)]
     [InlineData("sms", "+0612555", null)]
     [InlineData("email", " Person@Example.ORG ", "person@example.org")]
     [InlineData("email", "no-at-sign.example.org", null)]

@@ -46,7 +46,7 @@
     L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
     if (sighting.lat == null || sighting.lon == null) { unplaced(); return; }
     var at = [sighting.lat, sighting.lon];
-    map = L.map("alert-map").setView(at, 14);
+    map = L.map("alert-map").setView(at, 13);
     // The sighting's position and its reports on the same map as the area (tooltips are text, never HTML).
     L.circleMarker(at, { radius: 8, color: "#000", weight: 3, fillColor: "#f5c400", fillOpacity: 1, interactive: true, className: "sighting-at" })
       .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.sighting") })).addTo(map);

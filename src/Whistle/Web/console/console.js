@@ -250,6 +250,16 @@
       if (m) return el("span", { text: t("c.history.cancelled." + m[1]) });
       m = /^not verified within (\d+) minutes$/.exec(n);
       if (m) return el("span", { text: t("c.history.expired").replace("{minutes}", m[1]) });
+      m = /^(placed|moved) by (pin|zone|gazetteer): (.*) \((-?[\d.]+), (-?[\d.]+)\)$/.exec(n);
+      if (m) return el("span", {}, [t("c.history." + m[1]).replace("{how}", t("c.history.how." + m[2])).replace("{label}", ""),
+        el("q", { translate: "no", text: m[3] }), " (" + m[4] + ", " + m[5] + ")"]);
+      if (n === "alert sent to an area that does not contain the sighting's position (acknowledged)") return el("span", { text: t("c.history.outsideAck") });
+      m = /^escalated: no answer in ([\d.]+) min, asked (.*)$/.exec(n);
+      if (m) return el("span", {}, [t("c.history.escalated").replace("{minutes}", m[1]).replace("{who}", ""), el("span", { translate: "no", text: m[2] })]);
+      m = /^escalation stopped: no answer in ([\d.]+) min and nobody left on duty to ask$/.exec(n);
+      if (m) return el("span", { text: t("c.history.escalationNobody").replace("{minutes}", m[1]) });
+      m = /^escalation stopped: no answer after (\d+) automatic rounds$/.exec(n);
+      if (m) return el("span", { text: t("c.history.escalationRounds").replace("{rounds}", m[1]) });
       return el("q", { translate: "no", text: n });
     },
     save: function (tokens, r) { keep(tokens); sessionStorage.setItem(ROLES, JSON.stringify(r)); },

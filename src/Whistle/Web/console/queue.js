@@ -86,7 +86,7 @@
       render();
     });
     return C.el("li", { className: "card surge", "data-surge": g.id }, [
-      C.el("strong", { text: fill(C.t("c.intake.surge"), { reports: g.reportCount, sources: g.sourceCount, minutes: minutes, place: place }) }),
+      C.el("strong", { text: fill(C.t("c.intake.surge"), { reports: C.plural("c.n.reports", g.reportCount), sources: C.plural("c.n.sources", g.sourceCount), minutes: minutes, place: place }) }),
       C.el("span", { className: "meta", text: C.t("c.intake.surge.hint") }),
       details,
       dismiss,

@@ -13,10 +13,11 @@
   var zonesGeo = null;
 
   // ---- the map ----
+  L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
+  L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(document.getElementById("sighting-map")).setView([44.9778, -93.265], 12);
   var sightingLayer = L.layerGroup().addTo(map), verifierLayer = L.layerGroup().addTo(map);
   var framed = false;
-  function tip(text) { return Object.assign(document.createElement("span"), { textContent: text }); }
   var zonesReady = fetch("/api/v1/zones").then(function (r) { return r.json(); }).then(function (geo) {
     zonesGeo = geo;
     L.geoJSON(geo, { style: { color: "#0b4f8a", weight: 1, fillOpacity: 0.02 }, interactive: false }).addTo(map);
@@ -28,12 +29,12 @@
       if (r.lat == null) return;
       points.push([r.lat, r.lon]);
       L.circleMarker([r.lat, r.lon], { radius: 5, color: "#4a4a4a", weight: 2, fillOpacity: 0.6 })
-        .bindTooltip(tip(C.t("c.map.report") + " · " + C.time(r.observedAt))).addTo(sightingLayer);
+        .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.map.report") + " · " + C.time(r.observedAt) })).addTo(sightingLayer);
     });
     if (s.lat != null) {
       points.push([s.lat, s.lon]);
       L.circleMarker([s.lat, s.lon], { radius: 11, color: "#8a1c0b", weight: 3, fillOpacity: 0.4 })
-        .bindTooltip(tip(C.t("c.map.sighting") + " · " + C.activity(s.activity))).addTo(sightingLayer);
+        .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.map.sighting") + " · " + C.activity(s.activity) })).addTo(sightingLayer);
     }
     if (!framed && points.length) { framed = true; map.fitBounds(L.latLngBounds(points).pad(0.5), { maxZoom: 15 }); }
   }
@@ -46,7 +47,7 @@
       if (!f) return;
       var c = L.geoJSON(f).getBounds().getCenter();
       L.circleMarker(c, { radius: 7, color: "#0d5a1e", weight: 2, fillOpacity: 0.7 })
-        .bindTooltip(tip(C.t("c.map.verifier") + " · " + v.email + (v.assignment ? " · " + C.t("c.assign." + v.assignment) : "")))
+        .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.map.verifier") + " · " + v.email + (v.assignment ? " · " + C.t("c.assign." + v.assignment) : "") }))
         .addTo(verifierLayer);
     });
   }
@@ -55,7 +56,9 @@
   var NEXT = { "new": "c.next.dispatch", "verifying": "c.next.await", "confirmed": "c.next.alert" };
   function showNext(s) {
     var open = s.state === "new" || s.state === "verifying";
-    document.getElementById("s-next-text").textContent = C.t(NEXT[s.state] || "c.next.closed");
+    // A confirmed sighting without a position cannot be alerted: placing it is the next thing to do.
+    document.getElementById("s-next-text").textContent = s.state === "confirmed" && (s.lat == null || s.lon == null) && C.canDispatch()
+      ? C.t("c.next.place") : C.t(NEXT[s.state] || "c.next.closed");
     document.getElementById("dispatch").hidden = !C.canDispatch() || !open;
     document.getElementById("outcome").hidden = !open;
     document.getElementById("resolve").hidden = !C.canDispatch() || s.state !== "confirmed";
