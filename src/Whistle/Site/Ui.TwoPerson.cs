@@ -19,7 +19,7 @@ public static partial class Ui
             ["c.twoperson.intro"] = "An alert to more people than this waits until a second dispatcher approves it. Drills to the test audience are exempt.",
             ["c.twoperson.enabled"] = "Require a second dispatcher's approval",
             ["c.twoperson.above"] = "Above how many recipients",
-            ["c.twoperson.save"] = "Save the two-person rule",
+            ["c.twoperson.save"] = "Apply the rule",
             ["c.twoperson.saved"] = "Saved.",
         },
         ["es"] = new()
@@ -35,7 +35,7 @@ public static partial class Ui
             ["c.twoperson.intro"] = "Una alerta a más personas que esto espera hasta que un segundo despachador la apruebe. Los simulacros al público de prueba están exentos.",
             ["c.twoperson.enabled"] = "Exigir la aprobación de un segundo despachador",
             ["c.twoperson.above"] = "A partir de cuántos destinatarios",
-            ["c.twoperson.save"] = "Guardar la regla de dos personas",
+            ["c.twoperson.save"] = "Aplicar la regla",
             ["c.twoperson.saved"] = "Guardado.",
         },
         ["so"] = new()
@@ -51,7 +51,7 @@ public static partial class Ui
             ["c.twoperson.intro"] = "Digniin loo dirayo dad ka badan tiradan waxay sugaysaa ilaa dir-bixiye labaad oggolaado. Tababarrada dhagaystayaasha tijaabada waa laga reebay.",
             ["c.twoperson.enabled"] = "U baahan oggolaanshaha dir-bixiye labaad",
             ["c.twoperson.above"] = "Wixii ka badan immisa qaataha",
-            ["c.twoperson.save"] = "Kaydi xeerka laba qof",
+            ["c.twoperson.save"] = "Dabaq xeerka",
             ["c.twoperson.saved"] = "Waa la kaydiyay.",
         },
         ["hmn"] = new()
@@ -67,7 +67,7 @@ public static partial class Ui
             ["c.twoperson.intro"] = "Daim ntawv ceeb toom mus rau neeg coob tshaj no yuav tos kom tus xa thib ob pom zoo. Kev xyaum rau cov neeg sim tsis suav.",
             ["c.twoperson.enabled"] = "Yuav tsum muaj tus xa thib ob pom zoo",
             ["c.twoperson.above"] = "Tshaj pes tsawg tus neeg txais",
-            ["c.twoperson.save"] = "Khaws txoj cai ob tug neeg",
+            ["c.twoperson.save"] = "Siv txoj cai",
             ["c.twoperson.saved"] = "Khaws tseg lawm.",
         },
     };
