@@ -47,6 +47,15 @@ public class Alert
     public string? OverrideFindings { get; set; }
     public string? OverrideReason { get; set; }
     public int Recipients { get; set; }
+    /// <summary>
+    /// The two-person rule (<see cref="TwoPerson"/>): the alert waits for a second dispatcher. Nothing is delivered and it is
+    /// in no public feed until <see cref="ApprovedAt"/>; a rejected one keeps this set, with <see cref="CancelledAt"/>.
+    /// </summary>
+    public bool AwaitingApproval { get; set; }
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
+    public string? RejectedBy { get; set; }
+    public string? RejectReason { get; set; }
     /// <summary>When the first 1,000 recipients, the nearest, had all been handed to a provider (set once, when first seen).</summary>
     public DateTimeOffset? FirstThousandAt { get; set; }
     /// <summary>Estimated seconds to reach everyone, per channel, at the configured rates when it was sent.</summary>
@@ -62,7 +71,8 @@ public class Alert
         csv.Length == 0 ? [] : csv.Split(',').Select(int.Parse).ToArray();
 
     public string StateAt(DateTimeOffset now) =>
-        CancelledAt is not null ? "cancelled" : Kind == AlertKind.Cancel ? "sent" : now >= ExpiresAt ? "expired" : "active";
+        AwaitingApproval ? (CancelledAt is not null ? "rejected" : now >= ExpiresAt ? "expired" : "pending_approval")
+        : CancelledAt is not null ? "cancelled" : Kind == AlertKind.Cancel ? "sent" : now >= ExpiresAt ? "expired" : "active";
 }
 
 /// <summary>An alert's area: a circle, a set of zones, or both (their union).</summary>
@@ -100,7 +110,8 @@ public static class SendRules
 
     /// <summary>An update: of a live original, while its sighting is still open.</summary>
     public static string? RefuseUpdate(Alert original, SightingState? sighting, DateTimeOffset now) =>
-        original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; update the original alert."
+        original.AwaitingApproval ? TwoPerson.NotYet
+        : original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; update the original alert."
         : original.CancelledAt is { } at ? $"This alert was cancelled at {at:u}; there is nothing left to update."
         : now >= original.ExpiresAt ? $"This alert expired at {original.ExpiresAt:u}; send a new alert if the sighting is still live."
         : sighting is SightingState.Resolved or SightingState.FalseAlarm
@@ -112,7 +123,8 @@ public static class SendRules
     /// or the alert expired — it is the only way to tell the people who got the alert that it is over.
     /// </summary>
     public static string? RefuseCancel(Alert original) =>
-        original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; cancel the original alert."
+        original.AwaitingApproval ? TwoPerson.NotYet
+        : original.Kind != AlertKind.Alert ? "This is itself an update or a cancel; cancel the original alert."
         : original.CancelledAt is { } at ? $"This alert was already cancelled at {at:u}; nothing more is sent."
         : null;
 }

@@ -83,7 +83,8 @@ public sealed record AlertView(
     CircleDto? Circle, int[] Zones, DateTimeOffset SentAt, DateTimeOffset ExpiresAt, string? CancelReason,
     int Recipients, DeliveryCounts Deliveries, AlertProgress Progress, Dictionary<string, string> Messages,
     Dictionary<string, Delivery.Sms.SmsSize> Sms, OverrideView? Override = null, string Audience = "public", string? AudienceReason = null,
-    int? Reached = null);
+    int? Reached = null, string? Author = null, string? ApprovedBy = null, DateTimeOffset? ApprovedAt = null,
+    string? RejectedBy = null, string? RejectReason = null);
 
 /// <summary>A recorded "send anyway": what looked identifying, why it went out, and who sent it.</summary>
 public sealed record OverrideView(string Findings, string Reason, string By);
@@ -121,12 +122,14 @@ public static class AlertsApi
         staff.MapGet("/{id:guid}", GetAsync);
         staff.MapPost("/{id:guid}/update", UpdateAsync).Idempotent();
         staff.MapPost("/{id:guid}/cancel", CancelAsync).Idempotent();
+        staff.MapApproval();
+        routes.MapTwoPersonSetting();
         return group;
     }
 
-    private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Created<AlertCreated>, Accepted<TwoPerson.Pending>, NotFound, ProblemHttpResult>> CreateAsync(
         AlertRequest req, WhistleDb db, PublishAlert publish, ZoneRegistry zones, TimeProvider time,
-        IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+        IOptions<WhistleOptions> options, ClaimsPrincipal user, Microsoft.AspNetCore.SignalR.IHubContext<SightingsHub> hub, CancellationToken ct)
     {
         if (OfficerCheck(req.Place, req.Override, out var overridden) is { } refused) return refused;
         var audience = DrillAudience.Decide(req.Drill == true, req.Audience, DrillAudience.IsAdmin(user), Text.CleanLine(req.AudienceReason));
@@ -151,13 +154,20 @@ public static class AlertsApi
         (alert.Audience, alert.AudienceReason) = (audience.Audience, audience.Reason);
         try
         {
-            await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct);
+            await publish.SendAsync(alert, sighting?.LastReportAt ?? alert.SentAt, ct, approvalAbove: await TwoPerson.AboveAsync(db, ct));
         }
         catch (ActiveAlertException e)
         {
             // Another send for this sighting committed first (a second tab, a double click without a key).
             db.Entry(alert).State = EntityState.Detached;
             return Refused(SendRules.RefuseNew(null, false, e.Active)!, e.Active);
+        }
+        if (alert.AwaitingApproval)
+        {
+            // Nothing delivered: a second dispatcher approves (or someone rejects) it; the others are told it waits.
+            var pending = new TwoPerson.Pending(alert.Id, "pending_approval", alert.Recipients, alert.SightingId, alert.SentBy);
+            await TwoPerson.NotifyAsync(hub, pending);
+            return TypedResults.Accepted($"/api/v1/alerts/{alert.Id}", pending);
         }
         return TypedResults.Created($"/api/v1/alerts/{alert.Id}", new AlertCreated(alert.Id, alert.Recipients));
     }
@@ -276,7 +286,7 @@ public static class AlertsApi
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
         // Who an all clear or retraction would reach now: the count its confirmation names.
-        int? reached = alert.Kind == AlertKind.Alert && alert.CancelledAt is null ? await publish.ReachedAsync(alert, ct) : null;
+        int? reached = alert.Kind == AlertKind.Alert && alert.CancelledAt is null && !alert.AwaitingApproval ? await publish.ReachedAsync(alert, ct) : null;
         var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
@@ -285,7 +295,8 @@ public static class AlertsApi
             alert.CancelReason is { } reason ? Names.Of(reason) : null, alert.Recipients,
             progress.Deliveries, progress, alert.Messages, alert.Messages.ToDictionary(m => m.Key, m => Delivery.Sms.SmsSize.Of(m.Value)),
             alert.OverrideReason is { } why ? new OverrideView(alert.OverrideFindings ?? "", why, alert.SentBy) : null,
-            Names.Of(alert.Audience), alert.AudienceReason, reached));
+            Names.Of(alert.Audience), alert.AudienceReason, reached, alert.SentBy, alert.ApprovedBy, alert.ApprovedAt,
+            alert.RejectedBy, alert.RejectReason));
     }
 
     private static async Task<Results<Created<AlertCreated>, NotFound, ProblemHttpResult>> UpdateAsync(

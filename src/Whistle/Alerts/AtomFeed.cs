@@ -25,7 +25,7 @@ public static class AtomFeed
     {
         var cancelledSince = now - CapMessage.CancelShownFor;
         var live = await db.Alerts.AsNoTracking()
-            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.ExpiresAt > now)
+            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && !a.AwaitingApproval && a.ExpiresAt > now)
             .OrderByDescending(a => a.SentAt).Take(500).Select(a => a.Id).ToListAsync(ct);
         var cancelled = await db.Alerts.AsNoTracking()
             .Where(c => c.Kind == AlertKind.Cancel && !c.Drill && c.SentAt > cancelledSince && c.ReferencesId != null)
@@ -33,7 +33,7 @@ public static class AtomFeed
         var roots = live.Concat(cancelled).Distinct().ToList();
         var refs = roots.Select(r => (Guid?)r).ToList();
         var messages = roots.Count == 0 ? [] : await db.Alerts.AsNoTracking()
-            .Where(a => !a.Drill && (roots.Contains(a.Id) || refs.Contains(a.ReferencesId)))
+            .Where(a => !a.Drill && !a.AwaitingApproval && (roots.Contains(a.Id) || refs.Contains(a.ReferencesId)))
             .ToListAsync(ct);
         messages = messages.OrderByDescending(a => a.Seq).ToList();
 
@@ -41,7 +41,7 @@ public static class AtomFeed
         // (an expiry that did not remove a chain only makes a poller fetch once more).
         var lastSent = messages.Count == 0 ? (DateTimeOffset?)null : messages.Max(a => a.SentAt);
         var lastExpiry = await db.Alerts.AsNoTracking()
-            .Where(a => a.Kind != AlertKind.Cancel && !a.Drill && a.ExpiresAt <= now)
+            .Where(a => a.Kind != AlertKind.Cancel && !a.Drill && !a.AwaitingApproval && a.ExpiresAt <= now)
             .OrderByDescending(a => a.ExpiresAt).Select(a => (DateTimeOffset?)a.ExpiresAt).FirstOrDefaultAsync(ct);
         var lastCancelGone = await db.Alerts.AsNoTracking()
             .Where(c => c.Kind == AlertKind.Cancel && !c.Drill && c.SentAt <= cancelledSince)

@@ -46,11 +46,11 @@ public static class CapApi
     private static async Task<IResult> MessageAsync(Guid id, HttpContext http, WhistleDb db, ZoneRegistry zones,
         IOptions<WhistleOptions> options, CancellationToken ct)
     {
-        var message = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && !a.Drill, ct);
+        var message = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && !a.Drill && !a.AwaitingApproval, ct);
         if (message is null)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No public alert has this id.");
         var root = CapMessage.RootId(message);
-        var chain = await db.Alerts.AsNoTracking().Where(a => a.Id == root || a.ReferencesId == root).ToListAsync(ct);
+        var chain = await db.Alerts.AsNoTracking().Where(a => (a.Id == root || a.ReferencesId == root) && !a.AwaitingApproval).ToListAsync(ct);
         var context = await ContextAsync(db, zones, options.Value, ct);
         var body = Bytes(CapMessage.Build(message, chain, context));
         // An original changes when an update changes its place or window: the chain's last message dates it.

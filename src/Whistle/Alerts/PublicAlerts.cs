@@ -22,7 +22,7 @@ public static class PublicAlerts
     public static async Task<object> GeoJsonAsync(WhistleDb db, DateTimeOffset now, bool retracted, CancellationToken ct)
     {
         var alerts = await db.Alerts.AsNoTracking()
-            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
+            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && !a.AwaitingApproval && a.CancelledAt == null && a.ExpiresAt > now)
             .OrderByDescending(a => a.SentAt).Take(500).ToListAsync(ct);
         var shown = alerts.Select(a => (Alert: a, RetractedAt: (DateTimeOffset?)null)).ToList();
         if (retracted)

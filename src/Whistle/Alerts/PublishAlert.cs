@@ -16,13 +16,17 @@ public sealed class PublishAlert(
     WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, DeliveryRates rates, TimeProvider time)
 {
     /// <param name="messages">The text per language when it is not the templates' (a partner alert relayed in the partner's words).</param>
-    public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct, Dictionary<string, string>? messages = null)
+    /// <param name="approvalAbove">The two-person rule's threshold (<see cref="TwoPerson"/>): above it the alert is stored
+    /// awaiting approval, and nothing is delivered until <see cref="ApproveAsync"/>.</param>
+    public async Task<Alert> SendAsync(Alert alert, DateTimeOffset observedAt, CancellationToken ct, Dictionary<string, string>? messages = null,
+        int? approvalAbove = null)
     {
         alert.Messages = messages ?? await RenderAsync(alert, observedAt, ct);
 
         var (recipients, _, _) = await RecipientsAsync(alert, ct);
         alert.Recipients = recipients.Length;
         alert.Estimates = rates.Estimate(recipients, alert.Messages);
+        alert.AwaitingApproval = TwoPerson.Applies(approvalAbove, alert, recipients.Length);
 
         await WithNextSeqAsync(async () =>
         {
@@ -36,11 +40,40 @@ public sealed class PublishAlert(
                 throw new ActiveAlertException(live);
             db.Alerts.Add(alert);
             await db.SaveChangesAsync(ct);
-            await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert, recipients, alert.SentAt, ct);
+            if (!alert.AwaitingApproval)
+                await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert, recipients, alert.SentAt, ct);
             await tx.CommitAsync(ct);
         });
-        signal.Poke();
+        if (!alert.AwaitingApproval) signal.Poke();
         return alert;
+    }
+
+    /// <summary>
+    /// Sends an alert that waited for a second dispatcher, to the recipients in its area now; its clock starts now.
+    /// The approval is claimed by a conditional update inside the sending transaction: of two approvers at once, one
+    /// sends and the other gets false (both providers: the second waits on the row, then finds it taken).
+    /// </summary>
+    public async Task<bool> ApproveAsync(Alert pending, string approver, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (recipients, _, _) = await RecipientsAsync(pending, ct);
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            if (await db.Alerts.Where(a => a.Id == pending.Id && a.AwaitingApproval && a.CancelledAt == null && a.ExpiresAt > now)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.AwaitingApproval, false)
+                        .SetProperty(a => a.ApprovedBy, approver).SetProperty(a => a.ApprovedAt, now), ct) == 0)
+                return false;
+            pending.ExpiresAt = now + (pending.ExpiresAt - pending.SentAt);
+            pending.SentAt = now;
+            (pending.AwaitingApproval, pending.ApprovedBy, pending.ApprovedAt) = (false, approver, now);
+            pending.Recipients = recipients.Length;
+            pending.Estimates = rates.Estimate(recipients, pending.Messages);
+            await db.SaveChangesAsync(ct);
+            await DeliveryStore.EnqueueAsync(db, pending, Delivery.Delivery.PriorityAlert, recipients, now, ct);
+            await tx.CommitAsync(ct);
+        }
+        signal.Poke();
+        return true;
     }
 
     /// <summary>The sighting's live alert (the drill's, for a drill), if it has one.</summary>

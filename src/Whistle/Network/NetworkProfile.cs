@@ -16,6 +16,8 @@ public class NetworkProfile
     public double? DeliveryRecordDays { get; set; }
     /// <summary>The roles that must log in with a second factor, comma-separated; null: admin and dispatcher (none on a demo network).</summary>
     public string? SecondFactorRoles { get; set; }
+    /// <summary>The two-person rule: an alert to more than this many recipients waits for a second dispatcher's approval; null: off.</summary>
+    public int? TwoPersonAbove { get; set; }
 }
 
 public class Zone

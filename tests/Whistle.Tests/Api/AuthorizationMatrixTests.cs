@@ -63,6 +63,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["POST /api/v1/users/{id}/second-factor/reset"] = Admin,
         ["GET /api/v1/second-factor-policy/"] = Admin,
         ["PUT /api/v1/second-factor-policy/"] = Admin,
+        ["GET /api/v1/admin/two-person/"] = Admin,
+        ["PUT /api/v1/admin/two-person/"] = Admin,
         ["GET /console/account"] = Public, // a page shell; its data comes from /auth/*
         // Subscriptions (§3, §4): unsubscribing is proved by a code; the code caps are an admin's to watch.
         ["POST /api/v1/subscriptions/unsubscribe/confirm"] = Public,
@@ -140,6 +142,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["POST /api/v1/alerts/"] = Dispatch,
         ["POST /api/v1/alerts/preview"] = Dispatch,
         ["POST /api/v1/alerts/{id:guid}/cancel"] = Dispatch,
+        ["POST /api/v1/alerts/{id:guid}/approve"] = Dispatch,
+        ["POST /api/v1/alerts/{id:guid}/reject"] = Dispatch,
         ["POST /api/v1/alerts/{id:guid}/update"] = Dispatch,
         ["POST /api/v1/auth/login"] = Public,
         ["POST /api/v1/federation/alerts/{id:guid}/relay"] = Dispatch,

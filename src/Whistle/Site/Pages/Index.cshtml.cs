@@ -21,7 +21,7 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
     {
         var now = time.GetUtcNow();
         var alerts = await db.Alerts.AsNoTracking()
-            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && a.CancelledAt == null && a.ExpiresAt > now)
+            .Where(a => a.Kind == AlertKind.Alert && !a.Drill && !a.AwaitingApproval && a.CancelledAt == null && a.ExpiresAt > now)
             .OrderByDescending(a => a.SentAt).Take(100).ToListAsync(ct);
         Alerts = alerts.Select(a => new ActiveAlert(a.Id, a.Messages.GetValueOrDefault(Lang) ?? a.Messages.GetValueOrDefault("en") ?? "", a.ExpiresAt)).ToList();
         var partners = await Federation.FederationImport.Shown(db, now).OrderByDescending(p => p.Sent).Take(100).ToListAsync(ct);

@@ -266,15 +266,25 @@
     dialog.showModal();
     document.getElementById("confirm-no").focus();
   });
-  document.getElementById("confirm-no").addEventListener("click", function () { sendKey = null; dialog.close(); });
+  document.getElementById("confirm-no").addEventListener("click", function () { sendKey = null; approving = null; dialog.close(); });
   yes.addEventListener("click", async function () {
     if (needTyped && typed.value.replace(/[\s,.]/g, "") !== needTyped) return;
     yes.disabled = true;
-    var res = await C.api("POST", "/api/v1/alerts", request(), false, { "Idempotency-Key": sendKey });
+    var res = approving
+      ? await C.api("POST", "/api/v1/alerts/" + approving + "/approve", {}, false, { "Idempotency-Key": sendKey })
+      : await C.api("POST", "/api/v1/alerts", request(), false, { "Idempotency-Key": sendKey });
     yes.disabled = false;
     if (res.status === 0) { C.showProblem(document, res.problem, document.getElementById("confirm-error")); return; } // same key on retry
     sendKey = null;
     dialog.close();
+    if (approving) {
+      var approved = approving;
+      approving = null;
+      if (!res.ok) C.showProblem(document, res.problem, document.getElementById("sent-error"));
+      await watch(approved);
+      await load();
+      return;
+    }
     if (!res.ok) {
       officerWarning(res.problem);
       C.showProblem(form, res.problem);
@@ -303,7 +313,8 @@
     document.getElementById("send").hidden = hideSend;
     blocked.hidden = !hideSend;
     blocked.textContent = hideSend ? C.t(live ? "c.send.active" : "c.send.closed") : "";
-    var cancelled = !watched || watched.state === "cancelled" || !!watched.cancelReason;
+    var cancelled = !watched || watched.state === "cancelled" || !!watched.cancelReason
+      || watched.state === "pending_approval" || watched.state === "rejected";
     document.getElementById("update").hidden = cancelled || closed || !watched || watched.state !== "active";
     document.getElementById("all-clear").hidden = cancelled;
     document.getElementById("false-alarm").hidden = cancelled;
@@ -342,10 +353,57 @@
     if (res.ok) {
       if (aid === alertId) { watched = res.data; actions(); }
       bars(res.data.progress);
+      approval(res.data);
       var status = document.getElementById("sent-status");
       if (res.data.cancelReason) status.textContent = C.t(res.data.cancelReason === "false_alarm" ? "c.falsealarm" : "c.allclear");
     } else C.showProblem(document, res.problem, document.getElementById("sent-error"));
   }
+
+  // ---- the two-person rule ----
+  // The author sees "waiting"; another dispatcher sees who wrote it and for how many, and "Review and approve…" opens the
+  // send dialog with the same summary the author saw (area, recipients per channel and language, the stored words) and
+  // the same typed confirmation above the size. The server refuses the author's own approval in any case.
+  var approving = null;
+  function approval(a) {
+    var box = document.getElementById("approval");
+    var pendingNow = a.state === "pending_approval", rejected = a.state === "rejected";
+    box.hidden = !pendingNow && !rejected;
+    if (box.hidden) return;
+    var mine = sessionStorage.getItem(ALERT_KEY) === a.id; // sent from this tab
+    document.getElementById("approval-waiting").hidden = !pendingNow || !mine;
+    document.getElementById("approval-ask").hidden = !pendingNow || mine;
+    document.getElementById("approval-rejected").hidden = !rejected;
+    document.getElementById("approval-actions").hidden = !pendingNow;
+    document.getElementById("approve").hidden = !!mine;
+    document.getElementById("approval-author").textContent = a.author || "";
+    document.getElementById("approval-recipients").textContent = a.recipients.toLocaleString();
+  }
+  document.getElementById("approve").addEventListener("click", async function () {
+    var box = document.getElementById("sent-error");
+    var now = await C.api("GET", "/api/v1/alerts/" + alertId);
+    if (!now.ok) { C.showProblem(document, now.problem, box); return; }
+    var a = now.data;
+    var body = { sightingId: a.sightingId, circle: a.circle, zones: a.zones, drill: a.drill, audience: a.audience, activity: a.activity };
+    var p = await C.api("POST", "/api/v1/alerts/preview", body);
+    if (!p.ok) { C.showProblem(document, p.problem, box); return; }
+    p.data.messages = a.messages; // the words that will go out are the stored ones
+    summary(p.data, body);
+    document.getElementById("confirm-error").textContent = "";
+    approving = a.id;
+    sendKey = key();
+    dialog.showModal();
+    document.getElementById("confirm-no").focus();
+  });
+  document.getElementById("reject").addEventListener("click", async function () {
+    var box = document.getElementById("approval");
+    var res = await C.api("POST", "/api/v1/alerts/" + alertId + "/reject", { reason: document.getElementById("reject-reason").value.trim() },
+      false, { "Idempotency-Key": key() });
+    if (!res.ok) { C.showProblem(box, res.problem); return; }
+    C.clearProblem(box);
+    sessionStorage.removeItem(ALERT_KEY);
+    await watch(alertId);
+    await load();
+  });
 
   // Update, all clear, retraction: first a dialog naming how many people it reaches ("Cancel" focused), then once.
   var followDialog = document.getElementById("followup-confirm");

@@ -163,11 +163,20 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("ApprovedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasColumnType("text");
+
                     b.Property<int>("Audience")
                         .HasColumnType("integer");
 
                     b.Property<string>("AudienceReason")
                         .HasColumnType("text");
+
+                    b.Property<bool>("AwaitingApproval")
+                        .HasColumnType("boolean");
 
                     b.Property<int?>("CancelReason")
                         .HasColumnType("integer");
@@ -225,6 +234,12 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<Guid?>("ReferencesId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("RejectReason")
+                        .HasColumnType("text");
+
+                    b.Property<string>("RejectedBy")
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("SentAt")
                         .HasColumnType("timestamp with time zone");
@@ -1257,6 +1272,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int?>("TwoPersonAbove")
+                        .HasColumnType("integer");
 
                     b.Property<double?>("UnsubscribedAddressHours")
                         .HasColumnType("double precision");

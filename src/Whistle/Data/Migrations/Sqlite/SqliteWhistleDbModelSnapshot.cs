@@ -154,11 +154,20 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ApprovedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Audience")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("AudienceReason")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("AwaitingApproval")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int?>("CancelReason")
                         .HasColumnType("INTEGER");
@@ -215,6 +224,12 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("ReferencesId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RejectReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RejectedBy")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("SentAt")
@@ -1230,6 +1245,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("TwoPersonAbove")
+                        .HasColumnType("INTEGER");
 
                     b.Property<double?>("UnsubscribedAddressHours")
                         .HasColumnType("REAL");
