@@ -52,6 +52,24 @@ namespace Whistle.Data.Migrations.Sqlite
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
+                name: "TwoPersonAbove",
+                table: "Network",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "ApprovedAt",
+                table: "Alerts",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ApprovedBy",
+                table: "Alerts",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
                 name: "Audience",
                 table: "Alerts",
                 type: "INTEGER",
@@ -60,6 +78,25 @@ namespace Whistle.Data.Migrations.Sqlite
 
             migrationBuilder.AddColumn<string>(
                 name: "AudienceReason",
+                table: "Alerts",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "AwaitingApproval",
+                table: "Alerts",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<string>(
+                name: "RejectReason",
+                table: "Alerts",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "RejectedBy",
                 table: "Alerts",
                 type: "TEXT",
                 nullable: true);
@@ -148,11 +185,35 @@ namespace Whistle.Data.Migrations.Sqlite
                 table: "Sightings");
 
             migrationBuilder.DropColumn(
+                name: "TwoPersonAbove",
+                table: "Network");
+
+            migrationBuilder.DropColumn(
+                name: "ApprovedAt",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "ApprovedBy",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
                 name: "Audience",
                 table: "Alerts");
 
             migrationBuilder.DropColumn(
                 name: "AudienceReason",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "AwaitingApproval",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "RejectReason",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "RejectedBy",
                 table: "Alerts");
         }
     }

@@ -54,6 +54,24 @@ namespace Whistle.Data.Migrations.Postgres
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
+                name: "TwoPersonAbove",
+                table: "Network",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ApprovedAt",
+                table: "Alerts",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ApprovedBy",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
                 name: "Audience",
                 table: "Alerts",
                 type: "integer",
@@ -62,6 +80,25 @@ namespace Whistle.Data.Migrations.Postgres
 
             migrationBuilder.AddColumn<string>(
                 name: "AudienceReason",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "AwaitingApproval",
+                table: "Alerts",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<string>(
+                name: "RejectReason",
+                table: "Alerts",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "RejectedBy",
                 table: "Alerts",
                 type: "text",
                 nullable: true);
@@ -150,11 +187,35 @@ namespace Whistle.Data.Migrations.Postgres
                 table: "Sightings");
 
             migrationBuilder.DropColumn(
+                name: "TwoPersonAbove",
+                table: "Network");
+
+            migrationBuilder.DropColumn(
+                name: "ApprovedAt",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "ApprovedBy",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
                 name: "Audience",
                 table: "Alerts");
 
             migrationBuilder.DropColumn(
                 name: "AudienceReason",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "AwaitingApproval",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "RejectReason",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "RejectedBy",
                 table: "Alerts");
         }
     }

@@ -11,8 +11,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261201210224_I12TwoPerson")]
-    partial class I12TwoPerson
+    [Migration("20261201214230_NoWrongAlert")]
+    partial class NoWrongAlert
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
