@@ -49,20 +49,29 @@
     map = L.map("alert-map").setView(at, 13);
     // The sighting's position and its reports on the same map as the area (tooltips are text, never HTML).
     L.circleMarker(at, { radius: 8, color: "#000", weight: 3, fillColor: "#f5c400", fillOpacity: 1, interactive: true, className: "sighting-at" })
-      .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.sighting") })).addTo(map);
+      .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.sighting") })).on("click", clickThrough).addTo(map);
     C.api("GET", "/api/v1/sightings/" + id).then(function (res) {
       if (!res.ok) return;
       res.data.reports.forEach(function (r) {
         if (r.lat == null || r.lon == null) return;
         L.circleMarker([r.lat, r.lon], { radius: 4, color: "#333", weight: 1, fillOpacity: 0.6, className: "report-at" })
-          .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.report") + " · " + C.time(r.observedAt) })).addTo(map);
+          .bindTooltip(Object.assign(document.createElement("span"), { textContent: C.t("c.placement.report") + " · " + C.time(r.observedAt) }))
+          .on("click", clickThrough).addTo(map);
       });
     });
     circle = L.circle(at, { radius: +radius.value, color: "#8a1c0b", interactive: false }).addTo(map);
     centre = L.marker(at, { draggable: true, keyboard: true, title: C.t("c.alert.centre"), alt: C.t("c.alert.centre") }).addTo(map);
     centre.on("drag", function () { circle.setLatLng(centre.getLatLng()); });
     centre.on("dragend", schedule);
+    // A click on the sighting's or a report's marker picks the neighbourhood under it, as a click on the map does.
+    function clickThrough(e) {
+      var name = zonesGeo && C.zoneAt(zonesGeo, e.latlng.lat, e.latlng.lng);
+      var f = name && zonesGeo.features.filter(function (x) { return x.properties.name === name; })[0];
+      if (f) toggleZone(f.properties.id, f.properties.name);
+    }
+    var zonesGeo = null;
     fetch("/api/v1/zones").then(function (r) { return r.json(); }).then(function (geo) {
+      zonesGeo = geo;
       zonesLayer = L.geoJSON(geo, {
         style: function (f) { return zoneStyle(f.properties.id); },
         onEachFeature: function (f, layer) {

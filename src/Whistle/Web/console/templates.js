@@ -41,7 +41,8 @@
         C.el("textarea", { id: fid, name: "text", rows: "3", maxlength: "1000", lang: t.language, "aria-describedby": fid + "-error " + fid + "-meta" }),
         C.el("p", { className: "field-error", id: fid + "-error", "data-error-for": "text" }),
       ]),
-      C.el("p", { className: "meta", text: C.t("c.tpl.key") + ": " + t.key }),
+      // the template's technical name, for admins who edit translation files: code, not words to translate
+      C.el("p", { className: "meta" }, [C.t("c.tpl.key") + ": ", C.el("code", { translate: "no", text: t.key })]),
       meta, status,
       C.el("div", { className: "inline" }, [C.el("button", { type: "submit", text: C.t("c.tpl.save") }), approve]),
       done,
