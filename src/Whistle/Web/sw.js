@@ -5,7 +5,7 @@ importScripts("/js/queue.js");
 
 var CACHE = "whistle-v3";
 var SHELL = ["/", "/report", "/rights", "/css/site.css", "/js/home.js", "/js/forms.js", "/js/report.js", "/js/queue.js", "/js/pwa.js",
-  "/lib/leaflet/leaflet.js", "/lib/leaflet/leaflet.css", "/lib/leaflet/images/marker-icon.png",
+  "/lib/leaflet/leaflet.js", "/js/map-words.js", "/lib/leaflet/leaflet.css", "/lib/leaflet/images/marker-icon.png",
   "/lib/leaflet/images/marker-icon-2x.png", "/lib/leaflet/images/marker-shadow.png",
   "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/site/zones.geojson"];
 

@@ -41,9 +41,6 @@
 
   function composer() {
     var sighting = current();
-    // the map's zoom buttons speak the page's language (words from the layout)
-    L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-    L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
     if (sighting.lat == null || sighting.lon == null) { unplaced(); return; }
     var at = [sighting.lat, sighting.lon];
     map = L.map("alert-map").setView(at, 13);

@@ -54,8 +54,6 @@
 
   function openMap() {
     if (map) { map.invalidateSize(); return; }
-    L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-    L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
     map = L.map("place-map");
     // No default city centre: the sighting's own position, else the network's zones (fitted once they load).
     if (sighting.lat != null) map.setView([sighting.lat, sighting.lon], 15); else map.setView([0, 0], 2);

@@ -147,9 +147,6 @@
   });
 
   var mapEl = document.getElementById("queue-map");
-  // the map's zoom buttons speak the page's language (words from the layout)
-  L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-  L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(mapEl).setView([44.9778, -93.265], 11);
   fetch("/api/v1/zones").then(function (r) { return r.json(); }).then(function (geo) {
     zonesGeo = geo;

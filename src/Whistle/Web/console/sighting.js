@@ -13,8 +13,6 @@
   var zonesGeo = null;
 
   // ---- the map ----
-  L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-  L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(document.getElementById("sighting-map")).setView([44.9778, -93.265], 12);
   var sightingLayer = L.layerGroup().addTo(map), verifierLayer = L.layerGroup().addTo(map);
   var framed = false;

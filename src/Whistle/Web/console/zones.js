@@ -8,9 +8,6 @@
   var form = document.getElementById("import");
   var errorBox = document.getElementById("z-error");
   var result = document.getElementById("z-result");
-  // the map's zoom buttons speak the page's language (words from the layout)
-  L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-  L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(document.getElementById("zones-map")).setView([44.9778, -93.265], 11);
   var layer = null;
 

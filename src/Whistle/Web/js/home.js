@@ -6,9 +6,6 @@
   var el = document.getElementById("map");
   var list = document.getElementById("alerts");
   if (!el || !window.L) return;
-  // the map's zoom buttons speak the page's language (words from the layout)
-  L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-  L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
   var map = L.map(el, { scrollWheelZoom: false }).setView([44.9778, -93.265], 11);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: el.dataset.attribution }).addTo(map);

@@ -23,9 +23,6 @@
   var map = null, layers = {}, centre = null, circle = null;
   var plain = { color: "#0b4f8a", weight: 1, fillOpacity: 0.05 }, picked = { color: "#8a1c0b", weight: 2, fillOpacity: 0.35 };
   if (el && window.L) {
-    // the map's zoom buttons speak the page's language (words from the layout)
-    L.Control.Zoom.prototype.options.zoomInTitle = document.documentElement.dataset.zoomIn || "Zoom in";
-    L.Control.Zoom.prototype.options.zoomOutTitle = document.documentElement.dataset.zoomOut || "Zoom out";
     map = L.map(el, { scrollWheelZoom: false }).setView([44.9778, -93.265], 11);
     if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: el.dataset.attribution }).addTo(map);
     var zones = L.geoJSON(null, {
