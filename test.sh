@@ -48,12 +48,14 @@ echo "test.sh: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 1
 # --- the suite ------------------------------------------------------------------------------------
 out=$(mktemp)
 set +e
-dotnet test "$root/Whistle.slnx" -c Release --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$out"
+dotnet test "$root/Whistle.slnx" -c Release --logger "console;verbosity=minimal" --logger "trx;LogFileName=whistle.trx" "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -oE 'Passed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
 rm -f "$out"
+trx="$root/tests/Whistle.Tests/TestResults/whistle.trx"
+[ -f "$trx" ] && python3 "$root/tools/tests/slowest.py" "$trx" --top 12 || true
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
