@@ -17,7 +17,9 @@ public static class DataSetup
         var section = builder.Configuration.GetSection("Whistle");
         builder.Services.Configure<WhistleOptions>(section);
         var options = section.Get<WhistleOptions>() ?? new WhistleOptions();
-        Directory.CreateDirectory(options.DataPath);
+        // 0700 data dir; the SQLite file made 0600 before SQLite opens it, so its -wal and -shm are 0600 too (decision 0027).
+        KeyStore.CreatePrivate(options.DataPath,
+            options.Database.IsPostgres || options.Database.ConnectionString is not null ? null : Path.Combine(options.DataPath, "whistle.db"));
 
         if (options.Database.IsPostgres)
         {
@@ -31,11 +33,9 @@ public static class DataSetup
             builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>(o => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance));
         }
 
-        builder.Services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
-            return KeyRing.Load(o.Encryption.Keys, Path.Combine(o.DataPath, "keys.json"));
-        });
+        builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<KeyStore>().Load(() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ")));
+        builder.Services.AddHostedService<KeyWatch>();
         builder.Services.AddSingleton<ZoneRegistry>();
         builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();
@@ -51,13 +51,16 @@ public static class DataSetup
     }.ToString();
 }
 
-/// <summary>Every SQLite connection: write-ahead log, durable commits, foreign keys, wait on a busy writer.</summary>
+/// <summary>
+/// Every SQLite connection: write-ahead log, durable commits, foreign keys, wait on a busy writer, and secure_delete
+/// (deleted rows are overwritten with zeros, so purged personal data does not linger in free pages).
+/// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
     // cache_size in KiB (negative): a city-wide fan-out's index pages stay in memory until the commit writes them once.
     // page_size applies when the file is created (16 KiB pages: ~25 % faster fan-out writes, measured), a no-op after.
-    private const string Sql = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072;";
+    private const string Sql = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072; PRAGMA secure_delete=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
