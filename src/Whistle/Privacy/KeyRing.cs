@@ -116,6 +116,16 @@ public sealed class KeyRing
         return new KeyRing(node["current"]!.GetValue<int>(), keys, Convert.FromBase64String(node["hmac"]!.GetValue<string>()));
     }
 
+    /// <summary>The ring from the Whistle:Encryption:Keys setting, else from a plain key file (made on first start). The server uses <see cref="KeyStore.Load"/>.</summary>
+    public static KeyRing Load(string? configured, string keyFile)
+    {
+        if (!string.IsNullOrWhiteSpace(configured)) return FromJson(configured);
+        if (File.Exists(keyFile)) return FromJson(File.ReadAllText(keyFile));
+        var ring = CreateNew();
+        ring.Save(keyFile);
+        return ring;
+    }
+
     /// <summary>Writes the plain ring to a 0600 file (atomically: a temporary file, then a rename).</summary>
     public void Save(string keyFile) => KeyStore.WritePrivate(keyFile, ToJson());
 }
