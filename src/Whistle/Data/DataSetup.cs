@@ -62,8 +62,14 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
     // page_size applies when the file is created (16 KiB pages: ~25 % faster fan-out writes, measured), a no-op after.
     private const string Sql = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072; PRAGMA secure_delete=ON;";
 
+    // EF's "does the database exist" opens read-only (the file is made 0600 before SQLite first opens it, so it exists):
+    // a read-only connection cannot set WAL or the page size, and needs none of these.
+    private static bool ReadOnly(DbConnection c) =>
+        new SqliteConnectionStringBuilder(c.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (ReadOnly(connection)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         cmd.ExecuteNonQuery();
@@ -71,6 +77,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
+        if (ReadOnly(connection)) return;
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         await cmd.ExecuteNonQueryAsync(ct);
