@@ -44,7 +44,17 @@ builder.AddFederation();
 builder.AddSite();
 
 var app = builder.Build();
-if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
+try
+{
+    if (Cli.IsCommand(webArgs)) return await Cli.RunAsync(app, webArgs);
+    // Files others can read refuse the start; the key ring is opened now (a passphrase typed now), not at the first request.
+    KeyRingSetup.CheckAtStartup(app);
+}
+catch (StartupRefusal refusal)
+{
+    Console.Error.WriteLine("Whistle will not start: " + refusal.Message);
+    return 3;
+}
 PublicUrl.RequireAtStartup(app, demo || app.Configuration.GetValue<bool>("Whistle:Demo"));
 await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
@@ -71,6 +81,7 @@ api.MapPages();
 api.MapRegistry();
 api.MapIncidents();
 api.MapRetention();
+api.MapKeys();
 api.MapFederation();
 api.MapEvidence();
 api.MapPlaces();

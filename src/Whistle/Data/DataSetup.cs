@@ -17,7 +17,9 @@ public static class DataSetup
         var section = builder.Configuration.GetSection("Whistle");
         builder.Services.Configure<WhistleOptions>(section);
         var options = section.Get<WhistleOptions>() ?? new WhistleOptions();
-        Directory.CreateDirectory(options.DataPath);
+        // 0700 data dir; the SQLite file made 0600 before SQLite opens it, so its -wal and -shm are 0600 too (decision 0027).
+        KeyStore.CreatePrivate(options.DataPath,
+            options.Database.IsPostgres || options.Database.ConnectionString is not null ? null : Path.Combine(options.DataPath, "whistle.db"));
 
         if (options.Database.IsPostgres)
         {
@@ -31,11 +33,9 @@ public static class DataSetup
             builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>(o => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance));
         }
 
-        builder.Services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
-            return KeyRing.Load(o.Encryption.Keys, Path.Combine(o.DataPath, "keys.json"));
-        });
+        builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<KeyStore>().Load(() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ")));
+        builder.Services.AddHostedService<KeyWatch>();
         builder.Services.AddSingleton<ZoneRegistry>();
         builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();
@@ -51,16 +51,25 @@ public static class DataSetup
     }.ToString();
 }
 
-/// <summary>Every SQLite connection: write-ahead log, durable commits, foreign keys, wait on a busy writer.</summary>
+/// <summary>
+/// Every SQLite connection: write-ahead log, durable commits, foreign keys, wait on a busy writer, and secure_delete
+/// (deleted rows are overwritten with zeros, so purged personal data does not linger in free pages).
+/// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
     // cache_size in KiB (negative): a city-wide fan-out's index pages stay in memory until the commit writes them once.
     // page_size applies when the file is created (16 KiB pages: ~25 % faster fan-out writes, measured), a no-op after.
-    private const string Sql = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072;";
+    private const string Sql = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-131072; PRAGMA secure_delete=ON;";
+
+    // EF's "does the database exist" opens read-only (the file is made 0600 before SQLite first opens it, so it exists):
+    // a read-only connection cannot set WAL or the page size, and needs none of these.
+    private static bool ReadOnly(DbConnection c) =>
+        new SqliteConnectionStringBuilder(c.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (ReadOnly(connection)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         cmd.ExecuteNonQuery();
@@ -68,6 +77,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
+        if (ReadOnly(connection)) return;
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         await cmd.ExecuteNonQueryAsync(ct);

@@ -106,6 +106,15 @@ public sealed class EncryptionOptions
 {
     /// <summary>The key ring as JSON; when empty, the key file &lt;data dir&gt;/keys.json (mode 0600) is used.</summary>
     public string? Keys { get; set; }
+    /// <summary>
+    /// The key file on another mount (a USB stick, a tmpfs filled at boot, a systemd credential): plain or wrapped.
+    /// Whistle refuses to start when it is set and missing, rather than make a new ring.
+    /// </summary>
+    public string? KeyFile { get; set; }
+    /// <summary>The passphrase that opens a wrapped key ring (keys.wrapped.json); typed at start-up on a terminal when unset.</summary>
+    public string? Passphrase { get; set; }
+    /// <summary>A file holding that passphrase (first line), e.g. a systemd credential.</summary>
+    public string? PassphraseFile { get; set; }
 }
 
 public sealed class AccountOptions

@@ -34,7 +34,33 @@ public static class TokenKeyProtection
 {
     public static IServiceCollection ProtectTokenKeysWithKeyRing(this IServiceCollection services)
     {
-        services.AddOptions<KeyManagementOptions>().Configure<KeyRing>((o, ring) => o.XmlEncryptor = new KeyRingXmlEncryptor(ring));
+        services.AddOptions<KeyManagementOptions>().Configure<KeyRing>((o, ring) =>
+        {
+            if (ring.IsDestroyed)
+            {
+                // After `keys destroy` (decision 0027): token keys live in memory only, for this process — staff sessions
+                // and forms still work, and nothing readable is written beside the destroyed ring.
+                o.XmlRepository = new MemoryXmlRepository();
+                o.XmlEncryptor = null;
+            }
+            else o.XmlEncryptor = new KeyRingXmlEncryptor(ring);
+        });
         return services;
+    }
+}
+
+/// <summary>Token keys kept in memory only (the process ends, they are gone).</summary>
+public sealed class MemoryXmlRepository : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+{
+    private readonly List<XElement> _elements = [];
+
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        lock (_elements) return _elements.Select(e => new XElement(e)).ToList();
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        lock (_elements) _elements.Add(new XElement(element));
     }
 }

@@ -30,6 +30,13 @@ public static class Cli
           users add --email E --role admin|dispatcher|verifier|documenter
                                     create a staff account; its password is printed once
           keys rotate               make a new encryption key current (older ones are kept to decrypt)
+          keys wrap                 protect the key file with a passphrase (Argon2id); the plain file is overwritten and deleted
+          keys backup --shares 5 --threshold 3 [--out DIR]
+                                    write the key ring as Shamir shares, one file per organiser; any 3 restore it
+          keys restore SHARE SHARE SHARE
+                                    rebuild the key ring from shares and write it where the ring lives
+          keys destroy [--yes]      PANIC: overwrite and delete the key ring; encrypted personal data becomes unreadable for ever
+          keys new --after-destroy  start again with a new, empty key ring after a destroy
           custody verify <incident-id>
                                     recompute an incident's custody chain (exit 0 intact, 1 broken)
           help, --help, -h          print this text and exit
@@ -51,6 +58,9 @@ public static class Cli
           Whistle__Sms__Twilio__*, Whistle__Sms__AllowedCountries   SMS (without Twilio: the development sink, <data dir>/dev-outbox.jsonl)
           Whistle__Email__Smtp__Host, Whistle__Email__From          e-mail
           Whistle__Encryption__Keys     the key ring as JSON (default <data dir>/keys.json, mode 0600)
+          Whistle__Encryption__KeyFile  the key ring on another mount (USB stick, tmpfs, systemd credential); plain or wrapped
+          Whistle__Encryption__Passphrase, Whistle__Encryption__PassphraseFile
+                                        opens a wrapped key ring (keys.wrapped.json); typed at start on a terminal when unset
           Whistle__TrustedProxies       reverse proxies whose X-Forwarded-For is believed
 
         The first admin of a new network: set the two Bootstrap settings above before the first start, or run
@@ -75,7 +85,8 @@ public static class Cli
             {
                 var key = a.TrimStart('-').Split('=', 2)[0];
                 // "--key=value" always sets a setting (the test host passes its own that way); a bare "--word" must be one we know.
-                bool known = a.StartsWith("--") && (a.Contains('=') || key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role"));
+                bool known = a.StartsWith("--") && (a.Contains('=') || key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role" or "shares" or "threshold" or "out"));
+                if (command && a is "--after-destroy" or "--yes") continue;
                 if (!known) return (false, $"Unknown option {a}. `--help` lists the options.");
                 if (!a.Contains('=')) i++;
                 continue;
@@ -119,18 +130,19 @@ public static class Cli
             }
             case ["keys", "rotate"]:
             {
-                var o = app.Services.GetRequiredService<IOptions<WhistleOptions>>().Value;
-                if (!string.IsNullOrEmpty(o.Encryption.Keys))
+                var store = app.Services.GetRequiredService<KeyStore>();
+                if (store.FromSetting)
                 {
                     Console.Error.WriteLine("The key ring comes from Whistle:Encryption:Keys; rotate it there (add a key, raise \"current\").");
                     return 1;
                 }
-                var file = Path.Combine(o.DataPath, "keys.json");
-                var ring = KeyRing.Load(null, file).Rotate();
-                ring.Save(file);
+                var ring = store.Load(AskOnce).Rotate();
+                store.Save(ring);
                 Console.WriteLine($"Key version {ring.CurrentVersion} is now current; data under older keys is re-encrypted as it is read.");
                 return 0;
             }
+            case ["keys", ..]:
+                return KeysCommand(app.Services.GetRequiredService<KeyStore>(), args[1..], TimeProvider.System.GetUtcNow());
             case ["custody", "verify", var incident]:
             {
                 if (!Guid.TryParse(incident, out var id)) return Usage("custody verify <incident-id>");
@@ -152,8 +164,114 @@ public static class Cli
                 return 1;
             }
             default:
-                return Usage("users add --email E --role R | keys rotate | custody verify <incident-id>");
+                return Usage("users add --email E --role R | keys rotate|wrap|backup|restore|destroy|new | custody verify <incident-id>");
         }
+    }
+
+    private static string? AskOnce() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ");
+
+    /// <summary>keys wrap | backup | restore | destroy | new --after-destroy (decision 0027). Refusals print their reason, exit 1.</summary>
+    public static int KeysCommand(KeyStore store, string[] args, DateTimeOffset now)
+    {
+        try
+        {
+            switch (args)
+            {
+                case ["wrap"]:
+                {
+                    if (store.FromSetting) throw new StartupRefusal("The key ring comes from Whistle:Encryption:Keys; there is no key file to wrap.");
+                    var plain = store.KeyFile ?? store.PlainFile;
+                    if (!File.Exists(plain)) throw new StartupRefusal($"There is no key file at {plain} to wrap.");
+                    var json = File.ReadAllText(plain);
+                    if (KeyWrap.IsWrapped(json)) throw new StartupRefusal($"{plain} is already wrapped.");
+                    KeyRing.FromJson(json); // a damaged file is not wrapped and deleted
+                    var passphrase = store.ConfiguredPassphrase() ?? NewPassphrase()
+                        ?? throw new StartupRefusal("Set Whistle__Encryption__Passphrase or Whistle__Encryption__PassphraseFile, or run `keys wrap` on a terminal to type the passphrase.");
+                    var wrapped = KeyWrap.Wrap(json, passphrase);
+                    KeyWrap.Unwrap(wrapped, passphrase); // it opens before the plain file goes
+                    var target = store.KeyFile ?? store.WrappedFile;
+                    var staging = target + ".wrapping";
+                    KeyStore.WritePrivate(staging, wrapped);
+                    KeyStore.OverwriteAndDelete(plain);
+                    File.Move(staging, target, overwrite: true);
+                    Console.WriteLine($"The key ring is now wrapped in {target}; the plain {plain} was overwritten and deleted.");
+                    Console.WriteLine("Each start now needs the passphrase (Whistle__Encryption__Passphrase, Whistle__Encryption__PassphraseFile, or typed on the terminal).");
+                    return 0;
+                }
+                case ["backup", .. var rest]:
+                {
+                    int shares = int.TryParse(Option(rest, "--shares") ?? "5", out var n) ? n : -1;
+                    int threshold = int.TryParse(Option(rest, "--threshold") ?? "3", out var k) ? k : -1;
+                    if (threshold < 2 || shares < threshold || shares > 255)
+                        throw new StartupRefusal("--shares N --threshold K need 2 ≤ K ≤ N ≤ 255 (e.g. --shares 5 --threshold 3).");
+                    var ring = store.Load(AskOnce);
+                    var dir = Path.GetFullPath(Option(rest, "--out") ?? ".");
+                    Directory.CreateDirectory(dir);
+                    var files = KeyBackup.Make(ring.ToJson(), shares, threshold, DateOnly.FromDateTime(now.UtcDateTime));
+                    foreach (var (name, _) in files)
+                        if (File.Exists(Path.Combine(dir, name))) throw new StartupRefusal($"{Path.Combine(dir, name)} exists already; choose another --out.");
+                    foreach (var (name, text) in files) KeyStore.WritePrivate(Path.Combine(dir, name), text);
+                    Console.WriteLine($"Wrote {shares} shares to {dir}; any {threshold} rebuild the key ring:");
+                    foreach (var (name, _) in files) Console.WriteLine("  " + Path.Combine(dir, name));
+                    Console.WriteLine("Give each to a different organiser now, then delete them from this machine.");
+                    return 0;
+                }
+                case ["restore", .. var paths] when paths.Length > 0 && paths.All(p => !p.StartsWith('-')):
+                {
+                    foreach (var p in paths) if (!File.Exists(p)) throw new StartupRefusal($"There is no share file {p}.");
+                    var json = KeyBackup.Restore(paths.Select(p => (p, File.ReadAllText(p))).ToList());
+                    var ring = KeyRing.FromJson(json);
+                    if (store.FromSetting)
+                        throw new StartupRefusal("The key ring comes from Whistle:Encryption:Keys; unset it to restore into a key file (or put the restored ring there yourself).");
+                    var target = store.TargetFile;
+                    if (File.Exists(target)) throw new StartupRefusal($"A key ring is already at {target}. Move it away first if the restored one should replace it.");
+                    KeyStore.Write(ring, target, target == store.PlainFile ? null : store.ConfiguredPassphrase() ?? NewPassphrase());
+                    Console.WriteLine($"The key ring was rebuilt from {paths.Length} shares and written to {target}.");
+                    if (store.IsDestroyedOnDisk)
+                    {
+                        File.Delete(store.MarkerFile);
+                        Console.WriteLine($"The {KeyStore.MarkerName} marker was removed: the next start uses the restored ring.");
+                    }
+                    return 0;
+                }
+                case ["destroy", .. var rest] when rest is [] or ["--yes"]:
+                {
+                    if (rest is not ["--yes"])
+                    {
+                        if (Console.IsInputRedirected) throw new StartupRefusal("Add --yes to destroy the keys without a terminal.");
+                        Console.Write("This makes every encrypted address, contact, name and statement unreadable for ever. Type DESTROY to go on: ");
+                        if (Console.ReadLine()?.Trim() != "DESTROY") throw new StartupRefusal("Nothing was destroyed.");
+                    }
+                    var report = store.Destroy(null, now);
+                    Console.WriteLine($"The key ring was destroyed on {report.Date:yyyy-MM-dd}.");
+                    foreach (var d in report.Deleted) Console.WriteLine("  overwritten and deleted: " + d);
+                    Console.WriteLine("A running Whistle on this data dir notices the marker within seconds and forgets its keys; restart it to be sure.");
+                    foreach (var w in report.OperatorMustWipe) Console.WriteLine("  ALSO: " + w);
+                    return 0;
+                }
+                case ["new", "--after-destroy"]:
+                {
+                    var ring = store.NewAfterDestroy();
+                    Console.WriteLine($"A new, empty key ring is in {store.CurrentFile}. Data encrypted under the destroyed ring stays unreadable.");
+                    return 0;
+                }
+                default:
+                    return Usage("keys rotate | keys wrap | keys backup --shares 5 --threshold 3 [--out DIR] | keys restore SHARE... | keys destroy [--yes] | keys new --after-destroy");
+            }
+        }
+        catch (StartupRefusal refusal)
+        {
+            Console.Error.WriteLine(refusal.Message);
+            return 1;
+        }
+    }
+
+    private static string? NewPassphrase()
+    {
+        var first = KeyStore.PromptOnTerminal("New passphrase for the key ring: ");
+        if (first is null) return null;
+        if (KeyStore.PromptOnTerminal("The same passphrase again: ") != first) throw new StartupRefusal("The two passphrases differ; nothing was changed.");
+        return first;
     }
 
     private static string? Option(string[] args, string name)

@@ -128,6 +128,22 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
+        if (Whistle.Privacy.KeyRingSetup.IsKeysDestroyed(exception))
+        {
+            // Crypto-shredded (decision 0027): not an error of this request, nothing to log but the path.
+            log.LogInformation("Refused on {Path}: the keys were destroyed", http.Request.Path);
+            http.Response.StatusCode = 503;
+            return await problems.TryWriteAsync(new()
+            {
+                HttpContext = http,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = 503, Type = Whistle.Privacy.KeyRingSetup.DestroyedType, Title = "Keys destroyed",
+                    Detail = "This network's encryption keys were destroyed. Anything that needs them is unavailable; public alerts and pages still work.",
+                },
+            });
+        }
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid request body",

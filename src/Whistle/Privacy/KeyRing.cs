@@ -21,6 +21,7 @@ public sealed class KeyRing
 {
     private readonly Dictionary<int, byte[]> _keys;
     private readonly byte[] _hmacKey;
+    private volatile bool _destroyed;
 
     private KeyRing(int current, Dictionary<int, byte[]> keys, byte[] hmacKey)
     {
@@ -33,11 +34,36 @@ public sealed class KeyRing
 
     public int CurrentVersion { get; }
 
+    /// <summary>True once <see cref="Destroy"/> ran (or the data dir carries the keys.destroyed marker): every keyed operation throws.</summary>
+    public bool IsDestroyed => _destroyed;
+
+    /// <summary>A ring whose keys were destroyed before this process started (the keys.destroyed marker).</summary>
+    public static KeyRing Destroyed()
+    {
+        var ring = new KeyRing(1, new() { [1] = new byte[32] }, new byte[32]);
+        ring._destroyed = true;
+        return ring;
+    }
+
+    /// <summary>Crypto-shredding in memory: every key is overwritten with zeros and every keyed operation from now on throws.</summary>
+    public void Destroy()
+    {
+        _destroyed = true;
+        foreach (var key in _keys.Values) CryptographicOperations.ZeroMemory(key);
+        CryptographicOperations.ZeroMemory(_hmacKey);
+    }
+
+    private void Alive()
+    {
+        if (_destroyed) throw new KeysDestroyedException();
+    }
+
     public static KeyRing CreateNew() =>
         new(1, new() { [1] = RandomNumberGenerator.GetBytes(32) }, RandomNumberGenerator.GetBytes(32));
 
     public byte[] Encrypt(string plaintext, string purpose)
     {
+        Alive();
         var plain = Encoding.UTF8.GetBytes(plaintext);
         var blob = new byte[1 + 12 + 16 + plain.Length];
         blob[0] = (byte)CurrentVersion;
@@ -50,6 +76,7 @@ public sealed class KeyRing
 
     public string Decrypt(byte[] blob, string purpose)
     {
+        Alive();
         if (blob.Length < 29 || !_keys.TryGetValue(blob[0], out var key))
             throw new CryptographicException("Unknown key version or truncated cipher text.");
         var plain = new byte[blob.Length - 29];
@@ -61,16 +88,21 @@ public sealed class KeyRing
     public bool IsCurrent(byte[] blob) => blob.Length > 0 && blob[0] == CurrentVersion;
 
     /// <summary>Keyed hash for look-up and de-duplication; the same input always gives the same hash.</summary>
-    public byte[] Hash(string value) => HMACSHA256.HashData(_hmacKey, Encoding.UTF8.GetBytes(value));
+    public byte[] Hash(string value)
+    {
+        Alive();
+        return HMACSHA256.HashData(_hmacKey, Encoding.UTF8.GetBytes(value));
+    }
 
     public KeyRing Rotate()
     {
+        Alive();
         int next = _keys.Keys.Max() + 1;
         var keys = new Dictionary<int, byte[]>(_keys) { [next] = RandomNumberGenerator.GetBytes(32) };
         return new KeyRing(next, keys, _hmacKey);
     }
 
-    public string ToJson() => new JsonObject
+    public string ToJson() => _destroyed ? throw new KeysDestroyedException() : new JsonObject
     {
         ["current"] = CurrentVersion,
         ["keys"] = new JsonObject(_keys.Select(k => KeyValuePair.Create(k.Key.ToString(), (JsonNode?)Convert.ToBase64String(k.Value)))),
@@ -84,7 +116,7 @@ public sealed class KeyRing
         return new KeyRing(node["current"]!.GetValue<int>(), keys, Convert.FromBase64String(node["hmac"]!.GetValue<string>()));
     }
 
-    /// <summary>The ring from the Whistle:Encryption:Keys setting, else from the key file (made on first start).</summary>
+    /// <summary>The ring from the Whistle:Encryption:Keys setting, else from a plain key file (made on first start). The server uses <see cref="KeyStore.Load"/>.</summary>
     public static KeyRing Load(string? configured, string keyFile)
     {
         if (!string.IsNullOrWhiteSpace(configured)) return FromJson(configured);
@@ -94,18 +126,13 @@ public sealed class KeyRing
         return ring;
     }
 
-    public void Save(string keyFile)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyFile))!);
-        var tmp = keyFile + ".tmp";
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        File.Delete(tmp);
-        using (var fs = new FileStream(tmp, create))
-        using (var w = new StreamWriter(fs)) w.Write(ToJson());
-        File.Move(tmp, keyFile, overwrite: true);
-    }
+    /// <summary>Writes the plain ring to a 0600 file (atomically: a temporary file, then a rename).</summary>
+    public void Save(string keyFile) => KeyStore.WritePrivate(keyFile, ToJson());
 }
+
+/// <summary>The key ring was destroyed (`keys destroy`): what needs it answers 503 /problems/keys-destroyed.</summary>
+public sealed class KeysDestroyedException() : InvalidOperationException(
+    "The encryption keys of this network were destroyed. What needs them is unavailable until an administrator runs `keys new --after-destroy` or `keys restore`.");
 
 /// <summary>Purposes bound into each cipher text.</summary>
 public static class Purpose

@@ -100,6 +100,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /api/v1/registry/incidents.geojson"] = Public,
         ["GET /api/v1/registry/stats"] = Public,
         ["GET /api/v1/retention/"] = Admin,
+        ["GET /api/v1/keys/"] = Admin,
         // The first-run checklist (issue 12 §7): admins only — it tells which channels are configured.
         ["GET /api/v1/setup/"] = Admin,
         ["PUT /api/v1/setup/network"] = Admin,
@@ -114,6 +115,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /api/v1/zones/"] = Public,
         ["GET /console"] = Public, // console pages are public shells: words only, their data comes from the APIs above
         ["GET /console/admin/retention"] = Public,
+        ["GET /console/admin/keys"] = Public,
         ["GET /console/admin/templates"] = Public,
         ["GET /console/admin/users"] = Public,
         ["GET /console/admin/zones"] = Public,
@@ -184,6 +186,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["PUT /api/v1/incidents/{id:guid}/witnesses/{wid:long}"] = Document,
         ["PUT /api/v1/pages/{slug}/{lang}"] = Admin,
         ["PUT /api/v1/retention/"] = Admin,
+        ["POST /api/v1/keys/destroy"] = Admin,
         ["PUT /api/v1/roster/me"] = Verify,
         ["PUT /api/v1/templates/{id:int}"] = Admin,
         ["PUT /api/v1/users/{id}"] = Admin,

@@ -98,10 +98,14 @@ public sealed class FirstRunProcessTests
         var cwd = Directory.CreateTempSubdirectory("whistle-start-").FullName;
         if (fromIssue11)
         {
-            Directory.CreateDirectory(Path.Combine(cwd, "data"));
+            // An operator upgrading from issue 11 first follows the start-up refusal (issue 13): chmod 700 data, chmod 600 the database.
+            Directory.CreateDirectory(Path.Combine(cwd, "data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await using var gz = new System.IO.Compression.GZipStream(
                 File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "issue11-sqlite.db.gz")), System.IO.Compression.CompressionMode.Decompress);
-            await using var file = File.Create(Path.Combine(cwd, "data", "whistle.db"));
+            await using var file = new FileStream(Path.Combine(cwd, "data", "whistle.db"), new FileStreamOptions
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
             await gz.CopyToAsync(file);
         }
         var url = $"http://127.0.0.1:{CustomApp.FreePort()}";

@@ -5,3 +5,4 @@ namespace Whistle.Site.Pages.Console;
 public sealed class UsersModel : ConsolePage { public void OnGet() { } }
 public sealed class ZonesModel : ConsolePage { public void OnGet() { } }
 public sealed class RetentionModel : ConsolePage { public void OnGet() { } }
+public sealed class KeysModel : ConsolePage { public void OnGet() { } }

@@ -1,0 +1,88 @@
+namespace Whistle.Site;
+
+public static partial class Ui
+{
+    private static readonly Dictionary<string, Dictionary<string, string>> KeysTexts = new()
+    {
+        ["en"] = new()
+        {
+            ["c.nav.keys"] = "Keys",
+            ["c.keys.title"] = "Encryption keys",
+            ["c.keys.intro"] = "The key ring locks subscribers' addresses, reporters' contacts and witnesses' names and contacts. Whoever holds the server and the key ring can read them.",
+            ["c.keys.source"] = "Where the key ring comes from",
+            ["c.keys.source.data-dir"] = "A key file in the data directory, on the same disk as the data.",
+            ["c.keys.source.setting"] = "The Whistle__Encryption__Keys setting (not on the data disk).",
+            ["c.keys.source.key-file"] = "A key file on a separate mount.",
+            ["c.keys.source.passphrase"] = "A key file locked with a passphrase.",
+            ["c.keys.source.destroyed"] = "Destroyed.",
+            ["c.keys.destroy.title"] = "Destroy the keys",
+            ["c.keys.destroy.intro"] = "If the server is about to be seized: this makes every encrypted address, contact, name and statement unreadable for ever, for everyone, including you. Public alerts and pages keep working. It cannot be undone unless organisers hold backup shares.",
+            ["c.keys.destroy.confirm"] = "Type the network's name to confirm",
+            ["c.keys.destroy.password"] = "Your password",
+            ["c.keys.destroy.button"] = "Destroy the keys now",
+            ["c.keys.destroy.done"] = "The keys were destroyed.",
+            ["c.keys.destroy.alsoWipe"] = "Still to do by hand:",
+            ["c.keys.destroyedBanner"] = "This network's encryption keys were destroyed. Addresses, contacts, names and statements can no longer be read. Public alerts and pages still work.",
+        },
+        ["es"] = new()
+        {
+            ["c.nav.keys"] = "Claves",
+            ["c.keys.title"] = "Claves de cifrado",
+            ["c.keys.intro"] = "El llavero cifra las direcciones de los suscriptores, los contactos de quienes reportan y los nombres y contactos de los testigos. Quien tenga el servidor y el llavero puede leerlos.",
+            ["c.keys.source"] = "De dónde viene el llavero",
+            ["c.keys.source.data-dir"] = "Un archivo de claves en el directorio de datos, en el mismo disco que los datos.",
+            ["c.keys.source.setting"] = "La configuración Whistle__Encryption__Keys (no está en el disco de datos).",
+            ["c.keys.source.key-file"] = "Un archivo de claves en otro montaje.",
+            ["c.keys.source.passphrase"] = "Un archivo de claves protegido con una frase de contraseña.",
+            ["c.keys.source.destroyed"] = "Destruido.",
+            ["c.keys.destroy.title"] = "Destruir las claves",
+            ["c.keys.destroy.intro"] = "Si el servidor está a punto de ser confiscado: esto deja ilegibles para siempre, para todos (también para usted), todas las direcciones, contactos, nombres y declaraciones cifrados. Las alertas y páginas públicas siguen funcionando. No se puede deshacer, salvo que los organizadores guarden copias de respaldo en partes.",
+            ["c.keys.destroy.confirm"] = "Escriba el nombre de la red para confirmar",
+            ["c.keys.destroy.password"] = "Su contraseña",
+            ["c.keys.destroy.button"] = "Destruir las claves ahora",
+            ["c.keys.destroy.done"] = "Las claves fueron destruidas.",
+            ["c.keys.destroy.alsoWipe"] = "Queda por hacer a mano:",
+            ["c.keys.destroyedBanner"] = "Las claves de cifrado de esta red fueron destruidas. Ya no se pueden leer direcciones, contactos, nombres ni declaraciones. Las alertas y páginas públicas siguen funcionando.",
+        },
+        ["so"] = new()
+        {
+            ["c.nav.keys"] = "Furayaasha",
+            ["c.keys.title"] = "Furayaasha sirta",
+            ["c.keys.intro"] = "Furayaashu waxay xiraan cinwaannada macaamiisha, xiriirka dadka soo sheega iyo magacyada iyo xiriirka markhaatiyaasha. Qofkii haysta server-ka iyo furayaasha wuu akhrin karaa.",
+            ["c.keys.source"] = "Meesha furayaashu ka yimaadaan",
+            ["c.keys.source.data-dir"] = "Fayl furayaal ah oo ku jira galka xogta, isla diskka xogta.",
+            ["c.keys.source.setting"] = "Goobta Whistle__Encryption__Keys (kuma jiro diskka xogta).",
+            ["c.keys.source.key-file"] = "Fayl furayaal ah oo ku yaal meel kale oo la rakibay.",
+            ["c.keys.source.passphrase"] = "Fayl furayaal ah oo lagu xiray erey sir ah.",
+            ["c.keys.source.destroyed"] = "Waa la burburiyay.",
+            ["c.keys.destroy.title"] = "Burburi furayaasha",
+            ["c.keys.destroy.intro"] = "Haddii server-ka la qaadanayo: tani waxay ka dhigaysaa cinwaan kasta, xiriir kasta, magac kasta iyo war kasta oo sir ah mid aan weligiis la akhrin karin, qof walba, adiga xitaa. Digniinaha iyo boggaga guud way sii shaqaynayaan. Dib looma celin karo haddii aysan abaabulayaashu haysan qaybo kayd ah.",
+            ["c.keys.destroy.confirm"] = "Qor magaca shabakadda si aad u xaqiijiso",
+            ["c.keys.destroy.password"] = "Furahaaga sirta ah",
+            ["c.keys.destroy.button"] = "Hadda burburi furayaasha",
+            ["c.keys.destroy.done"] = "Furayaasha waa la burburiyay.",
+            ["c.keys.destroy.alsoWipe"] = "Wali gacanta ku samee:",
+            ["c.keys.destroyedBanner"] = "Furayaasha sirta ee shabakaddan waa la burburiyay. Cinwaannada, xiriirada, magacyada iyo warbixinnada lama akhrin karo. Digniinaha iyo boggaga guud way shaqaynayaan.",
+        },
+        ["hmn"] = new()
+        {
+            ["c.nav.keys"] = "Tus yuam sij",
+            ["c.keys.title"] = "Tus yuam sij zais cia",
+            ["c.keys.intro"] = "Cov yuam sij xauv cov neeg sau npe chaw nyob, cov neeg qhia xov tooj thiab cov tim khawv npe thiab xov tooj. Leej twg tuav lub server thiab cov yuam sij yeej nyeem tau.",
+            ["c.keys.source"] = "Cov yuam sij los qhov twg",
+            ["c.keys.source.data-dir"] = "Ib daim ntawv yuam sij nyob hauv lub nplaub tshev ntaub ntawv, tib lub disk nrog cov ntaub ntawv.",
+            ["c.keys.source.setting"] = "Qhov chaw teeb Whistle__Encryption__Keys (tsis nyob ntawm lub disk ntaub ntawv).",
+            ["c.keys.source.key-file"] = "Ib daim ntawv yuam sij nyob rau lwm qhov chaw.",
+            ["c.keys.source.passphrase"] = "Ib daim ntawv yuam sij xauv nrog ib kab lus zais.",
+            ["c.keys.source.destroyed"] = "Raug rhuav lawm.",
+            ["c.keys.destroy.title"] = "Rhuav cov yuam sij",
+            ["c.keys.destroy.intro"] = "Yog lub server yuav raug txeeb: qhov no ua rau txhua qhov chaw nyob, xov tooj, npe thiab lus tim khawv uas zais cia nyeem tsis tau mus ib txhis, rau txhua tus, koj thiab. Cov lus ceeb toom thiab nplooj ntawv pej xeem tseem ua haujlwm. Thim tsis tau tshwj tsis yog cov thawj coj tuav cov feem khaws cia.",
+            ["c.keys.destroy.confirm"] = "Ntaus lub network lub npe los lees paub",
+            ["c.keys.destroy.password"] = "Koj tus password",
+            ["c.keys.destroy.button"] = "Rhuav cov yuam sij tam sim no",
+            ["c.keys.destroy.done"] = "Cov yuam sij raug rhuav lawm.",
+            ["c.keys.destroy.alsoWipe"] = "Tseem yuav tsum ua nrog tes:",
+            ["c.keys.destroyedBanner"] = "Lub network no cov yuam sij zais cia raug rhuav lawm. Nyeem tsis tau cov chaw nyob, xov tooj, npe thiab lus tim khawv lawm. Cov lus ceeb toom thiab nplooj ntawv pej xeem tseem ua haujlwm.",
+        },
+    };
+}
