@@ -129,13 +129,14 @@ public static class MetadataStripper
     /// location (<c>com.apple.quicktime.location.ISO6709</c>, ffmpeg's <c>location</c>…) has its name zeroed and its
     /// <c>ilst</c> value blanked, as are <c>©xyz</c> items.
     /// </summary>
-    public static Task StripIsoBmffAsync(Stream input, Stream output, CancellationToken ct) => CopyBoxesAsync(input, output, null, false, ct);
+    public static Task StripIsoBmffAsync(Stream input, Stream output, CancellationToken ct) =>
+        CopyBoxesAsync(input, output, input.CanSeek ? input.Length - input.Position : null, false, top: true, ct);
 
-    private static async Task CopyBoxesAsync(Stream input, Stream output, long? length, bool inTrack, CancellationToken ct)
+    private static async Task CopyBoxesAsync(Stream input, Stream output, long? length, bool inTrack, bool top, CancellationToken ct)
     {
         long remaining = length ?? long.MaxValue;
         var header = new byte[16];
-        bool first = length is null;
+        bool first = top;
         while (remaining > 0)
         {
             if (remaining < 8)
@@ -149,6 +150,8 @@ public static class MetadataStripper
             if (got < 8) throw new InvalidDataException("The video ends in the middle of a box header.");
             long size = BinaryPrimitives.ReadUInt32BigEndian(header);
             var type = System.Text.Encoding.Latin1.GetString(header, 4, 4);
+            if (top && !type.All(c => c is >= ' ' and <= '~' or '\u00A9'))
+                throw new InvalidDataException("Not an MP4 or QuickTime file: a box type is not a name.");
             if (first && type != "ftyp" && !MediaTypes.Matches("video/quicktime", header.AsSpan(0, 8)))
                 throw new InvalidDataException("Not an MP4 or QuickTime file.");
             first = false;
@@ -186,7 +189,7 @@ public static class MetadataStripper
             else if (Containers.Contains(type) && payload >= 0)
             {
                 await output.WriteAsync(header.AsMemory(0, headerLength), ct);
-                await CopyBoxesAsync(input, output, payload, inTrack || type == "trak", ct);
+                await CopyBoxesAsync(input, output, payload, inTrack || type == "trak", top: false, ct);
             }
             else
             {
