@@ -137,6 +137,8 @@ public sealed class SealedReadStream : Stream
             int wrappedLength = BinaryPrimitives.ReadUInt16BigEndian(fixedPart.AsSpan(6));
             var rest = new byte[wrappedLength + SealedFile.NoncePrefixSize];
             inner.ReadExactly(rest);
+            // The header's key version is the wrapped key's own (which its AES-GCM tag covers): a changed one is refused.
+            if (wrappedLength == 0 || rest[0] != fixedPart[5]) throw new CryptographicException("The sealed file's header was changed.");
             var fileKey = Convert.FromBase64String(keys.Decrypt(rest[..wrappedLength], SealedFile.FilePurpose));
             try { _gcm = new AesGcm(fileKey, SealedFile.TagSize); }
             finally { CryptographicOperations.ZeroMemory(fileKey); }
