@@ -118,6 +118,9 @@ public sealed class EvidenceStore(string root, Func<KeyRing> keys)
     public async Task<int> SealPlainFilesAsync(CancellationToken ct)
     {
         if (!Directory.Exists(Root)) return 0;
+        // After `keys destroy` nothing can be sealed or opened: start for the public pages and leave the files be.
+        try { keys().Hash("evidence.probe"); }
+        catch (InvalidOperationException) { return 0; }
         int sealedCount = 0;
         var head = new byte[8];
         foreach (var path in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).ToList())
