@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Whistle test: installs what is missing (PostgreSQL, Chromium, jq), starts a throw-away PostgreSQL
+# Runs every Whistle test: installs what is missing (PostgreSQL, Chromium, jq, ffmpeg), starts a throw-away PostgreSQL
 # cluster on a free loopback port, runs the suite against SQLite and PostgreSQL, stops the cluster.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Flow]
 set -euo pipefail
@@ -26,6 +26,11 @@ if ! command -v jq >/dev/null; then
   echo "test.sh: installing jq (the evidence bundle's README checks its custody chain with it; a test runs those commands)"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+fi
+if [ ! -x /usr/bin/ffmpeg ] || [ ! -x /usr/bin/ffprobe ]; then
+  echo "test.sh: installing ffmpeg (a test makes real MP4/MOV files with a location and checks the public copy loses it)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 fi
 command -v npm >/dev/null || { echo "test.sh: installing Node.js and npm (front-end packages come from npm at build time)";
   as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }

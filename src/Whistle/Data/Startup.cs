@@ -28,6 +28,9 @@ public static class Startup
 
         await SqliteBaseline.AdoptAsync(db);
         await db.Database.MigrateAsync();
+        // Evidence stored before files were encrypted at rest: sealed now, the plain copies removed.
+        if (await sp.GetRequiredService<Incidents.EvidenceStore>().SealPlainFilesAsync(CancellationToken.None) is > 0 and var sealedFiles)
+            log.LogInformation("Encrypted {Count} evidence files stored before encryption at rest", sealedFiles);
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;

@@ -24,8 +24,9 @@ public sealed class EvidenceOptions
 }
 
 /// <summary>
-/// What the uploader says about a file: in the query string (?fileName=…&amp;capturedAt=…) or, for the text fields,
-/// in X-Filename, X-Captured-At, X-Device, X-Location, X-Description headers (percent-encoded when not ASCII).
+/// What the uploader says about a file: in the query string (?fileName=…&amp;capturedAt=…&amp;device=…&amp;app=…) or, for the
+/// text fields, in X-Filename, X-Captured-At, X-Device, X-App, X-Location, X-Description headers (percent-encoded when not
+/// ASCII). Never the uploader's IP address: "from where" is the device and app the uploader or its client names.
 /// The file itself is the raw request body, its media type the Content-Type.
 /// </summary>
 public sealed record UploadMetadata(
@@ -33,7 +34,7 @@ public sealed record UploadMetadata(
     [FromQuery] string? Device, [FromQuery] string? Location, [FromQuery] double? Lat, [FromQuery] double? Lon,
     [FromHeader(Name = "X-Filename")] string? FileNameHeader, [FromHeader(Name = "X-Description")] string? DescriptionHeader,
     [FromHeader(Name = "X-Captured-At")] DateTimeOffset? CapturedAtHeader, [FromHeader(Name = "X-Device")] string? DeviceHeader,
-    [FromHeader(Name = "X-Location")] string? LocationHeader) : IValidatable
+    [FromHeader(Name = "X-Location")] string? LocationHeader, [FromQuery] string? App, [FromHeader(Name = "X-App")] string? AppHeader) : IValidatable
 {
     private static string? Header(string? v) => string.IsNullOrWhiteSpace(v) ? null : Uri.UnescapeDataString(v.Trim());
     private static string? Clean(string? v) => string.IsNullOrWhiteSpace(v) ? null : new string(v.Trim().Where(c => !char.IsControl(c)).ToArray());
@@ -44,12 +45,14 @@ public sealed record UploadMetadata(
     public DateTimeOffset? Captured => CapturedAt ?? CapturedAtHeader;
     public string? DeviceText => Clean(Device ?? Header(DeviceHeader));
     public string? LocationText => Clean(Location ?? Header(LocationHeader));
+    public string? AppText => Clean(App ?? Header(AppHeader));
 
     public void Validate(Problems p, IServiceProvider services)
     {
         p.MaxLength(Name, 255, "fileName");
         p.MaxLength(Text, 2000, "description");
         p.MaxLength(DeviceText, 200, "device");
+        p.MaxLength(AppText, 200, "app");
         p.MaxLength(LocationText, 500, "location");
         p.LatLon(Lat, Lon);
     }
@@ -58,10 +61,10 @@ public sealed record UploadMetadata(
 public sealed record EvidenceView(
     long Id, Guid IncidentId, string Sha256, long Size, string MediaType, string FileName, string? Description,
     DateTimeOffset? CapturedAt, string? Device, string? LocationText, double? Lat, double? Lon, string? PublicSha256,
-    string AddedBy, DateTimeOffset AddedAt)
+    string AddedBy, DateTimeOffset AddedAt, string? App = null, DateTimeOffset? FileCapturedAt = null, string? FileCapturedFrom = null)
 {
     public static EvidenceView Of(EvidenceItem e) => new(e.Id, e.IncidentId, e.Sha256, e.Size, e.MediaType, e.FileName, e.Description,
-        e.CapturedAt, e.Device, e.LocationText, e.Lat, e.Lon, e.PublicSha256, e.AddedBy, e.AddedAt);
+        e.CapturedAt, e.Device, e.LocationText, e.Lat, e.Lon, e.PublicSha256, e.AddedBy, e.AddedAt, e.App, e.FileCapturedAt, e.FileCapturedFrom);
 }
 
 public static class EvidenceApi
@@ -133,6 +136,8 @@ public static class EvidenceApi
         var existing = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Sha256 == sha, ct);
         if (existing is not null) return TypedResults.Ok(EvidenceView.Of(existing));
 
+        // What the file itself says about its capture, read from the stored original before any public copy is made.
+        var stamp = ReadCaptureTime(store, sha, mediaType, await Network.NetworkLookup.TimeZoneAsync(db, ct));
         string? publicSha = MetadataStripper.CanStrip(mediaType) ? await PublicCopyAsync(store, sha, mediaType, ct) : null;
         var actor = Actor(user);
         var item = new EvidenceItem
@@ -141,6 +146,7 @@ public static class EvidenceApi
             FileName = meta.Name ?? $"evidence.{MediaTypes.Extension(mediaType)}",
             Description = meta.Text, CapturedAt = meta.Captured, Device = meta.DeviceText, LocationText = meta.LocationText,
             Lat = meta.Lat, Lon = meta.Lon, PublicSha256 = publicSha, AddedBy = actor, AddedAt = time.GetUtcNow(),
+            App = meta.AppText, FileCapturedAt = StoredTime.Of(stamp?.At), FileCapturedFrom = stamp?.Source,
         };
         for (int attempt = 1; ; attempt++)
         {
@@ -191,7 +197,13 @@ public static class EvidenceApi
         }
     }
 
-    /// <summary>The image's public copy, location metadata stripped, streamed from the stored original into the store.</summary>
+    private static CaptureStamp? ReadCaptureTime(EvidenceStore store, string sha, string mediaType, TimeZoneInfo zone)
+    {
+        using var original = store.OpenRead(sha);
+        return CaptureTime.Read(original, mediaType, zone);
+    }
+
+    /// <summary>The image's or video's public copy, location metadata stripped, streamed from the stored original into the store.</summary>
     private static async Task<string?> PublicCopyAsync(EvidenceStore store, string sha, string mediaType, CancellationToken ct)
     {
         var pipe = new Pipe();
@@ -227,34 +239,47 @@ public static class EvidenceApi
     }
 
     /// <summary>
-    /// The original, with range requests (a video player seeks). Each view is a custody entry; a player's
-    /// follow-up range requests (not starting at byte 0) are the same view and are not recorded again.
+    /// The original, decrypted as it goes out, with range requests (a video player seeks: the sealed file's chunks
+    /// are decrypted from the one the range starts in). Each view is a custody entry; a player's follow-up range
+    /// requests (not starting at byte 0) are the same view and are not recorded again.
     /// </summary>
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> DownloadAsync(
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
         Guid id, long eid, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct)
     {
         var item = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Id == eid, ct);
         if (item is null) return TypedResults.Problem(statusCode: 404, title: "No such evidence", detail: $"Incident {id} has no evidence item {eid}.");
         if (!store.Exists(item.Sha256)) return Missing(item.Sha256);
+        if (Open(store, item.Sha256) is not { } file) return Unreadable(item.Sha256);
         var range = http.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal))
         {
             await AppendAndSaveAsync(db, () =>
                 custody.AppendAsync(id, Viewed, Actor(user), "evidence", eid.ToString(CultureInfo.InvariantCulture), item.Sha256, ct), ct);
         }
-        return TypedResults.PhysicalFile(store.PathOf(item.Sha256), item.MediaType, item.FileName, enableRangeProcessing: true);
+        return TypedResults.File(file, item.MediaType, item.FileName, enableRangeProcessing: true);
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> DownloadPublicAsync(
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadPublicAsync(
         Guid id, long eid, WhistleDb db, EvidenceStore store, CancellationToken ct)
     {
         var item = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Id == eid, ct);
         if (item is null) return TypedResults.Problem(statusCode: 404, title: "No such evidence", detail: $"Incident {id} has no evidence item {eid}.");
         if (item.PublicSha256 is not { } sha)
-            return TypedResults.Problem(statusCode: 404, title: "No public copy", detail: "Only JPEG and PNG images get a public copy with their location metadata removed.");
+            return TypedResults.Problem(statusCode: 404, title: "No public copy", detail: "Only JPEG and PNG images and MP4 and QuickTime videos get a public copy with their location metadata removed.");
         if (!store.Exists(sha)) return Missing(sha);
-        return TypedResults.PhysicalFile(store.PathOf(sha), item.MediaType, "public-" + item.FileName, enableRangeProcessing: true);
+        if (Open(store, sha) is not { } file) return Unreadable(sha);
+        return TypedResults.File(file, item.MediaType, "public-" + item.FileName, enableRangeProcessing: true);
     }
+
+    /// <summary>The file decrypting as it is read; null when it does not decrypt (changed on disk, or another key ring).</summary>
+    private static SealedReadStream? Open(EvidenceStore store, string sha)
+    {
+        try { return store.OpenRead(sha); }
+        catch (System.Security.Cryptography.CryptographicException) { return null; }
+    }
+
+    private static ProblemHttpResult Unreadable(string sha) => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "File unreadable",
+        detail: $"The file {sha} in the evidence store does not decrypt: it was changed on disk or sealed with another key ring. Verify the incident's custody log.");
 
     private static ProblemHttpResult Missing(string sha) => TypedResults.Problem(statusCode: 404, title: "File missing",
         detail: $"The file {sha} is missing from the evidence store: verify the incident's custody log.");

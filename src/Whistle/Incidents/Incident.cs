@@ -77,8 +77,8 @@ public class WitnessStatement
 }
 
 /// <summary>
-/// A file (photo, video, audio, document) in the content-addressed store: its SHA-256 names it, it is
-/// never modified. Metadata is what the uploader states.
+/// A file (photo, video, audio, document) in the evidence store, encrypted at rest: known by the SHA-256 of the bytes
+/// received, never modified. Metadata is what the uploader states, and the capture time the file itself carries.
 /// </summary>
 public class EvidenceItem
 {
@@ -92,11 +92,17 @@ public class EvidenceItem
     public string? Description { get; set; }
     public DateTimeOffset? CapturedAt { get; set; }
     public string? Device { get; set; }
+    /// <summary>The app the file was made or sent with, when the uploader or its client says.</summary>
+    public string? App { get; set; }
+    /// <summary>When the file's own metadata says it was captured (EXIF, the movie header), read on intake.</summary>
+    public DateTimeOffset? FileCapturedAt { get; set; }
+    /// <summary>Where in the file <see cref="FileCapturedAt"/> was read: exif:DateTimeOriginal, mp4:mvhd, mp4:©day….</summary>
+    public string? FileCapturedFrom { get; set; }
     /// <summary>Where it was captured, as the uploader states it.</summary>
     public string? LocationText { get; set; }
     public double? Lat { get; set; }
     public double? Lon { get; set; }
-    /// <summary>An image's public copy, EXIF location stripped (its own hash in the store); null when none.</summary>
+    /// <summary>An image's or video's public copy, location metadata stripped (its own hash in the store); null when none.</summary>
     public string? PublicSha256 { get; set; }
     public string AddedBy { get; set; } = "";
     public DateTimeOffset AddedAt { get; set; }

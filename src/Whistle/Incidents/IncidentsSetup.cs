@@ -11,7 +11,8 @@ public static class IncidentsSetup
 {
     public static WebApplicationBuilder AddIncidents(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(sp => new EvidenceStore(Path.Combine(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.DataPath, "evidence")));
+        builder.Services.AddSingleton(sp => new EvidenceStore(Path.Combine(sp.GetRequiredService<IOptions<WhistleOptions>>().Value.DataPath, "evidence"),
+            () => sp.GetRequiredService<Privacy.KeyRing>()));
         builder.Services.AddScoped<CustodyLog>();
         return builder;
     }

@@ -30,8 +30,16 @@ public abstract class EvidenceTests<TApp>(TApp app) : IClassFixture<TApp> where 
         Assert.Equal("Pixel 7", item["device"]!.GetValue<string>());
         Assert.Equal(44.9485, item["lat"]!.GetValue<double>());
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 18, 4, 0, TimeSpan.Zero), item["capturedAt"]!.GetValue<DateTimeOffset>());
-        Assert.Equal(jpeg, await File.ReadAllBytesAsync(Store(app).PathOf(Sha(jpeg))));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, File.GetUnixFileMode(Store(app).PathOf(Sha(jpeg))));
+        // Kept encrypted, read-only, under a keyed name (not its hash): decrypted it is the bytes received.
+        Assert.DoesNotContain(Sha(jpeg), Store(app).PathOf(Sha(jpeg)));
+        Assert.NotEqual(jpeg, await File.ReadAllBytesAsync(Store(app).PathOf(Sha(jpeg))));
+        await using (var plain = Store(app).OpenRead(Sha(jpeg)))
+        {
+            var back = new MemoryStream();
+            await plain.CopyToAsync(back);
+            Assert.Equal(jpeg, back.ToArray());
+        }
+        Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(Store(app).PathOf(Sha(jpeg))));
 
         var chain = await CustodyAsync(app, incident);
         var added = Assert.Single(chain, c => c.Action == "evidence_added");

@@ -162,11 +162,21 @@
         C.el("td", { text: e.mediaType }),
         C.el("td", { text: size(e.size) }),
         hashCell(e.sha256),
-        C.el("td", { text: when(e.capturedAt) }),
-        C.el("td", { text: e.device || "—" }),
+        capturedCell(e),
+        C.el("td", { text: [e.device, e.app].filter(Boolean).join(" · ") || "—" }),
         C.el("td", { text: e.locationText || "—" }),
       ]));
     });
+  }
+
+  // When it was captured: as the uploader stated it, and as the file's own metadata says (read on intake).
+  function capturedCell(e) {
+    if (!e.fileCapturedAt) return C.el("td", { text: when(e.capturedAt) });
+    return C.el("td", {}, [
+      C.el("span", { text: (e.capturedAt ? C.t("c.inc.stated") + ": " + when(e.capturedAt) : "—") }),
+      C.el("br"),
+      C.el("span", { className: "meta", title: e.fileCapturedFrom || "", text: C.t("c.inc.fileCaptured") + ": " + when(e.fileCapturedAt) }),
+    ]);
   }
 
   // ---- Follow-ups ----
@@ -295,7 +305,7 @@
     var picked = input.files && input.files[0];
     if (!picked) { failed(upload, { errors: { file: [C.t("c.inc.evidence.noFile")] } }); return; }
     var q = new URLSearchParams({ fileName: picked.name });
-    [["description", "description"], ["device", "device"], ["location", "location"]].forEach(function (p) {
+    [["description", "description"], ["device", "device"], ["app", "app"], ["location", "location"]].forEach(function (p) {
       if (val(upload, p[0])) q.set(p[1], val(upload, p[0]));
     });
     if (val(upload, "capturedAt")) q.set("capturedAt", iso(val(upload, "capturedAt")));

@@ -997,6 +997,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("App")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset?>("CapturedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1004,6 +1007,12 @@ namespace Whistle.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("Device")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("FileCapturedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FileCapturedFrom")
                         .HasColumnType("text");
 
                     b.Property<string>("FileName")

@@ -976,6 +976,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("App")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("CapturedAt")
                         .HasColumnType("INTEGER");
 
@@ -983,6 +986,12 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Device")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FileCapturedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileCapturedFrom")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("FileName")

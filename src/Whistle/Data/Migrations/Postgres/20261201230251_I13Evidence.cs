@@ -1,0 +1,49 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class I13Evidence : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "App",
+                table: "Evidence",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "FileCapturedAt",
+                table: "Evidence",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "FileCapturedFrom",
+                table: "Evidence",
+                type: "text",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "App",
+                table: "Evidence");
+
+            migrationBuilder.DropColumn(
+                name: "FileCapturedAt",
+                table: "Evidence");
+
+            migrationBuilder.DropColumn(
+                name: "FileCapturedFrom",
+                table: "Evidence");
+        }
+    }
+}
