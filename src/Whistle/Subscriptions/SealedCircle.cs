@@ -53,10 +53,18 @@ public readonly record struct SealedCircle(double Lat, double Lon, double Radius
             if (batch.Count == 0) break;
             foreach (var s in batch)
             {
-                if (Of(s.CircleLat, s.CircleLon, s.CircleRadiusMeters) is { } c) s.AreaCipher = c.Seal(keys);
+                try
+                {
+                    if (Of(s.CircleLat, s.CircleLon, s.CircleRadiusMeters) is { } c) s.AreaCipher = c.Seal(keys);
+                    if (s.Pending is { } pending && JsonSerializer.Deserialize<SubscriberPrefs>(pending) is { } prefs)
+                        s.Pending = JsonSerializer.Serialize(prefs.Sealed(keys));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The keys cannot encrypt (destroyed in a panic): the clear circle is dropped, not kept.
+                    s.Pending = null;
+                }
                 s.CircleLat = s.CircleLon = s.CircleRadiusMeters = null;
-                if (s.Pending is { } pending && JsonSerializer.Deserialize<SubscriberPrefs>(pending) is { } prefs)
-                    s.Pending = JsonSerializer.Serialize(prefs.Sealed(keys));
             }
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
