@@ -87,7 +87,7 @@ try
         return;
     }
 
-    var sync = new SubscriberIndexSync(new SubscriberIndex(), TimeProvider.System);
+    var sync = new SubscriberIndexSync(new SubscriberIndex(), TimeProvider.System, keys);
     sw.Restart();
     await using (var db = NewDb()) await sync.CatchUpAsync(db);
     Console.WriteLine($"index load at start-up: {sw.ElapsedMilliseconds:N0} ms for {sync.Index.Count:N0} subscribers (once per process)");
@@ -147,18 +147,20 @@ static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys)
     await using var tx = await db.Database.BeginTransactionAsync();
     var conn = db.Database.GetDbConnection();
     string[] langs = ["en", "es", "so", "hmn"];
-    (double lat, double lon, double r, string zone, byte[] cipher, byte[] hash, string lang) Row(int i)
+    // Circles are written sealed, as Whistle writes them.
+    (byte[]? area, string zone, byte[] cipher, byte[] hash, string lang) Row(int i)
     {
         var addr = $"+1612{i:D7}";
         bool zoneOnly = i % 5 == 0;
-        return (44.89 + random.NextDouble() * 0.16, -93.33 + random.NextDouble() * 0.14, zoneOnly ? 0 : 250 + random.Next(8) * 250,
+        var (lat, lon, r) = (44.89 + random.NextDouble() * 0.16, -93.33 + random.NextDouble() * 0.14, zoneOnly ? 0 : 250 + random.Next(8) * 250);
+        return (r > 0 ? new SealedCircle(lat, lon, r).Seal(keys) : null,
             zoneOnly || i % 7 == 0 ? zoneIds[random.Next(zoneIds.Length)].ToString() : "",
             keys.Encrypt(addr, Purpose.SubscriberAddress), keys.Hash("Sms:" + addr), langs[i % 4]);
     }
     if (conn is NpgsqlConnection pg)
     {
         await using var copy = await pg.BeginBinaryImportAsync("""
-            COPY "Subscribers" ("Channel","AddressCipher","AddressHash","Language","Zones","CircleLat","CircleLon","CircleRadiusMeters","State","CodeAttempts","CreatedAt","ConfirmedAt","ChangedAt") FROM STDIN (FORMAT BINARY)
+            COPY "Subscribers" ("Channel","AddressCipher","AddressHash","Language","Zones","AreaCipher","State","CodeAttempts","CreatedAt","ConfirmedAt","ChangedAt") FROM STDIN (FORMAT BINARY)
             """);
         for (int i = 0; i < n; i++)
         {
@@ -169,8 +171,8 @@ static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys)
             await copy.WriteAsync(r.hash, NpgsqlDbType.Bytea);
             await copy.WriteAsync(r.lang, NpgsqlDbType.Text);
             await copy.WriteAsync(r.zone, NpgsqlDbType.Text);
-            if (r.r > 0) { await copy.WriteAsync(r.lat, NpgsqlDbType.Double); await copy.WriteAsync(r.lon, NpgsqlDbType.Double); await copy.WriteAsync(r.r, NpgsqlDbType.Double); }
-            else { await copy.WriteNullAsync(); await copy.WriteNullAsync(); await copy.WriteNullAsync(); }
+            if (r.area is not null) await copy.WriteAsync(r.area, NpgsqlDbType.Bytea);
+            else await copy.WriteNullAsync();
             await copy.WriteAsync(1, NpgsqlDbType.Integer);
             await copy.WriteAsync(0, NpgsqlDbType.Integer);
             await copy.WriteAsync(yesterday, NpgsqlDbType.TimestampTz);
@@ -185,17 +187,17 @@ static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys)
         using var cmd = sqlite.CreateCommand();
         cmd.Transaction = (SqliteTransaction)tx.GetDbTransaction();
         cmd.CommandText = """
-            INSERT INTO "Subscribers" ("Channel","AddressCipher","AddressHash","Language","Zones","CircleLat","CircleLon","CircleRadiusMeters","State","CodeAttempts","CreatedAt","ConfirmedAt","ChangedAt")
-            VALUES (0,$c,$h,$l,$z,$lat,$lon,$r,1,0,$t,$t,$t)
+            INSERT INTO "Subscribers" ("Channel","AddressCipher","AddressHash","Language","Zones","AreaCipher","State","CodeAttempts","CreatedAt","ConfirmedAt","ChangedAt")
+            VALUES (0,$c,$h,$l,$z,$a,1,0,$t,$t,$t)
             """;
-        var p = new[] { "$c", "$h", "$l", "$z", "$lat", "$lon", "$r" }.Select(name => cmd.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        var p = new[] { "$c", "$h", "$l", "$z", "$a" }.Select(name => cmd.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
         cmd.Parameters.AddWithValue("$t", yesterday.ToUnixTimeMilliseconds());
         cmd.Prepare();
         for (int i = 0; i < n; i++)
         {
             var r = Row(i);
             p[0].Value = r.cipher; p[1].Value = r.hash; p[2].Value = r.lang; p[3].Value = r.zone;
-            p[4].Value = r.r > 0 ? r.lat : DBNull.Value; p[5].Value = r.r > 0 ? r.lon : DBNull.Value; p[6].Value = r.r > 0 ? r.r : DBNull.Value;
+            p[4].Value = r.area is null ? DBNull.Value : r.area;
             cmd.ExecuteNonQuery();
         }
     }

@@ -92,6 +92,9 @@ public static class Startup
             }
         }
 
+        // Circles stored in the clear by an older Whistle are sealed before the index loads.
+        if (await SealedCircle.SealLegacyAsync(db, sp.GetRequiredService<KeyRing>()) is > 0 and var sealedCount)
+            log.LogInformation("Sealed {Count} subscribers' circles stored in the clear by an older version", sealedCount);
         await sp.GetRequiredService<SubscriberIndexSync>().CatchUpAsync(db);
     }
 }

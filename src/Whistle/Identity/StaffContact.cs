@@ -16,7 +16,7 @@ public static class StaffContact
 {
     /// <summary>A row that receives no alerts and has no sign-up in progress: it exists for staff messages only.</summary>
     public static bool IsStaffOnly(Subscriber s) =>
-        s.Zones.Length == 0 && s.CircleLat is null && s.CircleRadiusMeters is null && s.Pending is null;
+        s.Zones.Length == 0 && s.AreaCipher is null && s.CircleLat is null && s.CircleRadiusMeters is null && s.Pending is null;
 
     /// <summary>Enough to recognise an address, never the address: "…0123" for a phone, "d…@example.org" for e-mail.</summary>
     public static string Hint(SubscriberChannel channel, string address) => channel switch
@@ -43,6 +43,7 @@ public static class StaffContact
             // area because staff use it: it becomes a staff-only row. A sign-up in progress (Pending) still
             // applies when its code comes back.
             sub.Zones = "";
+            sub.AreaCipher = null;
             sub.CircleLat = sub.CircleLon = sub.CircleRadiusMeters = null;
             sub.State = SubscriberState.Confirmed;
             sub.ConfirmedAt = now;

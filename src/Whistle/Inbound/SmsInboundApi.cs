@@ -245,7 +245,7 @@ public static class SmsInboundApi
         private string ZonesOf(Subscriber s)
         {
             var names = Alert.ZoneIds(s.Zones).Select(zones.Find).Where(z => z is not null).Select(z => z!.Name).ToList();
-            if (s.CircleRadiusMeters is { } r) names.Insert(0, $"{r:0} m");
+            if (SealedCircle.TryOpen(keys, s.AreaCipher) is { } c) names.Insert(0, $"{c.RadiusMeters:0} m");
             return NameList(names);
         }
 
@@ -259,7 +259,7 @@ public static class SmsInboundApi
             {
                 // START after STOP: resumes the area the number had confirmed, without a new code — the number
                 // proved itself with a code before, and carriers expect START to re-opt-in at once.
-                if (_sub is { ConfirmedAt: not null } && (_sub.Zones.Length > 0 || _sub.CircleRadiusMeters is not null))
+                if (_sub is { ConfirmedAt: not null } && (_sub.Zones.Length > 0 || _sub.AreaCipher is not null))
                 {
                     _sub.State = SubscriberState.Confirmed;
                     _sub.AddressCipher ??= keys.Encrypt(sms.From, Purpose.SubscriberAddress);
@@ -290,8 +290,8 @@ public static class SmsInboundApi
             // A confirmed subscriber adds the zone to the area it has; anyone else starts with just this zone.
             bool confirmed = _sub.State == SubscriberState.Confirmed;
             int[] wanted = confirmed ? [.. Alert.ZoneIds(_sub.Zones), zone.Id] : [zone.Id];
-            _sub.Pending = JsonSerializer.Serialize(new SubscriberPrefs(Language, wanted,
-                confirmed ? _sub.CircleLat : null, confirmed ? _sub.CircleLon : null, confirmed ? _sub.CircleRadiusMeters : null));
+            _sub.Pending = JsonSerializer.Serialize(new SubscriberPrefs(Language, wanted, null, null, null,
+                AreaCipher: confirmed && _sub.AreaCipher is { } sealedArea ? Convert.ToBase64String(sealedArea) : null));
             var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
             _sub.CodeExpiresAt = now + o.Subscriptions.CodeLifetime;
             _sub.CodeAttempts = 0;

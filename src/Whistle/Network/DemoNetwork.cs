@@ -65,9 +65,7 @@ public static class DemoNetwork
             if (i % 2 == 0) sub.Zones = zone.Id.ToString();
             if (i % 2 == 1 || i % 10 == 0)
             {
-                sub.CircleLat = Math.Round(p.Lat, 5);
-                sub.CircleLon = Math.Round(p.Lon, 5);
-                sub.CircleRadiusMeters = 500 + random.Next(0, 6) * 250;
+                sub.AreaCipher = new SealedCircle(Math.Round(p.Lat, 5), Math.Round(p.Lon, 5), 500 + random.Next(0, 6) * 250).Seal(keys);
             }
             yield return sub;
         }

@@ -114,6 +114,7 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         {
             s.AddressCipher = null;
             s.SecretCipher = null;
+            s.AreaCipher = null; // the circle (usually around home) goes with the address
             s.AddressHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         }
         await db.SaveChangesAsync(ct);

@@ -139,6 +139,8 @@ public static class Purpose
 {
     public const string SubscriberAddress = "subscriber.address";
     public const string SubscriberSecret = "subscriber.secret";
+    /// <summary>A subscriber's circle: centre and radius (<see cref="Subscriptions.SealedCircle"/>).</summary>
+    public const string SubscriberArea = "subscriber.area";
     public const string ReporterContact = "report.contact";
     /// <summary>A witness's name, in an incident file.</summary>
     public const string WitnessName = "witness.name";

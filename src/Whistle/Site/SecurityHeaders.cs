@@ -27,7 +27,7 @@ public static class SecurityHeaders
                 h.XContentTypeOptions = "nosniff";
                 h.XFrameOptions = "DENY";
                 h["Referrer-Policy"] = "no-referrer";
-                h["Permissions-Policy"] = PermissionsPolicy;
+                h["Permissions-Policy"] = context.Request.Path.StartsWithSegments("/console/incidents") ? IncidentPagesPermissionsPolicy : PermissionsPolicy;
                 h["Cross-Origin-Opener-Policy"] = "same-origin";
                 if (context.Request.IsHttps || publicBaseIsHttps) h.StrictTransportSecurity = "max-age=31536000";
                 return Task.CompletedTask;
@@ -43,15 +43,24 @@ public static class SecurityHeaders
         "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
 
     /// <summary>
+    /// The console's incident pages also let this site use the microphone: a witness statement can be recorded
+    /// as audio there (issue 13). Every other page, public ones included, keeps it off.
+    /// </summary>
+    public const string IncidentPagesPermissionsPolicy =
+        "geolocation=(self), camera=(), microphone=(self), payment=(), usb=(), serial=(), bluetooth=(), midi=(), " +
+        "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
+
+    /// <summary>
     /// Scripts, styles, fetches, workers and the manifest only from this site; images also from the map's
-    /// tile server (its origin, taken from the tile URL template) and data: URLs (Leaflet's CSS uses them).
+    /// tile server (its origin, taken from the tile URL template) and data: URLs (Leaflet's CSS uses them); audio and
+    /// video also from blob: URLs this site's own script made (a recorded statement played back, fetched with the token).
     /// 'self' in connect-src covers the same-origin ws:/wss: SignalR and EventSource use.
     /// </summary>
     public static string ContentSecurityPolicy(string? tileUrl)
     {
         var tiles = TileOrigin(tileUrl);
         return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:" + (tiles is null ? "" : " " + tiles) +
-               "; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
+               "; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
                "form-action 'self'; worker-src 'self'; manifest-src 'self'";
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Whistle.Geo;
+using Whistle.Privacy;
 
 namespace Whistle.Subscriptions;
 
@@ -25,8 +26,16 @@ public class Subscriber
     public string Language { get; set; } = "en";
     /// <summary>Zone ids, comma separated.</summary>
     public string Zones { get; set; } = "";
+    /// <summary>
+    /// The circle (centre and radius, usually "around home"), only ever as a cipher text
+    /// (<see cref="SealedCircle"/>, purpose <see cref="Privacy.Purpose.SubscriberArea"/>); null for zones only.
+    /// </summary>
+    public byte[]? AreaCipher { get; set; }
+    /// <summary>Legacy clear circle columns: always null. Only <see cref="SealedCircle.SealLegacyAsync"/> reads them, to seal old rows.</summary>
     public double? CircleLat { get; set; }
+    /// <summary>Legacy, always null (see <see cref="CircleLat"/>).</summary>
     public double? CircleLon { get; set; }
+    /// <summary>Legacy, always null (see <see cref="CircleLat"/>).</summary>
     public double? CircleRadiusMeters { get; set; }
     public SubscriberState State { get; set; }
     /// <summary>"Also send me drills": the subscriber is in the test audience of drills in their area.</summary>
@@ -57,19 +66,27 @@ public class Subscriber
     public const int MaxCodeAttempts = 5;
 }
 
-/// <summary>What a subscriber wants: language and area (and a new channel secret, still encrypted). Kept as JSON until confirmed.</summary>
+/// <summary>
+/// What a subscriber wants: language and area (and a new channel secret, still encrypted). Kept as JSON until confirmed.
+/// The circle is kept sealed (<see cref="AreaCipher"/>, base64); Lat/Lon/RadiusMeters are only read from JSON written
+/// before circles were sealed and are never written.
+/// </summary>
 public sealed record SubscriberPrefs(string Language, int[] Zones, double? Lat, double? Lon, double? RadiusMeters, string? SecretCipher = null,
-    bool Drills = false)
+    bool Drills = false, string? AreaCipher = null)
 {
+    /// <summary>The same wishes with a clear circle sealed.</summary>
+    public SubscriberPrefs Sealed(KeyRing keys) => SealedCircle.Of(Lat, Lon, RadiusMeters) is { } c
+        ? this with { Lat = null, Lon = null, RadiusMeters = null, AreaCipher = Convert.ToBase64String(c.Seal(keys)) }
+        : this with { Lat = null, Lon = null, RadiusMeters = null };
+
     public void ApplyTo(Subscriber s)
     {
         s.Drills = Drills;
         if (SecretCipher is not null) s.SecretCipher = Convert.FromBase64String(SecretCipher);
         s.Language = Language;
         s.Zones = string.Join(',', Zones.Distinct().Order());
-        s.CircleLat = Lat;
-        s.CircleLon = Lon;
-        s.CircleRadiusMeters = RadiusMeters;
+        s.AreaCipher = AreaCipher is null ? null : Convert.FromBase64String(AreaCipher);
+        s.CircleLat = s.CircleLon = s.CircleRadiusMeters = null;
     }
 }
 

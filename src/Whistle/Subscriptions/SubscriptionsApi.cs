@@ -193,8 +193,10 @@ public static class SubscriptionsApi
         };
         byte[]? secretCipher = secret is null ? null : keys.Encrypt(secret, Purpose.SubscriberSecret);
         if (sub.State != SubscriberState.Confirmed) sub.SecretCipher = secretCipher;
-        var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters,
-            secretCipher is null ? null : Convert.ToBase64String(secretCipher), req.Drills == true);
+        // The circle is sealed before it is stored anywhere, the pending change included.
+        var prefs = new SubscriberPrefs(req.Language!, req.Zones ?? [], null, null, null,
+            secretCipher is null ? null : Convert.ToBase64String(secretCipher), req.Drills == true,
+            SealedCircle.Of(req.Circle?.Lat, req.Circle?.Lon, req.Circle?.RadiusMeters) is { } circle ? Convert.ToBase64String(circle.Seal(keys)) : null);
         sub.Pending = JsonSerializer.Serialize(prefs);
         string? code = null;
         if (sendCode)

@@ -175,6 +175,7 @@ public abstract class AdminTests<TApp>(TApp app) : IClassFixture<TApp> where TAp
         Assert.Equal(SubscriberState.Confirmed, row.State);
         Assert.Equal("", row.Zones);
         Assert.Null(row.CircleLat);
+        Assert.Null(row.AreaCipher);
         Assert.True(StaffContact.IsStaffOnly(row));
 
         // An alert over every zone of the city and a 30 km circle: the contact is not among its recipients.
@@ -227,7 +228,7 @@ public abstract class AdminTests<TApp>(TApp app) : IClassFixture<TApp> where TAp
         Assert.Equal("d…@example.org", StaffContact.Hint(SubscriberChannel.Email, "dana@example.org"));
         Assert.True(StaffContact.IsStaffOnly(new Subscriber()));
         Assert.False(StaffContact.IsStaffOnly(new Subscriber { Zones = "4" }));
-        Assert.False(StaffContact.IsStaffOnly(new Subscriber { CircleLat = 1, CircleLon = 1, CircleRadiusMeters = 100 }));
+        Assert.False(StaffContact.IsStaffOnly(new Subscriber { AreaCipher = [1, 2, 3] }));
         Assert.False(StaffContact.IsStaffOnly(new Subscriber { Pending = "{}" }));
         (string, bool, bool)[] staff = [("a", true, false), ("b", true, true), ("c", false, false)];
         Assert.True(StaffRules.LeavesNoAdmin(staff, "a", adminAfter: false, disabledAfter: false));

@@ -14,7 +14,7 @@ namespace Whistle.Tests.Api;
 public abstract class PageSafetyTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
 {
     public const string Csp =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; connect-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; media-src 'self' blob:; connect-src 'self'; " +
         "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; worker-src 'self'; manifest-src 'self'";
 
     public static void AssertSecurityHeaders(HttpResponseMessage res, string what, bool https = false)

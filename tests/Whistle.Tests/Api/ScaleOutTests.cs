@@ -46,7 +46,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
                 {
                     Channel = SubscriberChannel.Email, AddressCipher = ring.Encrypt(address, Purpose.SubscriberAddress),
                     AddressHash = ring.Hash(Addresses.LookupKey(SubscriberChannel.Email, address)), Language = "en",
-                    CircleLat = p.Lat, CircleLon = p.Lon, CircleRadiusMeters = 100, State = SubscriberState.Confirmed, Drills = true,
+                    AreaCipher = new SealedCircle(p.Lat, p.Lon, 100).Seal(ring), State = SubscriberState.Confirmed, Drills = true,
                     CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
                 });
             }
@@ -125,7 +125,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
                     Channel = channel, AddressCipher = ring.Encrypt(address, Purpose.SubscriberAddress),
                     SecretCipher = secret is null ? null : ring.Encrypt(secret, Purpose.SubscriberSecret),
                     AddressHash = ring.Hash(Addresses.LookupKey(channel, address)), Language = "en",
-                    CircleLat = p.Lat, CircleLon = p.Lon, CircleRadiusMeters = 100, State = SubscriberState.Confirmed, Drills = true,
+                    AreaCipher = new SealedCircle(p.Lat, p.Lon, 100).Seal(ring), State = SubscriberState.Confirmed, Drills = true,
                     CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
                 });
             }

@@ -30,7 +30,7 @@ public static class Seed
             {
                 Channel = channel, AddressCipher = keys.Encrypt(address, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(channel, address)), Language = language,
-                CircleLat = lat, CircleLon = lon + i * 0.00000127, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, Drills = drills,
+                AreaCipher = new SealedCircle(lat, lon + i * 0.00000127, 200).Seal(keys), State = SubscriberState.Confirmed, Drills = drills,
                 CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
             });
         }

@@ -82,7 +82,7 @@ public sealed class SmsTests
             {
                 Channel = SubscriberChannel.Sms, AddressCipher = keys.Encrypt(number, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, number)), Language = "en",
-                CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, Drills = true,
+                AreaCipher = new SealedCircle(lat, lon, 200).Seal(keys), State = SubscriberState.Confirmed, Drills = true,
                 CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
             });
         }

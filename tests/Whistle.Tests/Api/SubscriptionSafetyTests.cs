@@ -198,7 +198,7 @@ public abstract class SubscriptionSafetyTests<TApp>(TApp app, ITestOutputHelper 
             {
                 Channel = SubscriberChannel.Sms, AddressCipher = keys.Encrypt(premium, Purpose.SubscriberAddress),
                 AddressHash = keys.Hash(Addresses.LookupKey(SubscriberChannel.Sms, premium)),
-                CircleLat = lat, CircleLon = lon, CircleRadiusMeters = 200, State = SubscriberState.Confirmed, CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
+                AreaCipher = new SealedCircle(lat, lon, 200).Seal(keys), State = SubscriberState.Confirmed, CreatedAt = now, ConfirmedAt = now, ChangedAt = now,
                 Drills = true, // a drill goes to those who opted in (issue 12 §3)
             });
             return await db.SaveChangesAsync();

@@ -147,6 +147,9 @@
       if (w.contact) who.push(C.t("c.inc.witnessContact") + ": " + w.contact);
       else if (w.hasContact) who.push(C.t("c.inc.witnessContact") + ": " + C.t("c.inc.hidden"));
       if (who.length) li.appendChild(C.el("p", { className: "meta", text: who.join(" · ") }));
+      // The recording, for staff who may download evidence (witness-audio.js).
+      if (w.audioEvidenceId && !w.withdrawn && documents && window.WhistleWitnessAudio)
+        li.appendChild(window.WhistleWitnessAudio.player(base, w.audioEvidenceId, evidenceName(w.audioEvidenceId)));
       list.appendChild(li);
     });
   }
@@ -263,7 +266,7 @@
 
   function on(formId, build) {
     var form = $(formId);
-    form.addEventListener("submit", function (e) { e.preventDefault(); var r = build(form); send(form, r[0], r[1]); });
+    form.addEventListener("submit", async function (e) { e.preventDefault(); var r = await build(form); if (r) send(form, r[0], r[1]); });
   }
 
   on("add-timeline", function (f) {
@@ -280,13 +283,16 @@
     }];
   });
 
-  on("add-witness", function (f) {
+  on("add-witness", async function (f) {
+    // A recorded statement is uploaded as evidence first; the statement then points to it (false: the upload failed).
+    var audio = window.WhistleWitnessAudio ? await window.WhistleWitnessAudio.upload(base) : null;
+    if (audio === false) return null;
     var chosen = f.querySelector("input[name=consent]:checked");
     var consent = chosen ? chosen.value : null;
     // Consent given now unless the documenter says when; without a choice nothing is filled in (the API refuses it).
     var at = iso(val(f, "consentAt")) || (consent ? new Date().toISOString() : null);
     return [base + "/witnesses", { text: orNull(val(f, "text")), consent: consent, consentAt: at,
-      name: orNull(val(f, "name")), contact: orNull(val(f, "contact")) }];
+      name: orNull(val(f, "name")), contact: orNull(val(f, "contact")), audioEvidenceId: audio }];
   });
 
   on("add-followup", function (f) {

@@ -1619,6 +1619,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<byte[]>("AreaCipher")
+                        .HasColumnType("bytea");
+
                     b.Property<DateTimeOffset>("ChangedAt")
                         .HasColumnType("timestamp with time zone");
 

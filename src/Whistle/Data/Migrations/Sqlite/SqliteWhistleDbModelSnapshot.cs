@@ -1586,6 +1586,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<byte[]>("AreaCipher")
+                        .HasColumnType("BLOB");
+
                     b.Property<long>("ChangedAt")
                         .HasColumnType("INTEGER");
 
