@@ -28,6 +28,7 @@ public static class Startup
 
         await SqliteBaseline.AdoptAsync(db);
         await db.Database.MigrateAsync();
+        await Incidents.CustodyUpgrade.RunAsync(db, sp.GetRequiredService<Incidents.CustodyLog>());
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;
@@ -67,7 +68,7 @@ public static class Startup
                 await IdentitySetup.CreateStaffAsync(sp, email, role, password);
                 Console.WriteLine($"Demo {role}: {email}  password: {password}  (shown once)");
             }
-            await Incidents.DemoIncident.SeedAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Incidents.EvidenceStore>(), now);
+            await Incidents.DemoIncident.SeedAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Incidents.EvidenceStore>(), sp.GetRequiredService<Privacy.KeyRing>(), now);
             log.LogInformation("Seeded the demo network: {Zones} zones, {Subscribers} synthetic subscribers", db.Zones.Count(), demoSubscribers);
         }
         else

@@ -97,7 +97,7 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var row = await scope.ServiceProvider.GetRequiredService<WhistleDb>().Incidents.AsNoTracking().FirstAsync(i => i.Id == id);
-            Assert.Equal(IncidentRecords.Hash(row), custody.Last(e => e!["action"]!.GetValue<string>() == "viewed")!["objectHash"]!.GetValue<string>());
+            Assert.Equal(IncidentRecords.Form(row, app.Services.GetRequiredService<Whistle.Privacy.KeyRing>()).Hash, custody.Last(e => e!["action"]!.GetValue<string>() == "viewed")!["objectHash"]!.GetValue<string>());
             Assert.NotEqual(custody[0]!["objectHash"]!.GetValue<string>(), custody[2]!["objectHash"]!.GetValue<string>());
         }
 
