@@ -64,7 +64,14 @@ public abstract class CustodyRecordsTests<TApp>(TApp app) : IClassFixture<TApp> 
         Assert.Equal(1, await db.Database.ExecuteSqlRawAsync(sql, args));
     }
 
-    private bool Postgres => app.Services.GetRequiredService<WhistleDb>().Database.IsNpgsql();
+    private bool Postgres
+    {
+        get
+        {
+            using var scope = app.Services.CreateScope();
+            return scope.ServiceProvider.GetRequiredService<WhistleDb>().Database.IsNpgsql();
+        }
+    }
 
     /// <summary>An instant as the provider stores it: Unix milliseconds in SQLite, timestamptz in PostgreSQL.</summary>
     private object Instant(DateTimeOffset t) => Postgres ? t.ToUniversalTime() : t.ToUnixTimeMilliseconds();
