@@ -120,7 +120,7 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
         db.Evidence.Add(item);
         await db.SaveChangesAsync();
         // Its metadata recorded as an upload records it (else verify rightly reports a row added behind the app's back).
-        await scope.ServiceProvider.GetRequiredService<CustodyLog>().AppendAsync(incident, EvidenceApi.Described, "test",
+        await scope.ServiceProvider.GetRequiredService<CustodyLog>().AppendAsync(incident, EvidenceApi.Described, "documenter@staff.test",
             IncidentRecords.Form(item, scope.ServiceProvider.GetRequiredService<Whistle.Privacy.KeyRing>()), default);
         await db.SaveChangesAsync();
         return item.Id;
