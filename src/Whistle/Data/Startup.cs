@@ -31,6 +31,9 @@ public static class Startup
         // Evidence stored before files were encrypted at rest: sealed now, the plain copies removed.
         if (await sp.GetRequiredService<Incidents.EvidenceStore>().SealPlainFilesAsync(CancellationToken.None) is > 0 and var sealedFiles)
             log.LogInformation("Encrypted {Count} evidence files stored before encryption at rest", sealedFiles);
+        // Records hashed field by field from issue 13 on (needs the keys: after `keys destroy` nothing can be resealed).
+        if (!sp.GetRequiredService<Privacy.KeyRing>().IsDestroyed)
+            await Incidents.CustodyUpgrade.RunAsync(db, sp.GetRequiredService<Incidents.CustodyLog>());
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;
@@ -70,7 +73,7 @@ public static class Startup
                 await IdentitySetup.CreateStaffAsync(sp, email, role, password);
                 Console.WriteLine($"Demo {role}: {email}  password: {password}  (shown once)");
             }
-            await Incidents.DemoIncident.SeedAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Incidents.EvidenceStore>(), now);
+            await Incidents.DemoIncident.SeedAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Incidents.EvidenceStore>(), sp.GetRequiredService<Privacy.KeyRing>(), now);
             log.LogInformation("Seeded the demo network: {Zones} zones, {Subscribers} synthetic subscribers", db.Zones.Count(), demoSubscribers);
         }
         else

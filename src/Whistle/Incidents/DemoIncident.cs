@@ -26,7 +26,7 @@ public static class DemoIncident
         "elsewhere it speaks of \"the officer\" who \"discharged his weapon\", and federal officials say \"the officer\" acted in " +
         "self-defense: whether the officer who fired was the one at the door is unclear.";
 
-    public static async Task SeedAsync(WhistleDb db, CustodyLog custody, EvidenceStore store, DateTimeOffset now, CancellationToken ct = default)
+    public static async Task SeedAsync(WhistleDb db, CustodyLog custody, EvidenceStore store, Privacy.KeyRing keys, DateTimeOffset now, CancellationToken ct = default)
     {
         now = StoredTime.Of(now);
         // The article's date; it gives no time of day (midnight, Minneapolis time, in March 2024 UTC-5).
@@ -41,7 +41,7 @@ public static class DemoIncident
             CreatedBy = Seeder, CreatedAt = now, UpdatedAt = now,
         };
         db.Incidents.Add(incident);
-        await custody.AppendAsync(incident.Id, "created", Seeder, "incident", incident.Id.ToString("D"), IncidentRecords.Hash(incident), ct);
+        await custody.AppendAsync(incident.Id, "created", Seeder, IncidentRecords.Form(incident, keys), ct);
 
         // The source itself, in the evidence store (content-addressed; its hash is in the custody log).
         await using (var articleFile = typeof(DemoIncident).Assembly.GetManifestResourceStream(ArticleResource)
@@ -56,6 +56,7 @@ public static class DemoIncident
             db.Evidence.Add(item);
             await db.SaveChangesAsync(ct);
             await custody.AppendAsync(incident.Id, "evidence_added", Seeder, "evidence", item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), sha, ct);
+            await custody.AppendAsync(incident.Id, EvidenceApi.Described, Seeder, IncidentRecords.Form(item, keys), ct);
         }
 
         const string article = "article";
@@ -144,12 +145,10 @@ public static class DemoIncident
         };
         db.FollowUps.Add(followUp);
         await db.SaveChangesAsync(ct);
-
-        string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var t in entries) await custody.AppendAsync(incident.Id, "timeline_added", Seeder, "timeline", Id(t.Id), IncidentRecords.Hash(t), ct);
-        foreach (var w in witnessRows) await custody.AppendAsync(incident.Id, "witness_added", Seeder, "witness", Id(w.Id), IncidentRecords.Hash(w), ct);
-        foreach (var c in claims) await custody.AppendAsync(incident.Id, "claim_added", Seeder, "claim", Id(c.Id), IncidentRecords.Hash(c), ct);
-        await custody.AppendAsync(incident.Id, "follow_up_added", Seeder, "follow_up", Id(followUp.Id), IncidentRecords.Hash(followUp), ct);
+        foreach (var t in entries) await custody.AppendAsync(incident.Id, "timeline_added", Seeder, IncidentRecords.Form(t, keys), ct);
+        foreach (var w in witnessRows) await custody.AppendAsync(incident.Id, "witness_added", Seeder, IncidentRecords.Form(w, keys), ct);
+        foreach (var c in claims) await custody.AppendAsync(incident.Id, "claim_added", Seeder, IncidentRecords.Form(c, keys), ct);
+        await custody.AppendAsync(incident.Id, "follow_up_added", Seeder, IncidentRecords.Form(followUp, keys), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }

@@ -70,7 +70,7 @@ public sealed record EvidenceView(
 public static class EvidenceApi
 {
     /// <summary>Custody actions this feature records.</summary>
-    public const string Added = "evidence_added", PublicCopy = "public_copy_made", Viewed = "viewed", Exported = "exported", Imported = "imported";
+    public const string Added = "evidence_added", Described = "evidence_described", PublicCopy = "public_copy_made", Viewed = "viewed", Exported = "exported", Imported = "imported";
 
     public static RouteGroupBuilder MapEvidence(this IEndpointRouteBuilder routes)
     {
@@ -107,7 +107,7 @@ public static class EvidenceApi
     /// deleted. The row and its custody entries are committed together.
     /// </summary>
     private static async Task<Results<Created<EvidenceView>, Ok<EvidenceView>, ProblemHttpResult>> UploadAsync(
-        Guid id, [AsParameters] UploadMetadata meta, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody,
+        Guid id, [AsParameters] UploadMetadata meta, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, Privacy.KeyRing keys,
         IOptions<WhistleOptions> options, TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return NoIncident(id);
@@ -159,6 +159,7 @@ public static class EvidenceApi
                 var itemId = item.Id.ToString(CultureInfo.InvariantCulture);
                 await custody.AppendAsync(id, Added, actor, "evidence", itemId, sha, ct);
                 if (publicSha is not null) await custody.AppendAsync(id, PublicCopy, actor, "evidence", itemId, publicSha, ct);
+                await custody.AppendAsync(id, Described, actor, IncidentRecords.Form(item, keys), ct);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 return TypedResults.Created($"/api/v1/incidents/{id}/evidence/{item.Id}", EvidenceView.Of(item));

@@ -48,15 +48,15 @@ public sealed record BundleWitness(
 /// <summary>A custody entry as it was hashed: AtUnixMs is the time in the hashed text (At is the same instant, for reading).</summary>
 public sealed record BundleCustody(
     Guid IncidentId, long Seq, string Action, string Actor, DateTimeOffset At, long AtUnixMs, string ObjectType, string ObjectId,
-    string ObjectHash, string PreviousHash, string Hash)
+    string ObjectHash, string PreviousHash, string Hash, string? Fields = null)
 {
     public static BundleCustody Of(CustodyEntry e) => new(e.IncidentId, e.Seq, e.Action, e.Actor, e.At, e.At.ToUnixTimeMilliseconds(),
-        e.ObjectType, e.ObjectId, e.ObjectHash, e.PreviousHash, e.Hash);
+        e.ObjectType, e.ObjectId, e.ObjectHash, e.PreviousHash, e.Hash, e.Fields);
 
     public CustodyEntry ToEntry() => new()
     {
         IncidentId = IncidentId, Seq = Seq, Action = Action, Actor = Actor, At = DateTimeOffset.FromUnixTimeMilliseconds(AtUnixMs),
-        ObjectType = ObjectType, ObjectId = ObjectId, ObjectHash = ObjectHash, PreviousHash = PreviousHash, Hash = Hash,
+        ObjectType = ObjectType, ObjectId = ObjectId, ObjectHash = ObjectHash, Fields = Fields, PreviousHash = PreviousHash, Hash = Hash,
     };
 }
 
@@ -74,6 +74,8 @@ public static partial class IncidentBundle
 {
     public const string Format = "whistle-incident-bundle-v1";
     public const string ManifestName = "manifest.json", SumsName = "SHA256SUMS", ReadmeName = "README.txt";
+    /// <summary>The custody action that records an imported record under its id in this database.</summary>
+    public const string Recorded = "recorded";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -218,9 +220,10 @@ public static partial class IncidentBundle
 
         4. Each entry's hash is the SHA-256 of its own fields, so no entry was changed (prints "ok" or "BROKEN"
            for each; no BROKEN line means the log is intact). The hashed text is these fields joined by newlines:
-           whistle-custody-v1, incidentId, seq, action, actor, atUnixMs, objectType, objectId, objectHash, previousHash.
+           whistle-custody-v1, incidentId, seq, action, actor, atUnixMs, objectType, objectId, objectHash, previousHash;
+           an entry that also holds field digests ("fields") starts with whistle-custody-v2 and ends with them.
 
-             jq -r '.custody[] | [.seq, .hash, (["whistle-custody-v1", .incidentId, (.seq|tostring), .action, .actor, (.atUnixMs|tostring), .objectType, .objectId, .objectHash, .previousHash] | join("\n") | @base64)] | @tsv' manifest.json | while IFS=$'\t' read -r seq hash text; do if [ "$(printf %s "$text" | base64 -d | sha256sum | cut -d' ' -f1)" = "$hash" ]; then echo "ok $seq"; else echo "BROKEN $seq"; fi; done
+             jq -r '.custody[] | [.seq, .hash, ((if .fields then ["whistle-custody-v2"] else ["whistle-custody-v1"] end) + [.incidentId, (.seq|tostring), .action, .actor, (.atUnixMs|tostring), .objectType, .objectId, .objectHash, .previousHash] + (if .fields then [.fields] else [] end) | join("\n") | @base64)] | @tsv' manifest.json | while IFS=$'\t' read -r seq hash text; do if [ "$(printf %s "$text" | base64 -d | sha256sum | cut -d' ' -f1)" = "$hash" ]; then echo "ok $seq"; else echo "BROKEN $seq"; fi; done
 
         5. Every evidence file and public copy was recorded in the custody log when it was added (prints true):
 
@@ -492,7 +495,11 @@ public static partial class IncidentBundle
         db.Custody.AddRange(m.Custody.OrderBy(c => c.Seq).Select(c => c.ToEntry()));
         await custody.AppendAsync(i.Id, EvidenceApi.Imported, actor, "export", ManifestName, bundle.ManifestSha, ct);
         await db.SaveChangesAsync(ct);
+        // The chain names the exporting database's rows; each record, under its id here, is recorded after "imported".
+        var records = await custody.RecordsAsync(i.Id, ct);
+        foreach (var r in records) await custody.AppendAsync(i.Id, Recorded, actor, r, ct);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return new ImportResult(i.Id, items.Count, m.Custody.Count + 1);
+        return new ImportResult(i.Id, items.Count, m.Custody.Count + 1 + records.Count);
     }
 }

@@ -258,13 +258,13 @@ public static class IncidentsApi
     }
 
     /// <summary>Saves a new record (for its id), then its custody link, in one transaction.</summary>
-    private static async Task InsertAsync<T>(WhistleDb db, CustodyLog custody, T record, Guid incidentId, string action, string actor, string objectType,
-        Func<T, long> id, Func<T, string> hash, CancellationToken ct) where T : class
+    private static async Task InsertAsync<T>(WhistleDb db, CustodyLog custody, T record, Guid incidentId, string action, string actor,
+        Func<T, RecordForm> form, CancellationToken ct) where T : class
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Add(record);
         await db.SaveChangesAsync(ct);
-        await custody.AppendAsync(incidentId, action, actor, objectType, id(record).ToString(System.Globalization.CultureInfo.InvariantCulture), hash(record), ct);
+        await custody.AppendAsync(incidentId, action, actor, form(record), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -359,7 +359,7 @@ public static class IncidentsApi
         };
         if (req.Names is { Length: > 0 } names) incident.NamesCipher = keys.Encrypt(JsonSerializer.Serialize(names), Purpose.AffectedNames);
         db.Incidents.Add(incident);
-        await custody.AppendAsync(incident.Id, "created", Actor(user), "incident", incident.Id.ToString("D"), IncidentRecords.Hash(incident), ct);
+        await custody.AppendAsync(incident.Id, "created", Actor(user), IncidentRecords.Form(incident, keys), ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/incidents/{incident.Id}", View(incident, keys, documents));
     }
@@ -395,7 +395,7 @@ public static class IncidentsApi
         var followUps = await db.FollowUps.AsNoTracking().Where(f => f.IncidentId == id).ToListAsync(ct);
         await CustodialAsync(db, async () =>
         {
-            await custody.AppendAsync(id, "viewed", Actor(user), "incident", id.ToString("D"), IncidentRecords.Hash(incident), ct);
+            await custody.AppendAsync(id, "viewed", Actor(user), "incident", id.ToString("D"), IncidentRecords.Form(incident, keys).Hash, ct);
             await db.SaveChangesAsync(ct);
             return true;
         });
@@ -436,7 +436,7 @@ public static class IncidentsApi
             if (req.StatusNote is not null) i.StatusNote = req.StatusNote;
             if (req.Published is { } pub) i.Published = pub;
             i.UpdatedAt = StoredTime.Of(time.GetUtcNow());
-            await custody.AppendAsync(id, "edited", Actor(user), "incident", id.ToString("D"), IncidentRecords.Hash(i), ct);
+            await custody.AppendAsync(id, "edited", Actor(user), IncidentRecords.Form(i, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(View(i, keys, documents: true));
         });
@@ -459,7 +459,7 @@ public static class IncidentsApi
     }
 
     private static async Task<Results<Created<TimelineView>, ProblemHttpResult>> AddTimelineAsync(
-        Guid id, TimelineRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, TimelineRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Created<TimelineView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
@@ -470,19 +470,19 @@ public static class IncidentsApi
                 IncidentId = id, At = StoredTime.Of(Network.Clock.Truncate(req.At!.Value, precision, zone)), Precision = precision, Source = req.Source!.Trim(), Text = req.Text!, Disputed = req.Disputed ?? false,
                 AddedBy = Actor(user), AddedAt = StoredTime.Of(time.GetUtcNow()),
             };
-            await InsertAsync(db, custody, entry, id, "timeline_added", Actor(user), "timeline", e => e.Id, IncidentRecords.Hash, ct);
+            await InsertAsync(db, custody, entry, id, "timeline_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
             return TypedResults.Created($"/api/v1/incidents/{id}/timeline", TimelineView.Of(entry));
         });
 
     /// <summary>Marks an entry disputed (entries are never deleted or rewritten: add the other version as another entry).</summary>
     private static async Task<Results<Ok<TimelineView>, ProblemHttpResult>> DisputeTimelineAsync(
-        Guid id, long tid, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, long tid, WhistleDb db, CustodyLog custody, KeyRing keys, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Ok<TimelineView>, ProblemHttpResult>>(db, async () =>
         {
             var entry = await db.Timeline.FirstOrDefaultAsync(t => t.Id == tid && t.IncidentId == id, ct);
             if (entry is null) return Missing("timeline entry");
             entry.Disputed = true;
-            await custody.AppendAsync(id, "timeline_disputed", Actor(user), "timeline", tid.ToString(System.Globalization.CultureInfo.InvariantCulture), IncidentRecords.Hash(entry), ct);
+            await custody.AppendAsync(id, "timeline_disputed", Actor(user), IncidentRecords.Form(entry, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(TimelineView.Of(entry));
         });
@@ -504,7 +504,7 @@ public static class IncidentsApi
                 NameCipher = string.IsNullOrWhiteSpace(req.Name) ? null : keys.Encrypt(req.Name.Trim(), Purpose.WitnessName),
                 ContactCipher = string.IsNullOrWhiteSpace(req.Contact) ? null : keys.Encrypt(req.Contact.Trim(), Purpose.WitnessContact),
             };
-            await InsertAsync(db, custody, w, id, "witness_added", Actor(user), "witness", x => x.Id, IncidentRecords.Hash, ct);
+            await InsertAsync(db, custody, w, id, "witness_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
             return TypedResults.Created($"/api/v1/incidents/{id}/witnesses/{w.Id}", View(w, keys, documents: true));
         });
 
@@ -519,7 +519,7 @@ public static class IncidentsApi
             if (req.Consent is { } consent) (w.Consent, w.ConsentAt) = (consent, StoredTime.Of(req.ConsentAt));
             if (req.Name is not null) w.NameCipher = req.Name.Trim().Length == 0 ? null : keys.Encrypt(req.Name.Trim(), Purpose.WitnessName);
             if (req.Contact is not null) w.ContactCipher = req.Contact.Trim().Length == 0 ? null : keys.Encrypt(req.Contact.Trim(), Purpose.WitnessContact);
-            await custody.AppendAsync(id, "witness_edited", Actor(user), "witness", wid.ToString(System.Globalization.CultureInfo.InvariantCulture), IncidentRecords.Hash(w), ct);
+            await custody.AppendAsync(id, "witness_edited", Actor(user), IncidentRecords.Form(w, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(View(w, keys, documents: true));
         });
@@ -533,7 +533,7 @@ public static class IncidentsApi
             if (w is null) return Missing("witness statement");
             if (ConsentRules.IsWithdrawn(w)) return Problem.Conflict("Consent was already withdrawn.");
             ConsentRules.Withdraw(w, StoredTime.Of(time.GetUtcNow()));
-            await custody.AppendAsync(id, "witness_withdrawn", Actor(user), "witness", wid.ToString(System.Globalization.CultureInfo.InvariantCulture), IncidentRecords.Hash(w), ct);
+            await custody.AppendAsync(id, "witness_withdrawn", Actor(user), IncidentRecords.Form(w, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(View(w, keys, documents: true));
         });
@@ -541,7 +541,7 @@ public static class IncidentsApi
     // ---- Claims ----
 
     private static async Task<Results<Created<ClaimView>, ProblemHttpResult>> AddClaimAsync(
-        Guid id, ClaimRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, ClaimRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Created<ClaimView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
@@ -551,13 +551,13 @@ public static class IncidentsApi
                 SaidAt = StoredTime.Of(req.SaidAt), Venue = req.Venue, SourceUrl = req.SourceUrl, Disputed = req.Disputed ?? false,
                 DisputeNote = req.Disputed == true ? req.DisputeNote : null, AddedBy = Actor(user), AddedAt = StoredTime.Of(time.GetUtcNow()),
             };
-            await InsertAsync(db, custody, c, id, "claim_added", Actor(user), "claim", x => x.Id, IncidentRecords.Hash, ct);
+            await InsertAsync(db, custody, c, id, "claim_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
             return TypedResults.Created($"/api/v1/incidents/{id}/claims/{c.Id}", ClaimView.Of(c));
         });
 
     /// <summary>Links an evidence item of this incident to a claim, as supporting or contradicting it (again: changes the stance).</summary>
     private static async Task<Results<Ok<ClaimView>, ValidationProblem, ProblemHttpResult>> LinkClaimAsync(
-        Guid id, long cid, ClaimLinkRequest req, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, long cid, ClaimLinkRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Ok<ClaimView>, ValidationProblem, ProblemHttpResult>>(db, async () =>
         {
             var c = await db.Claims.Include(x => x.Evidence).FirstOrDefaultAsync(x => x.Id == cid && x.IncidentId == id, ct);
@@ -568,20 +568,20 @@ public static class IncidentsApi
             if (link is null) c.Evidence.Add(link = new ClaimEvidence { ClaimId = cid, EvidenceId = req.EvidenceId!.Value });
             link.Stance = req.Stance!.Value;
             link.Note = req.Note;
-            await custody.AppendAsync(id, "claim_linked", Actor(user), "claim", $"{cid}:{link.EvidenceId}", IncidentRecords.Hash(link), ct);
+            await custody.AppendAsync(id, "claim_linked", Actor(user), IncidentRecords.Form(link, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(ClaimView.Of(c));
         });
 
     private static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> DisputeClaimAsync(
-        Guid id, long cid, DisputeRequest req, WhistleDb db, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, long cid, DisputeRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Ok<ClaimView>, ProblemHttpResult>>(db, async () =>
         {
             var c = await db.Claims.Include(x => x.Evidence).FirstOrDefaultAsync(x => x.Id == cid && x.IncidentId == id, ct);
             if (c is null) return Missing("claim");
             c.Disputed = true;
             c.DisputeNote = c.DisputeNote is { Length: > 0 } before ? before + "\n" + req.Note : req.Note;
-            await custody.AppendAsync(id, "claim_disputed", Actor(user), "claim", cid.ToString(System.Globalization.CultureInfo.InvariantCulture), IncidentRecords.Hash(c), ct);
+            await custody.AppendAsync(id, "claim_disputed", Actor(user), IncidentRecords.Form(c, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(ClaimView.Of(c));
         });
@@ -589,17 +589,17 @@ public static class IncidentsApi
     // ---- Follow-ups ----
 
     private static async Task<Results<Created<FollowUpView>, ProblemHttpResult>> AddFollowUpAsync(
-        Guid id, FollowUpRequest req, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, FollowUpRequest req, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Created<FollowUpView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
             var f = new FollowUp { IncidentId = id, Kind = req.Kind!.Value, Description = req.Description!, Owner = req.Owner!.Trim(), DueAt = StoredTime.Of(req.DueAt) };
-            await InsertAsync(db, custody, f, id, "follow_up_added", Actor(user), "follow_up", x => x.Id, IncidentRecords.Hash, ct);
+            await InsertAsync(db, custody, f, id, "follow_up_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
             return TypedResults.Created($"/api/v1/incidents/{id}/follow-ups/{f.Id}", View(f, time.GetUtcNow()));
         });
 
     private static async Task<Results<Ok<FollowUpView>, ProblemHttpResult>> FollowUpDoneAsync(
-        Guid id, long fid, WhistleDb db, CustodyLog custody, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
+        Guid id, long fid, WhistleDb db, CustodyLog custody, KeyRing keys, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
         await CustodialAsync<Results<Ok<FollowUpView>, ProblemHttpResult>>(db, async () =>
         {
             var f = await db.FollowUps.FirstOrDefaultAsync(x => x.Id == fid && x.IncidentId == id, ct);
@@ -607,7 +607,7 @@ public static class IncidentsApi
             if (f.Done) return Problem.Conflict("This follow-up is already done.");
             f.Done = true;
             f.DoneAt = StoredTime.Of(time.GetUtcNow());
-            await custody.AppendAsync(id, "follow_up_done", Actor(user), "follow_up", fid.ToString(System.Globalization.CultureInfo.InvariantCulture), IncidentRecords.Hash(f), ct);
+            await custody.AppendAsync(id, "follow_up_done", Actor(user), IncidentRecords.Form(f, keys), ct);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(View(f, time.GetUtcNow()));
         });

@@ -160,7 +160,10 @@ public static class Cli
                     Console.WriteLine($"Custody of incident {id}: intact ({verdict.Entries} entries).");
                     return 0;
                 }
-                Console.WriteLine($"Custody of incident {id}: BROKEN at entry {verdict.FirstBrokenSeq} — {verdict.Reason}");
+                Console.WriteLine(verdict.FirstBrokenSeq is { } seq
+                    ? $"Custody of incident {id}: BROKEN at entry {seq} — {verdict.Reason}"
+                    : $"Custody of incident {id}: NOT INTACT — records differ from their custody log");
+                foreach (var f in verdict.Records ?? []) Console.WriteLine("  " + f);
                 return 1;
             }
             default:

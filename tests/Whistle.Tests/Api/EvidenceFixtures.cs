@@ -56,6 +56,11 @@ public static class EvidenceFixtures
             ContactCipher = keys.Encrypt("+16125550124", Purpose.WitnessContact),
         });
         await db.SaveChangesAsync();
+        // Recorded in the custody log, as the API records them (else verify rightly reports them as added behind its back).
+        var custody = scope.ServiceProvider.GetRequiredService<CustodyLog>();
+        foreach (var r in (await custody.RecordsAsync(incidentId, default)).Where(r => r.Type is not ("incident" or "evidence")))
+            await custody.AppendAsync(incidentId, r.Type + "_added", "d", r, default);
+        await db.SaveChangesAsync();
     }
 
     public static async Task<List<CustodyEntry>> CustodyAsync(WhistleApp app, Guid incidentId)

@@ -88,7 +88,7 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
 
         Assert.Equal(
             ["created", "viewed", "edited", "timeline_added", "timeline_added", "timeline_disputed", "witness_added", "witness_withdrawn",
-             "claim_added", "claim_linked", "claim_disputed", "follow_up_added", "viewed", "follow_up_done", "viewed"],
+             "claim_added", "evidence_described", "claim_linked", "claim_disputed", "follow_up_added", "viewed", "follow_up_done", "viewed"],
             await ActionsAsync(doc, id));
         var custody = (await doc.GetFromJsonAsync<JsonArray>($"{Base}/{id}/custody"))!;
         Assert.Equal(Enumerable.Range(1, custody.Count).Select(i => (long)i), custody.Select(e => e!["seq"]!.GetValue<long>()));
@@ -97,13 +97,13 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var row = await scope.ServiceProvider.GetRequiredService<WhistleDb>().Incidents.AsNoTracking().FirstAsync(i => i.Id == id);
-            Assert.Equal(IncidentRecords.Hash(row), custody.Last(e => e!["action"]!.GetValue<string>() == "viewed")!["objectHash"]!.GetValue<string>());
+            Assert.Equal(IncidentRecords.Form(row, app.Services.GetRequiredService<Whistle.Privacy.KeyRing>()).Hash, custody.Last(e => e!["action"]!.GetValue<string>() == "viewed")!["objectHash"]!.GetValue<string>());
             Assert.NotEqual(custody[0]!["objectHash"]!.GetValue<string>(), custody[2]!["objectHash"]!.GetValue<string>());
         }
 
         var verdict = await VerifyAsync(doc, id);
         Assert.True(verdict["intact"]!.GetValue<bool>(), verdict.ToJsonString());
-        Assert.Equal(15, verdict["entries"]!.GetValue<long>());
+        Assert.Equal(16, verdict["entries"]!.GetValue<long>());
         Assert.Null(verdict["firstBrokenSeq"]);
     }
 
@@ -118,6 +118,10 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
             MediaType = "video/mp4", FileName = "e1.mp4", AddedBy = "test", AddedAt = DateTimeOffset.UnixEpoch,
         };
         db.Evidence.Add(item);
+        await db.SaveChangesAsync();
+        // Its metadata recorded as an upload records it (else verify rightly reports a row added behind the app's back).
+        await scope.ServiceProvider.GetRequiredService<CustodyLog>().AppendAsync(incident, EvidenceApi.Described, "documenter@staff.test",
+            IncidentRecords.Form(item, scope.ServiceProvider.GetRequiredService<Whistle.Privacy.KeyRing>()), default);
         await db.SaveChangesAsync();
         return item.Id;
     }

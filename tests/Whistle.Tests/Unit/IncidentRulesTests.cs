@@ -93,11 +93,12 @@ public sealed class IncidentRulesTests
     {
         var at = new DateTimeOffset(2026, 11, 20, 9, 30, 0, 123, TimeSpan.FromHours(-6)).AddTicks(4567);
         var t = new TimelineEntry { Id = 4, IncidentId = Guid.NewGuid(), At = StoredTime.Of(at), Source = "witness 1", Text = "x", AddedBy = "d", AddedAt = StoredTime.Of(at) };
-        var hash = IncidentRecords.Hash(t);
+        var keys = Whistle.Privacy.KeyRing.CreateNew();
+        var hash = IncidentRecords.Form(t, keys).Hash;
         // What SQLite (Unix milliseconds) and PostgreSQL (UTC) give back.
         var read = new TimelineEntry { Id = 4, IncidentId = t.IncidentId, At = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()), Source = "witness 1", Text = "x", AddedBy = "d", AddedAt = StoredTime.Of(at).ToUniversalTime() };
-        Assert.Equal(hash, IncidentRecords.Hash(read));
+        Assert.Equal(hash, IncidentRecords.Form(read, keys).Hash);
         read.Disputed = true;
-        Assert.NotEqual(hash, IncidentRecords.Hash(read));
+        Assert.NotEqual(hash, IncidentRecords.Form(read, keys).Hash);
     }
 }

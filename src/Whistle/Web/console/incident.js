@@ -351,7 +351,29 @@
     verdict.className = "verdict " + (v.intact ? "intact" : "broken");
     verdict.textContent = v.intact
       ? C.t("c.inc.intact") + " " + v.entries + " " + C.t("c.inc.entries")
-      : C.t("c.inc.broken") + " " + v.firstBrokenSeq + (v.reason ? " — " + v.reason : "") + " (" + v.entries + " " + C.t("c.inc.entries") + ")";
+      : v.firstBrokenSeq != null
+        ? C.t("c.inc.broken") + " " + v.firstBrokenSeq + (v.reason ? " — " + v.reason : "") + " (" + v.entries + " " + C.t("c.inc.entries") + ")"
+        : C.t("c.custody.records");
+    // Each record that no longer matches its custody log: what it is, which one, and the field when known.
+    var findings = v.records || [];
+    if (findings.length) {
+      var list = document.createElement("ul");
+      list.className = "custody-findings";
+      findings.forEach(function (f) {
+        var li = document.createElement("li");
+        li.append(C.t("c.custody.type." + f.type) + " " + f.id + ": ");
+        if (f.field) {
+          li.append(C.t("c.custody.field") + " ");
+          var code = document.createElement("code");
+          code.textContent = f.field;
+          li.append(code);
+        } else {
+          li.append(C.t("c.custody." + f.problem));
+        }
+        list.append(li);
+      });
+      verdict.append(list);
+    }
   });
 
   var exportButton = $("export"), exportError = $("export-error");
