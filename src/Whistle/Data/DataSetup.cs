@@ -23,12 +23,12 @@ public static class DataSetup
         {
             var cs = options.Database.ConnectionString
                 ?? throw new InvalidOperationException("Whistle:Database:ConnectionString is required when the provider is postgres.");
-            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>(o => o.UseNpgsql(cs));
+            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(sp.GetRequiredService<ReportSealing>()));
         }
         else
         {
             var cs = options.Database.ConnectionString ?? SqliteConnectionString(options.DataPath);
-            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>(o => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance));
+            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<ReportSealing>()));
         }
 
         builder.Services.AddSingleton(sp =>
@@ -36,6 +36,8 @@ public static class DataSetup
             var o = sp.GetRequiredService<IOptions<WhistleOptions>>().Value;
             return KeyRing.Load(o.Encryption.Keys, Path.Combine(o.DataPath, "keys.json"));
         });
+        // Reports' positions, texts and place texts are sealed on save and opened on read (issue 13).
+        builder.Services.AddSingleton<ReportSealing>();
         builder.Services.AddSingleton<ZoneRegistry>();
         builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();

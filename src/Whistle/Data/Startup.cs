@@ -28,6 +28,8 @@ public static class Startup
 
         await SqliteBaseline.AdoptAsync(db);
         await db.Database.MigrateAsync();
+        // Reports stored in clear before issue 13: sealed now, their clear columns emptied.
+        await ReportSealing.SealLegacyAsync(db);
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;
