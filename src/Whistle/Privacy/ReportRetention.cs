@@ -61,7 +61,7 @@ public static class ReportRetention
                 .OrderBy(r => r.Id).Take(CoarsenBatch).ToListAsync(ct);
             foreach (var r in reports) RetentionRules.Coarsen(r, zones, now);
             var sightings = await db.Sightings.Include(s => s.Transitions)
-                .Where(s => s.CoarsenedAt == null && s.LastReportAt <= coarsenBefore && s.UpdatedAt <= coarsenBefore && !linked.Contains(s.Id))
+                .Where(s => s.CoarsenedAt == null && s.LastReportAt <= coarsenBefore && !linked.Contains(s.Id))
                 .OrderBy(s => s.Id).Take(CoarsenBatch).ToListAsync(ct);
             foreach (var s in sightings) RetentionRules.Coarsen(s, zones, now);
             var surges = await db.Surges.Where(g => g.PlaceCipher != null && g.LastReportAt <= coarsenBefore).Take(CoarsenBatch).ToListAsync(ct);
@@ -82,7 +82,7 @@ public static class ReportRetention
         }
         // A sighting goes once none of its reports is left; its history and verifier requests with it. An alert sent
         // from it is a public record and stays, no longer pointing at it.
-        var oldSightings = db.Sightings.Where(s => s.LastReportAt <= deleteBefore && s.UpdatedAt <= deleteBefore
+        var oldSightings = db.Sightings.Where(s => s.LastReportAt <= deleteBefore
                                                    && !linked.Contains(s.Id) && !db.Reports.Any(r => r.SightingId == s.Id));
         while (true)
         {
