@@ -177,12 +177,14 @@ public abstract class ReportRetentionTests
         var lon = powderhorn.Label.Lon - 0.0017;
         Assert.Equal(powderhorn.Id, zones.ZoneAt(new GeoPoint(lat, lon))?.Id);
         var recent = await ReportAsync(app, lat, lon, "recent: officer Ines Varga", "2801 Recent Ave apt 9");
+        dispatcher = await app.StaffAsync("dispatcher"); // staff sessions do not last 150 days
         var verifier = await app.StaffAsync("verifier");
         await WhistleApp.SendAsync(dispatcher, verifier, recent.Sighting.ToString(), "the van at 2801 Recent Ave");
 
         // Day 181.
         fake.Advance(TimeSpan.FromDays(31));
         await app.Services.GetRequiredService<Housekeeping>().RunOnceAsync(CancellationToken.None);
+        dispatcher = await app.StaffAsync("dispatcher");
 
         // 31 days: the neighbourhood, not the spot; no words.
         var detail = (await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{recent.Sighting}"))!;
@@ -244,13 +246,14 @@ public abstract class ReportRetentionTests
         Assert.Equal(24, view["unconfirmedSignupHours"]!.GetValue<double>());
         Assert.Equal(HttpStatusCode.Forbidden, (await (await app.StaffAsync("dispatcher")).PutAsJsonAsync("/api/v1/retention", new { coarsenReportDays = 2 })).StatusCode);
 
-        var dispatcher = await app.StaffAsync("dispatcher");
         var (sighting, _) = await ReportAsync(app, 44.9712, -93.2111, "short-lived words", "1 Short St");
         fake.Advance(TimeSpan.FromDays(3));
         await app.Services.GetRequiredService<Housekeeping>().RunOnceAsync(CancellationToken.None);
+        var dispatcher = await app.StaffAsync("dispatcher");
         Assert.Null((await dispatcher.GetFromJsonAsync<JsonObject>($"/api/v1/sightings/{sighting}"))!["reports"]![0]!["text"]);
         fake.Advance(TimeSpan.FromDays(3));
         await app.Services.GetRequiredService<Housekeeping>().RunOnceAsync(CancellationToken.None);
+        dispatcher = await app.StaffAsync("dispatcher");
         Assert.Equal(HttpStatusCode.NotFound, (await dispatcher.GetAsync($"/api/v1/sightings/{sighting}")).StatusCode);
 
         // The page has a field for each period (retention.js fills them from GET /retention).
