@@ -69,6 +69,7 @@ public static class ReportRetention
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
             coarsened += reports.Count + sightings.Count;
+            if (reports.Count + sightings.Count + surges.Count == 0) break;
             if (reports.Count < CoarsenBatch && sightings.Count < CoarsenBatch && surges.Count < CoarsenBatch) break;
         }
 
@@ -78,7 +79,9 @@ public static class ReportRetention
         {
             var ids = await oldReports.OrderBy(r => r.Id).Take(batch).Select(r => r.Id).ToListAsync(ct);
             if (ids.Count == 0) break;
-            deleted += await db.Reports.Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct);
+            int n = await db.Reports.Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct);
+            deleted += n;
+            if (n == 0) break; // never spin on rows that would not go
         }
         // A sighting goes once none of its reports is left; its history and verifier requests with it. An alert sent
         // from it is a public record and stays, no longer pointing at it.
@@ -92,7 +95,9 @@ public static class ReportRetention
                 .ExecuteUpdateAsync(u => u.SetProperty(a => a.SightingId, (Guid?)null), ct);
             await db.Assignments.Where(a => ids.Contains(a.SightingId)).ExecuteDeleteAsync(ct);
             await db.SightingTransitions.Where(t => ids.Contains(t.SightingId)).ExecuteDeleteAsync(ct);
-            deleted += await db.Sightings.Where(s => ids.Contains(s.Id)).ExecuteDeleteAsync(ct);
+            int n = await db.Sightings.Where(s => ids.Contains(s.Id)).ExecuteDeleteAsync(ct);
+            deleted += n;
+            if (n == 0) break;
         }
         // A surge goes with the last report it held.
         var oldSurges = db.Surges.Where(g => g.LastReportAt <= deleteBefore && !db.Reports.Any(r => r.SurgeId == g.Id));
@@ -100,7 +105,7 @@ public static class ReportRetention
         {
             var ids = await oldSurges.OrderBy(g => g.Id).Take(batch).Select(g => g.Id).ToListAsync(ct);
             if (ids.Count == 0) break;
-            await db.Surges.Where(g => ids.Contains(g.Id)).ExecuteDeleteAsync(ct);
+            if (await db.Surges.Where(g => ids.Contains(g.Id)).ExecuteDeleteAsync(ct) == 0) break;
         }
         return (coarsened, deleted);
     }
