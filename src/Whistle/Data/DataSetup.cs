@@ -25,17 +25,19 @@ public static class DataSetup
         {
             var cs = options.Database.ConnectionString
                 ?? throw new InvalidOperationException("Whistle:Database:ConnectionString is required when the provider is postgres.");
-            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>(o => o.UseNpgsql(cs));
+            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(sp.GetRequiredService<ReportSealing>()));
         }
         else
         {
             var cs = options.Database.ConnectionString ?? SqliteConnectionString(options.DataPath);
-            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>(o => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance));
+            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<ReportSealing>()));
         }
 
         builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<KeyStore>().Load(() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ")));
         builder.Services.AddHostedService<KeyWatch>();
+        // Reports' positions, texts and place texts are sealed on save and opened on read (issue 13).
+        builder.Services.AddSingleton<ReportSealing>();
         builder.Services.AddSingleton<ZoneRegistry>();
         builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();

@@ -33,7 +33,11 @@ public static class Startup
             log.LogInformation("Encrypted {Count} evidence files stored before encryption at rest", sealedFiles);
         // Records hashed field by field from issue 13 on (needs the keys: after `keys destroy` nothing can be resealed).
         if (!sp.GetRequiredService<Privacy.KeyRing>().IsDestroyed)
+        {
             await Incidents.CustodyUpgrade.RunAsync(db, sp.GetRequiredService<Incidents.CustodyLog>());
+            // Reports stored in clear before issue 13: sealed now, their clear columns emptied.
+            await ReportSealing.SealLegacyAsync(db);
+        }
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Whistle.Alerts;
 using Whistle.Identity;
 using Whistle.Network;
+using Whistle.Privacy;
 using Whistle.Reports;
 using Whistle.Subscriptions;
 using Whistle.Verification;
@@ -109,13 +110,24 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.HasIndex(r => new { r.SurgeId, r.ReceivedAt });
             e.Property(r => r.Area).HasMaxLength(64);
             e.Property(r => r.SourceHash).HasMaxLength(32);
+            // Exact position, text and place text live only as ciphers (Privacy/ReportSealing.cs); the columns of
+            // the old shape stay, nullable, emptied at start-up, so an upgrade never rebuilds the table.
+            e.Ignore(r => r.Lat);
+            e.Ignore(r => r.Lon);
+            e.Ignore(r => r.Text);
+            e.Ignore(r => r.PlaceText);
+            e.Property<double?>(ReportSealing.LegacyLat).HasColumnName("Lat");
+            e.Property<double?>(ReportSealing.LegacyLon).HasColumnName("Lon");
+            e.Property<string?>(ReportSealing.LegacyText).HasColumnName("Text");
+            e.Property<string?>(ReportSealing.LegacyPlace).HasColumnName("PlaceText");
         });
         b.Entity<Surge>(e =>
         {
             e.HasIndex(s => new { s.Area, s.State, s.LastReportAt });
             e.HasIndex(s => new { s.State, s.LastReportAt });
             e.Property(s => s.Area).HasMaxLength(64);
-            e.Property(s => s.PlaceText).HasMaxLength(Report.MaxPlaceLength);
+            e.Ignore(s => s.PlaceText);
+            e.Property<string?>(ReportSealing.LegacyPlace).HasColumnName("PlaceText").HasMaxLength(Report.MaxPlaceLength);
             e.Property(s => s.DismissedBy).HasMaxLength(256);
         });
         b.Entity<TrustedReporter>(e =>
@@ -132,6 +144,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.Ignore(s => s.Location);
             e.Ignore(s => s.IsOpen);
             e.Property(s => s.PlacedHow).HasMaxLength(16);
+            e.Ignore(s => s.PlaceText);
+            e.Property<string?>(ReportSealing.LegacyPlace).HasColumnName("PlaceText");
         });
         b.Entity<Assignment>(e =>
         {

@@ -61,6 +61,10 @@ public sealed class RetentionOptions
     public double UnsubscribedAddressHours { get; set; } = 24;
     /// <summary>Delivery records of alerts that expired this long ago (fan-outs finished), and sent or dead direct messages, are deleted.</summary>
     public double DeliveryRecordDays { get; set; } = 30;
+    /// <summary>Reports and sightings not linked to an incident file: exact position → neighbourhood, words wiped, after this many days.</summary>
+    public double CoarsenReportDays { get; set; } = 30;
+    /// <summary>… and deleted after this many days, with their surges and history.</summary>
+    public double DeleteReportDays { get; set; } = 180;
 }
 
 public sealed class AlertOptions

@@ -14,6 +14,9 @@ public class NetworkProfile
     public double? ReporterContactHours { get; set; }
     public double? UnsubscribedAddressHours { get; set; }
     public double? DeliveryRecordDays { get; set; }
+    /// <summary>Reports and sightings not in an incident file are coarsened after, and deleted after, these many days (issue 13).</summary>
+    public double? CoarsenReportDays { get; set; }
+    public double? DeleteReportDays { get; set; }
     /// <summary>The roles that must log in with a second factor, comma-separated; null: admin and dispatcher (none on a demo network).</summary>
     public string? SecondFactorRoles { get; set; }
     /// <summary>The two-person rule: an alert to more than this many recipients waits for a second dispatcher's approval; null: off.</summary>

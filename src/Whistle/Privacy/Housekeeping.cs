@@ -41,6 +41,7 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         if (await scope.ServiceProvider.GetRequiredService<Geo.ZoneRegistry>().ReloadIfChangedAsync(db, ct))
             log.LogInformation("Zones changed in the database: reloaded");
         var retention = await Retention.EffectiveAsync(db, o.Retention, ct);
+        await ReportSealing.SealLegacyAsync(db, ct);
 
         // A contact goes at the time the reporter was told, or sooner when an admin has since shortened the period.
         var contactKept = now - retention.ReporterContact;
@@ -74,6 +75,10 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
 
         var (deliveries, messages) = await PurgeDeliveryRecordsAsync(db, now - retention.DeliveryRecords, ct);
 
+        // Reports and sightings not in an incident file: coarsened, then deleted (issue 13).
+        var (coarsened, deletedReports) = await ReportRetention.RunAsync(db,
+            scope.ServiceProvider.GetRequiredService<Geo.ZoneRegistry>().Current, retention, now, ct);
+
         // Retried webhooks come within minutes; a number's SMS conversation state goes a month after its last text.
         var receiptsBefore = now - Inbound.SmsReceipt.KeptFor;
         await db.SmsReceipts.Where(r => r.ReceivedAt <= receiptsBefore).ExecuteDeleteAsync(ct);
@@ -84,6 +89,8 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         var sessionsBefore = now - Identity.SessionRules.EndedKeptFor;
         await db.StaffSessions.Where(x => x.ExpiresAt <= sessionsBefore || x.RevokedAt <= sessionsBefore).ExecuteDeleteAsync(ct);
 
+        if (coarsened + deletedReports > 0)
+            log.LogInformation("Housekeeping: {Coarsened} reports and sightings coarsened, {Deleted} deleted", coarsened, deletedReports);
         if (contacts + addresses + unconfirmed + expired.Count + orders + deliveries + messages > 0)
             log.LogInformation("Housekeeping: {Contacts} contacts purged, {Addresses} addresses purged, {Unconfirmed} unconfirmed sign-ups deleted, " +
                                "{Sightings} sightings expired, {Orders} fan-out orders dropped, {Deliveries} delivery records and {Messages} direct messages deleted",

@@ -109,7 +109,9 @@ public class Surge
     public string Area { get; set; } = "";
     public double? Lat { get; set; }
     public double? Lon { get; set; }
+    /// <summary>The first report's place text: in memory only, stored as <see cref="PlaceCipher"/> (<see cref="Privacy.ReportSealing"/>).</summary>
     public string? PlaceText { get; set; }
+    public byte[]? PlaceCipher { get; set; }
     public SurgeState State { get; set; }
     public DateTimeOffset FirstReportAt { get; set; }
     public DateTimeOffset LastReportAt { get; set; }

@@ -32,8 +32,10 @@ public class Report
     public bool Trusted => TrustedReporterId is not null;
     public ReportChannel Channel { get; set; }
     public Activity Activity { get; set; }
+    /// <summary>Where the reporter says it was (often where they stood): in memory only, stored as <see cref="PositionCipher"/>.</summary>
     public double? Lat { get; set; }
     public double? Lon { get; set; }
+    /// <summary>The place as the reporter wrote it (often an address): stored as <see cref="PlaceCipher"/>.</summary>
     public string? PlaceText { get; set; }
     public int? Agents { get; set; }
     public int? Vehicles { get; set; }
@@ -41,7 +43,18 @@ public class Report
     public DateTimeOffset ObservedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public string? Equipment { get; set; }
+    /// <summary>What the reporter wrote (officers' names, sometimes their own): stored as <see cref="TextCipher"/>.</summary>
     public string? Text { get; set; }
+
+    /// <summary>
+    /// The exact position, the text and the place text, AES-GCM encrypted with the key ring (<see cref="Privacy.ReportSealing"/>):
+    /// sealed when saved, opened when read, never in the database in clear. Wiped when the report is coarsened.
+    /// </summary>
+    public byte[]? PositionCipher { get; set; }
+    public byte[]? TextCipher { get; set; }
+    public byte[]? PlaceCipher { get; set; }
+    /// <summary>Set when housekeeping coarsened it (<see cref="Privacy.RetentionRules"/>): position → neighbourhood, text gone.</summary>
+    public DateTimeOffset? CoarsenedAt { get; set; }
 
     /// <summary>Call-back contact, AES-GCM encrypted; wiped at <see cref="ContactPurgeAt"/>.</summary>
     public byte[]? ContactCipher { get; set; }

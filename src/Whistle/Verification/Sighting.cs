@@ -16,7 +16,11 @@ public class Sighting
     public Activity Activity { get; set; }
     public double? Lat { get; set; }
     public double? Lon { get; set; }
+    /// <summary>The first report's place text: in memory only, stored as <see cref="PlaceCipher"/> (<see cref="Privacy.ReportSealing"/>).</summary>
     public string? PlaceText { get; set; }
+    public byte[]? PlaceCipher { get; set; }
+    /// <summary>Set when housekeeping coarsened it (<see cref="Privacy.RetentionRules"/>): position → neighbourhood, place → its name.</summary>
+    public DateTimeOffset? CoarsenedAt { get; set; }
     public int ReportCount { get; set; }
     /// <summary>Distinct sources among its reports (networks, numbers, trusted reporters): what corroboration means.</summary>
     public int SourceCount { get; set; }

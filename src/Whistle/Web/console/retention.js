@@ -5,7 +5,7 @@
   if (!C.requireLogin()) return;
   var form = document.getElementById("retention");
   var done = document.getElementById("r-done");
-  var FIELDS = ["reporterContactHours", "unsubscribedAddressHours", "deliveryRecordDays"];
+  var FIELDS = ["reporterContactHours", "unsubscribedAddressHours", "deliveryRecordDays", "coarsenReportDays", "deleteReportDays"];
 
   function show(view) {
     FIELDS.forEach(function (f) {
@@ -19,6 +19,8 @@
         C.t("c.retention.default") + ": " + p.default + (p.isDefault ? " (" + C.t("c.retention.inUse") + ")" : "") +
         " · " + C.t("c.retention.range") + ": " + p.min + "–" + p.max;
     });
+    var unconfirmed = document.getElementById("r-unconfirmed");
+    if (unconfirmed) unconfirmed.textContent = C.t("c.retention.unconfirmed").replace("{hours}", String(view.unconfirmedSignupHours));
   }
 
   // Whether the network-wide hourly caps on codes were hit (someone pumping SMS or bombing addresses through the forms).

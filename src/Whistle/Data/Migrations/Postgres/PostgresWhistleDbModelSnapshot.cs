@@ -1261,8 +1261,14 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Id")
                         .HasColumnType("integer");
 
+                    b.Property<double?>("CoarsenReportDays")
+                        .HasColumnType("double precision");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DeleteReportDays")
+                        .HasColumnType("double precision");
 
                     b.Property<double?>("DeliveryRecordDays")
                         .HasColumnType("double precision");
@@ -1426,6 +1432,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Channel")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("CoarsenedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<byte[]>("ContactCipher")
                         .HasColumnType("bytea");
 
@@ -1435,17 +1444,30 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<string>("Equipment")
                         .HasColumnType("text");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("double precision");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lat");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("double precision");
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("text")
+                        .HasColumnName("PlaceText");
+
+                    b.Property<string>("LegacyText")
+                        .HasColumnType("text")
+                        .HasColumnName("Text");
 
                     b.Property<DateTimeOffset>("ObservedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1460,8 +1482,8 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid?>("SurgeId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Text")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<long?>("TrustedReporterId")
                         .HasColumnType("bigint");
@@ -1513,12 +1535,16 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double?>("Lat")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("PlaceText");
+
                     b.Property<double?>("Lon")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("PlaceText")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<int>("PromotedCount")
                         .HasColumnType("integer");
@@ -1735,6 +1761,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("CoarsenedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("EscalationStopped")
                         .HasColumnType("boolean");
 
@@ -1750,14 +1779,18 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double?>("Lat")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("text")
+                        .HasColumnName("PlaceText");
+
                     b.Property<int>("LocatedReports")
                         .HasColumnType("integer");
 
                     b.Property<double?>("Lon")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("PlacedHow")
                         .HasMaxLength(16)

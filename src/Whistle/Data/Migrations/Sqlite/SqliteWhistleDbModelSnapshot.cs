@@ -1234,8 +1234,14 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("CoarsenReportDays")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<double?>("DeleteReportDays")
+                        .HasColumnType("REAL");
 
                     b.Property<double?>("DeliveryRecordDays")
                         .HasColumnType("REAL");
@@ -1397,6 +1403,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<byte[]>("ContactCipher")
                         .HasColumnType("BLOB");
 
@@ -1406,17 +1415,30 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<string>("Equipment")
                         .HasColumnType("TEXT");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lat");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
+                    b.Property<string>("LegacyText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Text");
 
                     b.Property<long>("ObservedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
@@ -1431,8 +1453,8 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid?>("SurgeId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Text")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long?>("TrustedReporterId")
                         .HasColumnType("INTEGER");
@@ -1484,12 +1506,16 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("Lat")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
                     b.Property<double?>("Lon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("PlaceText")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("PromotedCount")
                         .HasColumnType("INTEGER");
@@ -1700,6 +1726,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("EscalationStopped")
                         .HasColumnType("INTEGER");
 
@@ -1715,14 +1744,18 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("Lat")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
                     b.Property<int>("LocatedReports")
                         .HasColumnType("INTEGER");
 
                     b.Property<double?>("Lon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("PlacedHow")
                         .HasMaxLength(16)
