@@ -18,7 +18,7 @@ public static class IncidentsSetup
 }
 
 /// <summary>Appends to an incident's custody log, in the caller's unit of work (saved with the change it records).</summary>
-public sealed class CustodyLog(WhistleDb db, TimeProvider time)
+public sealed class CustodyLog(WhistleDb db, TimeProvider time, CustodyPins pins)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -42,6 +42,8 @@ public sealed class CustodyLog(WhistleDb db, TimeProvider time)
     public async Task<CustodyVerdict> VerifyAsync(Guid incidentId, EvidenceStore files, CancellationToken ct)
     {
         var entries = await db.Custody.AsNoTracking().Where(c => c.IncidentId == incidentId).OrderBy(c => c.Seq).ToListAsync(ct);
-        return CustodyChain.Verify(entries, e => files.HashOnDisk(e.ObjectHash));
+        var verdict = CustodyChain.Verify(entries, e => files.HashOnDisk(e.ObjectHash));
+        // Decision 0031: a chain rewritten consistently still differs from the heads pinned before.
+        return verdict.Intact ? await pins.CheckAsync(incidentId, entries, ct) ?? verdict : verdict;
     }
 }
