@@ -303,11 +303,12 @@ public sealed class EvidenceShellTests(EvidenceBundleFixture source) : IClassFix
             Assert.Equal("sha256sum -c SHA256SUMS", sha);
             var (code, output) = Run(dir, sha);
             Assert.True(code == 0, output);
-            Assert.Equal(5, output.Split('\n').Count(l => l.EndsWith(": OK")));
+            // README, manifest, three evidence files, and the signed head: custody-key.pem, custody/head.txt, custody/head.sig.
+            Assert.Equal(8, output.Split('\n').Count(l => l.EndsWith(": OK")));
 
             bool jq = Run(dir, "command -v jq").Code == 0;
             var jqs = Commands(dir, "jq");
-            Assert.Equal(4, jqs.Count);
+            Assert.Equal(5, jqs.Count);
             if (jq)
             {
                 foreach (var command in jqs)
