@@ -39,7 +39,7 @@ public sealed class FakeTsa : IAsyncDisposable
         MakeCertificates(dir);
         var app = FakeHost.Create(port);
         var fake = new FakeTsa(app, dir);
-        app.MapPost("/tsr", (HttpContext http) => fake.ReplyAsync(http));
+        app.MapPost("/tsr", (Delegate)fake.ReplyAsync);
         fake.Url = await FakeHost.StartAsync(app) + "/tsr";
         return fake;
     }

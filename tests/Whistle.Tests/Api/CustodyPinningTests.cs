@@ -192,12 +192,12 @@ public abstract class CustodyPinningTests<TFixture>(TFixture f) where TFixture :
         var before = await documenter.GetFromJsonAsync<JsonObject>($"/api/v1/incidents/{incident}/custody/verify");
         Assert.True(before!["intact"]!.GetValue<bool>(), before.ToJsonString());
 
-        // Whoever controls the server rewrites entry 2 (the evidence it recorded) and every hash after it, consistently.
+        // Whoever controls the server rewrites who added the evidence (entry 2) and every hash after it, consistently.
         await using (var scope = f.App.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
             var chain = await db.Custody.AsNoTracking().Where(c => c.IncidentId == incident).OrderBy(c => c.Seq).ToListAsync();
-            chain[1].ObjectHash = new string('a', 64);
+            chain[1].Actor = "someone.else@example.org";
             for (int i = 1; i < chain.Count; i++)
             {
                 chain[i].PreviousHash = chain[i - 1].Hash;
@@ -206,7 +206,7 @@ public abstract class CustodyPinningTests<TFixture>(TFixture f) where TFixture :
             Assert.True(CustodyChain.Verify(chain).Intact); // internally consistent: the chain alone cannot tell
             foreach (var e in chain.Skip(1))
                 await db.Custody.Where(c => c.Id == e.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.ObjectHash, e.ObjectHash).SetProperty(c => c.PreviousHash, e.PreviousHash).SetProperty(c => c.Hash, e.Hash));
+                    .SetProperty(c => c.Actor, e.Actor).SetProperty(c => c.PreviousHash, e.PreviousHash).SetProperty(c => c.Hash, e.Hash));
         }
 
         var after = await documenter.GetFromJsonAsync<JsonObject>($"/api/v1/incidents/{incident}/custody/verify");
