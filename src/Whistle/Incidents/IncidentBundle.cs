@@ -401,7 +401,9 @@ public static partial class IncidentBundle
             if (IsUnsafeName(e.FullName))
                 Reject($"The bundle holds a file named \"{Shown(e.FullName)}\": names with \"..\", absolute paths or backslashes are refused.");
             if (e.FullName.EndsWith('/')) continue; // a folder
-            if (e.FullName is not (ManifestName or SumsName or ReadmeName) && !EvidenceName().IsMatch(e.FullName))
+            // The signed head (decision 0031) is checked against SHA256SUMS like every file, not kept: this network pins its own heads.
+            if (e.FullName is not (ManifestName or SumsName or ReadmeName or KeyName or HeadName or SignatureName or TokenName or TsaChainName)
+                && !EvidenceName().IsMatch(e.FullName))
                 Reject($"The bundle holds an unexpected file \"{Shown(e.FullName)}\".");
             if (!files.TryAdd(e.FullName, e)) Reject($"The bundle holds {e.FullName} twice.");
             total += e.Length;

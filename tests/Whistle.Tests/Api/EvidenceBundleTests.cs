@@ -103,7 +103,7 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
         var names = archive.Entries.Select(e => e.FullName).ToList();
         var manifest = EvidenceBundleFixture.Manifest(source.Bundle);
         var publicSha = manifest["evidence"]!.AsArray().Single(e => e!["fileName"]!.GetValue<string>() == "scene.jpg")!["publicSha256"]!.GetValue<string>();
-        Assert.Equal(new[] { "README.txt", "manifest.json", $"evidence/{Sha(source.Jpeg)}.jpg", $"evidence/{Sha(source.Pdf)}.pdf", $"evidence/{publicSha}.jpg", "SHA256SUMS" }, names);
+        Assert.Equal(new[] { "README.txt", "manifest.json", "custody-key.pem", "custody/head.txt", "custody/head.sig", $"evidence/{Sha(source.Jpeg)}.jpg", $"evidence/{Sha(source.Pdf)}.pdf", $"evidence/{publicSha}.jpg", "SHA256SUMS" }, names);
         Assert.Equal(source.Jpeg, EvidenceBundleFixture.Entry(source.Bundle, $"evidence/{Sha(source.Jpeg)}.jpg"));
         var sums = Encoding.UTF8.GetString(EvidenceBundleFixture.Entry(source.Bundle, "SHA256SUMS")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(names.Where(n => n != "SHA256SUMS").Select(n => $"{Sha(EvidenceBundleFixture.Entry(source.Bundle, n))}  {n}"), sums);
