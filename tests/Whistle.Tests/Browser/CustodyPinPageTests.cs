@@ -31,10 +31,11 @@ public sealed class CustodyPinPageTests(BrowserFixture browser) : IClassFixture<
 
         await page.GotoAsync($"/console/incidents/{incident}");
         var pin = page.Locator("#custody-pin");
-        await Expect(pin).ToContainTextAsync("Not independently timestamped");
+        // The words come after the file and its custody log have loaded: on a loaded machine that can take a while.
+        await Expect(pin).ToContainTextAsync("Not independently timestamped", new() { Timeout = 20_000 });
         await Expect(pin).ToHaveAttributeAsync("data-timestamped", "false");
 
         await page.GotoAsync($"/console/incidents/{incident}?lang=es");
-        await Expect(pin).ToContainTextAsync("Sin sello de tiempo independiente");
+        await Expect(pin).ToContainTextAsync("Sin sello de tiempo independiente", new() { Timeout = 20_000 });
     }
 }
