@@ -40,6 +40,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
 builder.AddIncidents();
+builder.AddCustodyPins();
 builder.AddFederation();
 builder.AddSite();
 
@@ -88,6 +89,7 @@ api.MapPlaces();
 api.MapSetup();
 
 app.MapCap();
+app.MapCustodyKey();
 app.MapTwilioHooks();
 app.MapSmsInbound();
 app.MapAlertsHub();

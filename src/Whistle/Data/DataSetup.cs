@@ -34,7 +34,24 @@ public static class DataSetup
         }
 
         builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<KeyStore>().Load(() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ")));
+        builder.Services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<KeyStore>();
+            var ring = store.Load(() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: "));
+            // A ring from before custody heads were signed (decision 0031) gets its custody key now, written back where
+            // the ring lives (wrapped again when it was wrapped); a ring from the setting must carry it itself.
+            if (!ring.IsDestroyed && !ring.HasCustodyKey && !store.FromSetting)
+            {
+                ring.CustodyKey().Dispose();
+                try { store.Save(ring); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger("Whistle.Keys")
+                        .LogWarning("The key ring's new custody key could not be written back ({Error}); heads signed in this run will not verify after a restart", e.GetType().Name);
+                }
+            }
+            return ring;
+        });
         builder.Services.AddHostedService<KeyWatch>();
         // Reports' positions, texts and place texts are sealed on save and opened on read (issue 13).
         builder.Services.AddSingleton<ReportSealing>();

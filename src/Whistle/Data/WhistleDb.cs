@@ -41,6 +41,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<Incidents.ClaimEvidence> ClaimEvidence => Set<Incidents.ClaimEvidence>();
     public DbSet<Incidents.FollowUp> FollowUps => Set<Incidents.FollowUp>();
     public DbSet<Incidents.CustodyEntry> Custody => Set<Incidents.CustodyEntry>();
+    public DbSet<Incidents.CustodyPin> Pins => Set<Incidents.CustodyPin>();
     public DbSet<Inbound.SmsConversation> SmsConversations => Set<Inbound.SmsConversation>();
     public DbSet<Inbound.SmsReceipt> SmsReceipts => Set<Inbound.SmsReceipt>();
     public DbSet<Federation.PartnerAlert> PartnerAlerts => Set<Federation.PartnerAlert>();
@@ -215,6 +216,13 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         b.Entity<Incidents.FollowUp>().HasIndex(f => new { f.IncidentId, f.Done });
         // Append-only: one row per link; (IncidentId, Seq) unique so two writers cannot both add link n.
         b.Entity<Incidents.CustodyEntry>().HasIndex(c => new { c.IncidentId, c.Seq }).IsUnique();
+        b.Entity<Incidents.CustodyPin>(e =>
+        {
+            e.HasIndex(p => p.IncidentId);
+            e.Property(p => p.HeadHash).HasMaxLength(64);
+            e.Property(p => p.Statement).HasMaxLength(400);
+            e.Property(p => p.TsaUrl).HasMaxLength(500);
+        });
         b.Entity<Inbound.SmsConversation>(e =>
         {
             e.HasKey(c => c.NumberHash);

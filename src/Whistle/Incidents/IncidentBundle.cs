@@ -97,7 +97,7 @@ public static partial class IncidentBundle
     /// </summary>
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ExportAsync(
         Guid id, bool? legal, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, KeyRing keys,
-        TimeProvider time, ClaimsPrincipal user, CancellationToken ct)
+        TimeProvider time, ClaimsPrincipal user, CustodyPins pins, CustodySigner signer, CancellationToken ct)
     {
         var incident = await db.Incidents.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct);
         if (incident is null) return EvidenceApi.NoIncident(id);
@@ -146,13 +146,16 @@ public static partial class IncidentBundle
             chain.Select(BundleCustody.Of).ToList());
         var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         var manifestSha = CustodyChain.Hex(SHA256.HashData(manifestBytes));
+        // The head this bundle ships, pinned now (decision 0031): signed, and timestamped when a TSA answers in time.
+        var (pin, _) = await pins.PinAsync(chain[^1], ct);
+        var head = HeadFiles(pin, signer);
         await EvidenceApi.AppendAndSaveAsync(db, () => custody.AppendAsync(id, EvidenceApi.Exported, actor, "export", ManifestName, manifestSha, ct), ct);
 
         // Evidence files (originals and public copies), each once.
         var files = evidence.Select(e => (Sha: e.Sha256, Path: EvidencePath(e.Sha256, e.MediaType)))
             .Concat(evidence.Where(e => e.PublicSha256 is not null).Select(e => (Sha: e.PublicSha256!, Path: EvidencePath(e.PublicSha256!, e.MediaType))))
             .DistinctBy(f => f.Path).ToList();
-        var readme = Encoding.UTF8.GetBytes(Readme(incident.Id, now, forCounsel));
+        var readme = Encoding.UTF8.GetBytes(Readme(incident.Id, now, forCounsel, pin.Token is not null));
         // The ZIP library may write synchronously when it finishes an entry; this one response may do so.
         if (http.Features.Get<IHttpBodyControlFeature>() is { } body) body.AllowSynchronousIO = true;
 
@@ -162,6 +165,8 @@ public static partial class IncidentBundle
             await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
             await AddAsync(zip, ReadmeName, new MemoryStream(readme), CompressionLevel.Optimal, now, sums, ct);
             await AddAsync(zip, ManifestName, new MemoryStream(manifestBytes), CompressionLevel.Optimal, now, sums, ct);
+            foreach (var (name, bytes) in head)
+                await AddAsync(zip, name, new MemoryStream(bytes), CompressionLevel.Optimal, now, sums, ct);
             foreach (var (sha, path) in files)
                 await using (var file = store.OpenRead(sha))
                     // Photos, video and audio are compressed already: stored as they are, quicker to make and to check.
@@ -190,7 +195,42 @@ public static partial class IncidentBundle
         sums?.Add((CustodyChain.Hex(hash.GetHashAndReset()), name));
     }
 
-    public static string Readme(Guid incidentId, DateTimeOffset exportedAt, bool forCounsel) => $$"""
+    public const string KeyName = "custody-key.pem", HeadName = "custody/head.txt", SignatureName = "custody/head.sig",
+        TokenName = "custody/head.tsr", TsaChainName = "custody/tsa-chain.pem";
+
+    /// <summary>The signed head's files: the public key, the statement, its signature, and the TSA's answer and certificates when timestamped.</summary>
+    public static List<(string Name, byte[] Bytes)> HeadFiles(CustodyPin pin, CustodySigner signer)
+    {
+        var files = new List<(string, byte[])>
+        {
+            (KeyName, Encoding.ASCII.GetBytes(signer.PublicKeyPem())),
+            (HeadName, Encoding.UTF8.GetBytes(pin.Statement)),
+            (SignatureName, pin.Signature),
+        };
+        if (pin.Token is { } response)
+        {
+            files.Add((TokenName, response));
+            if (TsaClient.Token(response) is { } token) files.Add((TsaChainName, Encoding.ASCII.GetBytes(TsaClient.ChainPem(token))));
+        }
+        return files;
+    }
+
+    private const string Timestamped = """
+        An independent time-stamping authority (TSA) saw that head no later than the time in its token (prints
+           "Verification: OK"). TSA-CA.pem is the TSA's root certificate: get it from the TSA itself, not from this
+           bundle (for FreeTSA: https://freetsa.org/files/cacert.pem; for a commercial TSA, the root it publishes).
+           custody/tsa-chain.pem holds the certificates the token carries, for reading; the token's time is shown by
+           "openssl ts -reply -in custody/head.tsr -text".
+
+             openssl ts -verify -data custody/head.txt -in custody/head.tsr -CAfile TSA-CA.pem
+        """;
+
+    private const string NotTimestamped = """
+        This head is NOT independently timestamped: the network had no time-stamping authority configured, or it
+           did not answer when the bundle was made. The signature (7) shows the network vouched for this head, not when.
+        """;
+
+    public static string Readme(Guid incidentId, DateTimeOffset exportedAt, bool forCounsel, bool timestamped) => $$"""
         Whistle incident file {{incidentId}}
         Exported {{exportedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}} UTC{{(forCounsel ? ", for legal counsel (it may hold names and contacts of witnesses who consented to that: keep it confidential)" : "")}}.
 
@@ -229,8 +269,22 @@ public static partial class IncidentBundle
 
              jq -e '. as $m | [$m.evidence[] | . as $e | any($m.custody[]; .action == "evidence_added" and .objectHash == $e.sha256)] + [$m.evidence[] | select(.publicSha256) | . as $e | any($m.custody[]; .action == "public_copy_made" and .objectHash == $e.publicSha256)] | all' manifest.json
 
+        6. The signed head (custody/head.txt) names the last entry of this custody log: its incident, seq and hash
+           (prints true):
+
+             jq -e --rawfile head custody/head.txt '.custody[-1] as $h | ($head | split("\n")) as $l | $l[0] == "whistle-custody-head-v1" and $l[1] == "incident \($h.incidentId)" and $l[2] == "seq \($h.seq)" and $l[3] == "hash \($h.hash)"' manifest.json
+
+        7. The network signed that head with its custody key (prints "Verified OK"). custody-key.pem is the
+           network's public key; compare it with the one the network publishes at
+           https://<the network's address>/.well-known/whistle-custody-key.pem (or ask the network for it):
+
+             openssl dgst -sha256 -verify custody-key.pem -signature custody/head.sig custody/head.txt
+
+        8. {{(timestamped ? Timestamped : NotTimestamped)}}
+
         Together: the files match SHA256SUMS (1), the files are the ones the custody log recorded as they were
-        added (5, and their names are their hashes), and the log itself is unbroken (3, 4).
+        added (5, and their names are their hashes), the log itself is unbroken (3, 4), its last entry is the head
+        the network signed (6, 7) and, when timestamped, that head existed no later than the token's time (8).
 
         WHAT THE CUSTODY LOG COVERS
         The log in manifest.json ends with the last action before this export. The export itself is the next
@@ -350,7 +404,9 @@ public static partial class IncidentBundle
             if (IsUnsafeName(e.FullName))
                 Reject($"The bundle holds a file named \"{Shown(e.FullName)}\": names with \"..\", absolute paths or backslashes are refused.");
             if (e.FullName.EndsWith('/')) continue; // a folder
-            if (e.FullName is not (ManifestName or SumsName or ReadmeName) && !EvidenceName().IsMatch(e.FullName))
+            // The signed head (decision 0031) is checked against SHA256SUMS like every file, not kept: this network pins its own heads.
+            if (e.FullName is not (ManifestName or SumsName or ReadmeName or KeyName or HeadName or SignatureName or TokenName or TsaChainName)
+                && !EvidenceName().IsMatch(e.FullName))
                 Reject($"The bundle holds an unexpected file \"{Shown(e.FullName)}\".");
             if (!files.TryAdd(e.FullName, e)) Reject($"The bundle holds {e.FullName} twice.");
             total += e.Length;

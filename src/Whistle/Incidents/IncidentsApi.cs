@@ -228,6 +228,7 @@ public static class IncidentsApi
         group.MapPost("/{id:guid}/follow-ups/{fid:long}/done", FollowUpDoneAsync).RequireAuthorization(Policies.Document);
         group.MapGet("/{id:guid}/custody", CustodyAsync);
         group.MapGet("/{id:guid}/custody/verify", VerifyAsync);
+        group.MapGet("/{id:guid}/custody/pins", CustodyPinsSetup.PinsAsync);
         return group;
     }
 

@@ -19,7 +19,7 @@ public static class IncidentsSetup
 }
 
 /// <summary>Appends to an incident's custody log, in the caller's unit of work (saved with the change it records).</summary>
-public sealed class CustodyLog(WhistleDb db, TimeProvider time, Privacy.KeyRing keys)
+public sealed class CustodyLog(WhistleDb db, TimeProvider time, Privacy.KeyRing keys, CustodyPins pins)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -51,7 +51,9 @@ public sealed class CustodyLog(WhistleDb db, TimeProvider time, Privacy.KeyRing 
     public async Task<CustodyVerdict> VerifyAsync(Guid incidentId, EvidenceStore files, CancellationToken ct)
     {
         var entries = await db.Custody.AsNoTracking().Where(c => c.IncidentId == incidentId).OrderBy(c => c.Seq).ToListAsync(ct);
-        return CustodyChain.Verify(entries, e => files.HashOnDisk(e.ObjectHash), await RecordsAsync(incidentId, ct));
+        var verdict = CustodyChain.Verify(entries, e => files.HashOnDisk(e.ObjectHash), await RecordsAsync(incidentId, ct));
+        // Decision 0031: a chain rewritten consistently still differs from the heads pinned before.
+        return verdict.Intact ? await pins.CheckAsync(incidentId, entries, ct) ?? verdict : verdict;
     }
 
     /// <summary>Every record of the incident as it is now, in its canonical form.</summary>

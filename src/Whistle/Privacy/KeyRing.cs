@@ -51,6 +51,7 @@ public sealed class KeyRing
         _destroyed = true;
         foreach (var key in _keys.Values) CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(_hmacKey);
+        lock (_custodyLock) if (_custody is not null) CryptographicOperations.ZeroMemory(_custody);
     }
 
     private void Alive()
@@ -59,7 +60,39 @@ public sealed class KeyRing
     }
 
     public static KeyRing CreateNew() =>
-        new(1, new() { [1] = RandomNumberGenerator.GetBytes(32) }, RandomNumberGenerator.GetBytes(32));
+        new(1, new() { [1] = RandomNumberGenerator.GetBytes(32) }, RandomNumberGenerator.GetBytes(32)) { _custody = NewCustodyKey() };
+
+    /// <summary>The custody signing key (ECDSA P-256, PKCS#8), key ring field "custody"; null in a ring made before it existed.</summary>
+    private byte[]? _custody;
+    private readonly Lock _custodyLock = new();
+
+    private static byte[] NewCustodyKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKey();
+    }
+
+    /// <summary>
+    /// The key that signs custody chain heads (decision 0031). A ring without one gets one now, saved to
+    /// <paramref name="saveTo"/> when given (the key file); a ring from a setting must carry "custody" itself.
+    /// </summary>
+    public ECDsa CustodyKey(string? saveTo = null)
+    {
+        Alive();
+        lock (_custodyLock)
+        {
+            if (_custody is null)
+            {
+                _custody = NewCustodyKey();
+                if (saveTo is not null) Save(saveTo);
+            }
+        }
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(_custody, out _);
+        return key;
+    }
+
+    public bool HasCustodyKey => _custody is not null;
 
     public byte[] Encrypt(string plaintext, string purpose)
     {
@@ -99,7 +132,7 @@ public sealed class KeyRing
         Alive();
         int next = _keys.Keys.Max() + 1;
         var keys = new Dictionary<int, byte[]>(_keys) { [next] = RandomNumberGenerator.GetBytes(32) };
-        return new KeyRing(next, keys, _hmacKey);
+        return new KeyRing(next, keys, _hmacKey) { _custody = _custody };
     }
 
     public string ToJson() => _destroyed ? throw new KeysDestroyedException() : new JsonObject
@@ -107,13 +140,17 @@ public sealed class KeyRing
         ["current"] = CurrentVersion,
         ["keys"] = new JsonObject(_keys.Select(k => KeyValuePair.Create(k.Key.ToString(), (JsonNode?)Convert.ToBase64String(k.Value)))),
         ["hmac"] = Convert.ToBase64String(_hmacKey),
+        ["custody"] = _custody is null ? null : Convert.ToBase64String(_custody),
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     public static KeyRing FromJson(string json)
     {
         var node = JsonNode.Parse(json) ?? throw new FormatException("empty key ring");
         var keys = node["keys"]!.AsObject().ToDictionary(k => int.Parse(k.Key), k => Convert.FromBase64String(k.Value!.GetValue<string>()));
-        return new KeyRing(node["current"]!.GetValue<int>(), keys, Convert.FromBase64String(node["hmac"]!.GetValue<string>()));
+        return new KeyRing(node["current"]!.GetValue<int>(), keys, Convert.FromBase64String(node["hmac"]!.GetValue<string>()))
+        {
+            _custody = node["custody"]?.GetValue<string>() is { } custody ? Convert.FromBase64String(custody) : null,
+        };
     }
 
     /// <summary>The ring from the Whistle:Encryption:Keys setting, else from a plain key file (made on first start). The server uses <see cref="KeyStore.Load"/>.</summary>

@@ -88,6 +88,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /api/v1/incidents/{id:guid}"] = IncidentRead,
         ["GET /api/v1/incidents/{id:guid}/custody"] = IncidentRead,
         ["GET /api/v1/incidents/{id:guid}/custody/verify"] = IncidentRead,
+        ["GET /api/v1/incidents/{id:guid}/custody/pins"] = IncidentRead,
+        ["GET /.well-known/whistle-custody-key.pem"] = Public,
         ["GET /api/v1/incidents/{id:guid}/evidence/"] = IncidentRead,
         ["GET /api/v1/incidents/{id:guid}/evidence/{eid:long}"] = Document, // dispatchers list evidence, never download it
         ["GET /api/v1/incidents/{id:guid}/evidence/{eid:long}/public"] = Document,

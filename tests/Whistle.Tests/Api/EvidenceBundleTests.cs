@@ -103,7 +103,7 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
         var names = archive.Entries.Select(e => e.FullName).ToList();
         var manifest = EvidenceBundleFixture.Manifest(source.Bundle);
         var publicSha = manifest["evidence"]!.AsArray().Single(e => e!["fileName"]!.GetValue<string>() == "scene.jpg")!["publicSha256"]!.GetValue<string>();
-        Assert.Equal(new[] { "README.txt", "manifest.json", $"evidence/{Sha(source.Jpeg)}.jpg", $"evidence/{Sha(source.Pdf)}.pdf", $"evidence/{publicSha}.jpg", "SHA256SUMS" }, names);
+        Assert.Equal(new[] { "README.txt", "manifest.json", "custody-key.pem", "custody/head.txt", "custody/head.sig", $"evidence/{Sha(source.Jpeg)}.jpg", $"evidence/{Sha(source.Pdf)}.pdf", $"evidence/{publicSha}.jpg", "SHA256SUMS" }, names);
         Assert.Equal(source.Jpeg, EvidenceBundleFixture.Entry(source.Bundle, $"evidence/{Sha(source.Jpeg)}.jpg"));
         var sums = Encoding.UTF8.GetString(EvidenceBundleFixture.Entry(source.Bundle, "SHA256SUMS")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(names.Where(n => n != "SHA256SUMS").Select(n => $"{Sha(EvidenceBundleFixture.Entry(source.Bundle, n))}  {n}"), sums);
@@ -304,11 +304,12 @@ public sealed class EvidenceShellTests(EvidenceBundleFixture source) : IClassFix
             Assert.Equal("sha256sum -c SHA256SUMS", sha);
             var (code, output) = Run(dir, sha);
             Assert.True(code == 0, output);
-            Assert.Equal(5, output.Split('\n').Count(l => l.EndsWith(": OK")));
+            // README, manifest, three evidence files, and the signed head: custody-key.pem, custody/head.txt, custody/head.sig.
+            Assert.Equal(8, output.Split('\n').Count(l => l.EndsWith(": OK")));
 
             bool jq = Run(dir, "command -v jq").Code == 0;
             var jqs = Commands(dir, "jq");
-            Assert.Equal(4, jqs.Count);
+            Assert.Equal(5, jqs.Count);
             if (jq)
             {
                 foreach (var command in jqs)

@@ -217,6 +217,15 @@
     });
   }
 
+  // Whether the chain head is independently timestamped (decision 0031), the time in the network's zone.
+  function renderPin(s) {
+    var p = $("custody-pin");
+    if (!p || !s) return;
+    p.setAttribute("data-timestamped", s.timestamped ? "true" : "false");
+    p.textContent = s.lastTimestampAt ? C.t("c.pin.at").replace("{time}", WhistleConsole.when(s.lastTimestampAt, "exact"))
+      : C.t(s.tsaConfigured ? "c.pin.pending" : "c.pin.none");
+  }
+
   async function load() {
     var res = await C.api("GET", base);
     if (!res.ok) { C.showProblem(document, res.problem, errorBox); return; }
@@ -231,6 +240,8 @@
     renderEvidence();
     renderFollowUps();
     renderCustody();
+    var pins = await C.api("GET", base + "/custody/pins");
+    renderPin(pins.ok ? pins.data.status : null);
   }
 
   // ---- Actions ----

@@ -985,6 +985,54 @@ namespace Whistle.Data.Migrations.Postgres
                     b.ToTable("Custody");
                 });
 
+            modelBuilder.Entity("Whistle.Incidents.CustodyPin", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Statement")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<DateTimeOffset?>("TimestampedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Token")
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("TsaUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("Pins");
+                });
+
             modelBuilder.Entity("Whistle.Incidents.EvidenceItem", b =>
                 {
                     b.Property<long>("Id")

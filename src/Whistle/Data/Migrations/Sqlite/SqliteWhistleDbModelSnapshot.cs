@@ -966,6 +966,52 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("Custody");
                 });
 
+            modelBuilder.Entity("Whistle.Incidents.CustodyPin", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Statement")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TimestampedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Token")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("TsaUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("Pins");
+                });
+
             modelBuilder.Entity("Whistle.Incidents.EvidenceItem", b =>
                 {
                     b.Property<long>("Id")
