@@ -11,8 +11,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261201230149_I13Pins")]
-    partial class I13Pins
+    [Migration("20261202000733_SeizureAndCustody")]
+    partial class SeizureAndCustody
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -932,6 +932,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Fields")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1025,6 +1028,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("App")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("CapturedAt")
                         .HasColumnType("INTEGER");
 
@@ -1032,6 +1038,12 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Device")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FileCapturedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileCapturedFrom")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("FileName")
@@ -1271,8 +1283,14 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("CoarsenReportDays")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<double?>("DeleteReportDays")
+                        .HasColumnType("REAL");
 
                     b.Property<double?>("DeliveryRecordDays")
                         .HasColumnType("REAL");
@@ -1434,6 +1452,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<byte[]>("ContactCipher")
                         .HasColumnType("BLOB");
 
@@ -1443,17 +1464,30 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<string>("Equipment")
                         .HasColumnType("TEXT");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lat");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
+                    b.Property<string>("LegacyText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Text");
 
                     b.Property<long>("ObservedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
@@ -1468,8 +1502,8 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid?>("SurgeId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Text")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long?>("TrustedReporterId")
                         .HasColumnType("INTEGER");
@@ -1521,12 +1555,16 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("Lat")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
                     b.Property<double?>("Lon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("PlaceText")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("PromotedCount")
                         .HasColumnType("INTEGER");
@@ -1624,6 +1662,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("AddressHash")
                         .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("AreaCipher")
                         .HasColumnType("BLOB");
 
                     b.Property<long>("ChangedAt")
@@ -1734,6 +1775,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("EscalationStopped")
                         .HasColumnType("INTEGER");
 
@@ -1749,14 +1793,18 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("Lat")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
                     b.Property<int>("LocatedReports")
                         .HasColumnType("INTEGER");
 
                     b.Property<double?>("Lon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("PlacedHow")
                         .HasMaxLength(16)

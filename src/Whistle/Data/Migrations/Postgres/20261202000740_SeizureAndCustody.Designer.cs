@@ -12,8 +12,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWhistleDb))]
-    [Migration("20261201230222_I13Pins")]
-    partial class I13Pins
+    [Migration("20261202000740_SeizureAndCustody")]
+    partial class SeizureAndCustody
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -951,6 +951,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Fields")
+                        .HasColumnType("text");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1048,6 +1051,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("App")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset?>("CapturedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1055,6 +1061,12 @@ namespace Whistle.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("Device")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("FileCapturedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FileCapturedFrom")
                         .HasColumnType("text");
 
                     b.Property<string>("FileName")
@@ -1300,8 +1312,14 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Id")
                         .HasColumnType("integer");
 
+                    b.Property<double?>("CoarsenReportDays")
+                        .HasColumnType("double precision");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DeleteReportDays")
+                        .HasColumnType("double precision");
 
                     b.Property<double?>("DeliveryRecordDays")
                         .HasColumnType("double precision");
@@ -1465,6 +1483,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Channel")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("CoarsenedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<byte[]>("ContactCipher")
                         .HasColumnType("bytea");
 
@@ -1474,17 +1495,30 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<string>("Equipment")
                         .HasColumnType("text");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("double precision");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lat");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("double precision");
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("text")
+                        .HasColumnName("PlaceText");
+
+                    b.Property<string>("LegacyText")
+                        .HasColumnType("text")
+                        .HasColumnName("Text");
 
                     b.Property<DateTimeOffset>("ObservedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1499,8 +1533,8 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid?>("SurgeId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Text")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<long?>("TrustedReporterId")
                         .HasColumnType("bigint");
@@ -1552,12 +1586,16 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double?>("Lat")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("PlaceText");
+
                     b.Property<double?>("Lon")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("PlaceText")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<int>("PromotedCount")
                         .HasColumnType("integer");
@@ -1659,6 +1697,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<byte[]>("AddressHash")
                         .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("AreaCipher")
                         .HasColumnType("bytea");
 
                     b.Property<DateTimeOffset>("ChangedAt")
@@ -1771,6 +1812,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<int>("Activity")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("CoarsenedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("EscalationStopped")
                         .HasColumnType("boolean");
 
@@ -1786,14 +1830,18 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<double?>("Lat")
                         .HasColumnType("double precision");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("text")
+                        .HasColumnName("PlaceText");
+
                     b.Property<int>("LocatedReports")
                         .HasColumnType("integer");
 
                     b.Property<double?>("Lon")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("PlacedHow")
                         .HasMaxLength(16)
