@@ -25,12 +25,12 @@ public static class DataSetup
         {
             var cs = options.Database.ConnectionString
                 ?? throw new InvalidOperationException("Whistle:Database:ConnectionString is required when the provider is postgres.");
-            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(sp.GetRequiredService<ReportSealing>()));
+            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(ReportSealing.Instance));
         }
         else
         {
             var cs = options.Database.ConnectionString ?? SqliteConnectionString(options.DataPath);
-            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<ReportSealing>()));
+            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, ReportSealing.Instance));
         }
 
         builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
@@ -53,8 +53,6 @@ public static class DataSetup
             return ring;
         });
         builder.Services.AddHostedService<KeyWatch>();
-        // Reports' positions, texts and place texts are sealed on save and opened on read (issue 13).
-        builder.Services.AddSingleton<ReportSealing>();
         builder.Services.AddSingleton<ZoneRegistry>();
         builder.Services.AddSingleton<Places.GazetteerRegistry>();
         builder.Services.AddSingleton<SubscriberIndex>();

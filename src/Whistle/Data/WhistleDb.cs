@@ -147,6 +147,11 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
             e.Property(s => s.PlacedHow).HasMaxLength(16);
             e.Ignore(s => s.PlaceText);
             e.Property<string?>(ReportSealing.LegacyPlace).HasColumnName("PlaceText");
+            // The position, like the first report's, lives only as a cipher; the old clear columns stay, emptied.
+            e.Ignore(s => s.Lat);
+            e.Ignore(s => s.Lon);
+            e.Property<double?>(ReportSealing.LegacyLat).HasColumnName("Lat");
+            e.Property<double?>(ReportSealing.LegacyLon).HasColumnName("Lon");
         });
         b.Entity<Assignment>(e =>
         {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Whistle.Data;
 using Whistle.Reports;
 using Whistle.Verification;
@@ -18,10 +19,17 @@ namespace Whistle.Privacy;
 /// position (new reports are matched to it); retention coarsens and deletes those (<see cref="RetentionRules"/>).
 /// A cipher that cannot be opened (keys destroyed, or tampered with) reads as nothing and is never overwritten.
 /// </summary>
-public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInterceptor, IMaterializationInterceptor
+public sealed class ReportSealing : ISaveChangesInterceptor, IMaterializationInterceptor
 {
+    /// <summary>One instance for every context of every host in the process: EF builds one internal service provider per
+    /// distinct set of interceptors, so a per-host instance would make one per host. The key ring comes from the context's
+    /// application services.</summary>
+    public static readonly ReportSealing Instance = new();
+
+    private ReportSealing() { }
+
     public const string PositionPurpose = "report.position", TextPurpose = "report.text", PlacePurpose = "report.place",
-        SightingPlacePurpose = "sighting.place", SurgePlacePurpose = "surge.place";
+        SightingPlacePurpose = "sighting.place", SightingPositionPurpose = "sighting.position", SurgePlacePurpose = "surge.place";
 
     /// <summary>Shadow properties on the columns of the old, clear shape (kept nullable, emptied by <see cref="SealLegacyAsync"/>).</summary>
     public const string LegacyLat = "LegacyLat", LegacyLon = "LegacyLon", LegacyText = "LegacyText", LegacyPlace = "LegacyPlaceText";
@@ -30,11 +38,13 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
 
     // What each instance held when last opened or sealed: an unchanged instance is not sealed again.
     private readonly ConditionalWeakTable<object, Opened> _opened = new();
-    private KeyRing? _keys;
-    private KeyRing Keys => _keys ??= services.GetRequiredService<KeyRing>();
+
+    private static KeyRing KeysOf(DbContext db) => db.GetService<KeyRing>();
 
     public object InitializedInstance(MaterializationInterceptionData data, object entity)
     {
+        if (entity is not (Report or Sighting or Surge)) return entity;
+        var Keys = KeysOf(data.Context);
         try
         {
             switch (entity)
@@ -47,7 +57,8 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
                     break;
                 case Sighting s:
                     s.PlaceText = s.PlaceCipher is { } sc ? Keys.Decrypt(sc, SightingPlacePurpose) : null;
-                    _opened.AddOrUpdate(s, new(null, null, null, s.PlaceText));
+                    (s.Lat, s.Lon) = s.PositionCipher is { } sp ? DecodePosition(Keys.Decrypt(sp, SightingPositionPurpose)) : (null, null);
+                    _opened.AddOrUpdate(s, new(s.Lat, s.Lon, null, s.PlaceText));
                     break;
                 case Surge g:
                     g.PlaceText = g.PlaceCipher is { } gc ? Keys.Decrypt(gc, SurgePlacePurpose) : null;
@@ -59,7 +70,7 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
         {
             // Keys destroyed or a cipher altered: nothing is shown, and the cipher is left as it is.
             if (entity is Report r) (r.Lat, r.Lon, r.Text, r.PlaceText) = (null, null, null, null);
-            if (entity is Sighting s) s.PlaceText = null;
+            if (entity is Sighting s) (s.Lat, s.Lon, s.PlaceText) = (null, null, null);
             if (entity is Surge g) g.PlaceText = null;
             _opened.AddOrUpdate(entity, new(null, null, null, null, Unreadable: true));
         }
@@ -81,6 +92,7 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
 
     private void SealAll(DbContext db)
     {
+        KeyRing? keys = null;
         var tracker = db.ChangeTracker;
         bool auto = tracker.AutoDetectChangesEnabled;
         // Listing entries without a full detect-changes pass (SaveChanges does that pass right after).
@@ -90,7 +102,7 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
             foreach (var entry in tracker.Entries())
             {
                 if (entry.State is EntityState.Deleted or EntityState.Detached) continue;
-                if (entry.Entity is Report or Sighting or Surge && Seal(entry.Entity) && entry.State != EntityState.Added)
+                if (entry.Entity is Report or Sighting or Surge && Seal(entry.Entity, keys ??= KeysOf(db)) && entry.State != EntityState.Added)
                     entry.DetectChanges();
             }
         }
@@ -98,7 +110,7 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
     }
 
     /// <summary>Seals what changed since the instance was opened; true when a cipher was rewritten.</summary>
-    private bool Seal(object entity)
+    private bool Seal(object entity, KeyRing Keys)
     {
         var was = _opened.TryGetValue(entity, out var o) ? o : null;
         switch (entity)
@@ -113,14 +125,22 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
                 _opened.AddOrUpdate(r, now);
                 return true;
             case Sighting s:
-                return SealPlace(s, was, s.PlaceText, SightingPlacePurpose, c => s.PlaceCipher = c);
+            {
+                var seen = new Opened(s.Lat, s.Lon, null, s.PlaceText);
+                if (was is { Unreadable: true } && seen == new Opened(null, null, null, null)) return false;
+                if (was == seen || (was is null && seen == new Opened(null, null, null, null))) return false;
+                s.PositionCipher = s.Lat is { } slat && s.Lon is { } slon ? Keys.Encrypt(EncodePosition(slat, slon), SightingPositionPurpose) : null;
+                s.PlaceCipher = s.PlaceText is { } splace ? Keys.Encrypt(splace, SightingPlacePurpose) : null;
+                _opened.AddOrUpdate(s, seen);
+                return true;
+            }
             case Surge g:
-                return SealPlace(g, was, g.PlaceText, SurgePlacePurpose, c => g.PlaceCipher = c);
+                return SealPlace(g, was, g.PlaceText, SurgePlacePurpose, c => g.PlaceCipher = c, Keys);
         }
         return false;
     }
 
-    private bool SealPlace(object entity, Opened? was, string? place, string purpose, Action<byte[]?> set)
+    private bool SealPlace(object entity, Opened? was, string? place, string purpose, Action<byte[]?> set, KeyRing Keys)
     {
         if (was is { Unreadable: true } && place is null) return false;
         if (was is not null && !was.Unreadable && was.Place == place) return false;
@@ -161,8 +181,17 @@ public sealed class ReportSealing(IServiceProvider services) : ISaveChangesInter
                 r.PlaceText ??= Take<string?>(e, LegacyPlace);
                 if (r.Lat is null || r.Lon is null) (r.Lat, r.Lon) = (null, null);
             }
-            var sightings = await db.Sightings.Where(s => EF.Property<string?>(s, LegacyPlace) != null).OrderBy(s => s.Id).Take(batch).ToListAsync(ct);
-            foreach (var s in sightings) s.PlaceText ??= Take<string?>(db.Entry(s), LegacyPlace);
+            var sightings = await db.Sightings.Where(s => EF.Property<string?>(s, LegacyPlace) != null
+                    || EF.Property<double?>(s, LegacyLat) != null || EF.Property<double?>(s, LegacyLon) != null)
+                .OrderBy(s => s.Id).Take(batch).ToListAsync(ct);
+            foreach (var s in sightings)
+            {
+                var e = db.Entry(s);
+                s.PlaceText ??= Take<string?>(e, LegacyPlace);
+                s.Lat ??= Take<double?>(e, LegacyLat);
+                s.Lon ??= Take<double?>(e, LegacyLon);
+                if (s.Lat is null || s.Lon is null) (s.Lat, s.Lon) = (null, null);
+            }
             var surges = await db.Surges.Where(s => EF.Property<string?>(s, LegacyPlace) != null).OrderBy(s => s.Id).Take(batch).ToListAsync(ct);
             foreach (var g in surges) g.PlaceText ??= Take<string?>(db.Entry(g), LegacyPlace);
             await db.SaveChangesAsync(ct);

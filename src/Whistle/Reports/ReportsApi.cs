@@ -155,14 +155,13 @@ public static class ReportsApi
         Sighting? sighting = null;
         if (report.Location is { } p)
         {
-            // Candidates: open sightings in a box around the report and within the time window.
-            double dLat = rule.DistanceMeters / 111_000.0, dLon = dLat / Math.Max(0.05, Math.Cos(p.Lat * Math.PI / 180));
+            // Candidates: open sightings within the time window (few: a sighting closes or expires within hours). Their
+            // positions are sealed at rest (issue 13), so the distance is checked in memory, by the rule.
             var from = report.ObservedAt - rule.TimeWindow;
             var to = report.ObservedAt + rule.TimeWindow;
             var candidates = await db.Sightings
                 .Where(s => (s.State == SightingState.New || s.State == SightingState.Verifying || s.State == SightingState.Confirmed)
-                            && s.LastReportAt >= from && s.FirstReportAt <= to
-                            && s.Lat >= p.Lat - dLat && s.Lat <= p.Lat + dLat && s.Lon >= p.Lon - dLon && s.Lon <= p.Lon + dLon)
+                            && s.LastReportAt >= from && s.FirstReportAt <= to)
                 .ToListAsync(ct);
             sighting = rule.Pick(candidates, report);
         }

@@ -14,8 +14,11 @@ public class Sighting
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public SightingState State { get; set; } = SightingState.New;
     public Activity Activity { get; set; }
+    /// <summary>Where agents were seen: in memory only, stored as <see cref="PositionCipher"/> (<see cref="Privacy.ReportSealing"/>) —
+    /// a sighting started by one report sits at that report's exact position.</summary>
     public double? Lat { get; set; }
     public double? Lon { get; set; }
+    public byte[]? PositionCipher { get; set; }
     /// <summary>The first report's place text: in memory only, stored as <see cref="PlaceCipher"/> (<see cref="Privacy.ReportSealing"/>).</summary>
     public string? PlaceText { get; set; }
     public byte[]? PlaceCipher { get; set; }

@@ -1824,8 +1824,13 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("LastReportAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("double precision");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lat");
+
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("double precision")
+                        .HasColumnName("Lon");
 
                     b.Property<string>("LegacyPlaceText")
                         .HasColumnType("text")
@@ -1833,9 +1838,6 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<int>("LocatedReports")
                         .HasColumnType("integer");
-
-                    b.Property<double?>("Lon")
-                        .HasColumnType("double precision");
 
                     b.Property<byte[]>("PlaceCipher")
                         .HasColumnType("bytea");
@@ -1846,6 +1848,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<int?>("PlacedZoneId")
                         .HasColumnType("integer");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("integer");

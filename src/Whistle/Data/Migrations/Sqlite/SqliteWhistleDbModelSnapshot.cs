@@ -1787,8 +1787,13 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("LastReportAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lat");
+
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lon");
 
                     b.Property<string>("LegacyPlaceText")
                         .HasColumnType("TEXT")
@@ -1796,9 +1801,6 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<int>("LocatedReports")
                         .HasColumnType("INTEGER");
-
-                    b.Property<double?>("Lon")
-                        .HasColumnType("REAL");
 
                     b.Property<byte[]>("PlaceCipher")
                         .HasColumnType("BLOB");
@@ -1809,6 +1811,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<int?>("PlacedZoneId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");
