@@ -29,6 +29,7 @@ public static class Startup
         await SqliteBaseline.AdoptAsync(db);
         await db.Database.MigrateAsync();
         await Incidents.CustodyUpgrade.RunAsync(db, sp.GetRequiredService<Incidents.CustodyLog>());
+        await Incidents.SealedTexts.UpgradeAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Privacy.KeyRing>());
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();
         bool fresh = profile is null;
