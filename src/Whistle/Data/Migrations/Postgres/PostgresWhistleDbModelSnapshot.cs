@@ -1061,6 +1061,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<byte[]>("DescriptionCipher")
+                        .HasColumnType("bytea");
+
                     b.Property<bool>("Done")
                         .HasColumnType("boolean");
 
@@ -1145,6 +1148,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("StatusNote")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("StatusNoteCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1239,6 +1245,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("Text")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("bytea");
 
                     b.HasKey("Id");
 

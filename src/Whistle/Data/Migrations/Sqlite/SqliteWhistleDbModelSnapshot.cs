@@ -1038,6 +1038,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("DescriptionCipher")
+                        .HasColumnType("BLOB");
+
                     b.Property<bool>("Done")
                         .HasColumnType("INTEGER");
 
@@ -1122,6 +1125,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("StatusNote")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("StatusNoteCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1212,6 +1218,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("Text")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("BLOB");
 
                     b.HasKey("Id");
 
