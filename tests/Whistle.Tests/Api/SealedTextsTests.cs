@@ -199,6 +199,44 @@ public abstract class SealedTextsTests<TApp>(TApp app) : IClassFixture<TApp> whe
         Assert.Equal(tampered.ToString(), finding["id"]!.GetValue<string>());
         Assert.Equal("text", finding["field"]?.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_database_from_before_issue_13_goes_through_both_start_up_steps_and_stays_intact_with_nothing_in_clear()
+    {
+        var keys = app.Services.GetRequiredService<KeyRing>();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var incidentId = Guid.CreateVersion7();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // v1 custody entries (no field digests) holding the v1 hash of each record, texts in clear.
+            var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var incident = new Incident { Id = incidentId, Title = "Older incident", OccurredAt = now, Category = IncidentCategory.Arrest, StatusNote = $"v1 note {tag}", CreatedBy = "d", CreatedAt = now, UpdatedAt = now };
+            var w = new WitnessStatement { IncidentId = incidentId, Text = $"v1 statement {tag}", Consent = ConsentScope.Legal, ConsentAt = now, TakenAt = now, TakenBy = "d" };
+            db.Incidents.Add(incident);
+            db.Witnesses.Add(w);
+            await db.SaveChangesAsync();
+            var e1 = CustodyChain.Next(null, incidentId, "created", "d", now, "incident", incidentId.ToString("D"), IncidentRecords.Form(incident, keys).LegacyHash);
+            var e2 = CustodyChain.Next(e1, incidentId, "witness_added", "d", now, "witness", w.Id.ToString(), IncidentRecords.Form(w, keys).LegacyHash);
+            db.Custody.AddRange(e1, e2);
+            await db.SaveChangesAsync();
+        }
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // As Startup runs them: the custody reseal, then the encryption.
+            var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+            var custody = scope.ServiceProvider.GetRequiredService<CustodyLog>();
+            await CustodyUpgrade.RunAsync(db, custody);
+            Assert.Equal(2, await SealedTexts.UpgradeAsync(db, custody, keys));
+        }
+        Assert.DoesNotContain(await EveryStoredValueAsync(), v => v.Contains(tag, StringComparison.Ordinal));
+        var doc = await app.StaffAsync("documenter");
+        var verdict = await VerifyAsync(doc, incidentId);
+        Assert.True(verdict["intact"]!.GetValue<bool>(), verdict.ToJsonString());
+        var file = (await doc.GetFromJsonAsync<JsonObject>($"{Base}/{incidentId}"))!;
+        Assert.Equal($"v1 note {tag}", file["incident"]!["statusNote"]!.GetValue<string>());
+        Assert.Equal($"v1 statement {tag}", file["witnesses"]!.AsArray().Single()!["text"]!.GetValue<string>());
+    }
 }
 
 public sealed class SqliteSealedTextsTests(SqliteApp app) : SealedTextsTests<SqliteApp>(app);
