@@ -37,6 +37,8 @@ public static class Startup
             await Incidents.CustodyUpgrade.RunAsync(db, sp.GetRequiredService<Incidents.CustodyLog>());
             // Reports stored in clear before issue 13: sealed now, their clear columns emptied.
             await ReportSealing.SealLegacyAsync(db);
+            // Witness statements, status notes and follow-ups stored in clear before issue 13: encrypted now, resealed.
+            await Incidents.SealedTexts.UpgradeAsync(db, sp.GetRequiredService<Incidents.CustodyLog>(), sp.GetRequiredService<Privacy.KeyRing>());
         }
 
         var profile = await db.Network.OrderBy(n => n.Id).FirstOrDefaultAsync();

@@ -37,7 +37,7 @@ public static class DemoIncident
         {
             Title = Title, OccurredAt = day, Place = "A residential neighborhood just south of downtown Minneapolis",
             Category = IncidentCategory.Shooting, Agencies = "ice", PeopleAffected = 1, Injured = 0, Deaths = 1,
-            NamesConsent = false, Status = IncidentStatus.Open, StatusNote = "investigation pending", Published = true,
+            NamesConsent = false, Status = IncidentStatus.Open, StatusNoteCipher = keys.Encrypt("investigation pending", Privacy.Purpose.IncidentNote), Published = true,
             CreatedBy = Seeder, CreatedAt = now, UpdatedAt = now,
         };
         db.Incidents.Add(incident);
@@ -93,7 +93,7 @@ public static class DemoIncident
         };
         var witnessRows = statements.Select(s => new WitnessStatement
         {
-            IncidentId = incident.Id, Text = s, Consent = ConsentScope.Public, ConsentAt = now, TakenAt = now, TakenBy = Seeder,
+            IncidentId = incident.Id, TextCipher = keys.Encrypt(s, Privacy.Purpose.WitnessText), Consent = ConsentScope.Public, ConsentAt = now, TakenAt = now, TakenBy = Seeder,
         }).ToList();
         db.Witnesses.AddRange(witnessRows);
 
@@ -141,8 +141,8 @@ public static class DemoIncident
         var followUp = new FollowUp
         {
             IncidentId = incident.Id, Kind = FollowUpKind.LegalReferral, Owner = "documenter@demo.whistle.invalid",
-            Description = "Ask the Hennepin County Attorney’s Office for the outcome of the investigation and whether charges will be brought.",
         };
+        followUp.SetDescription("Ask the Hennepin County Attorney’s Office for the outcome of the investigation and whether charges will be brought.", keys);
         db.FollowUps.Add(followUp);
         await db.SaveChangesAsync(ct);
         foreach (var t in entries) await custody.AppendAsync(incident.Id, "timeline_added", Seeder, IncidentRecords.Form(t, keys), ct);

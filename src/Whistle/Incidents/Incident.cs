@@ -30,8 +30,10 @@ public class Incident
     public byte[]? NamesCipher { get; set; }
     public bool NamesConsent { get; set; }
     public IncidentStatus Status { get; set; }
-    /// <summary>A word on the status, e.g. "investigation pending".</summary>
+    /// <summary>Before issue 13 the status note in clear; always null since (kept only so old databases need no table rebuild).</summary>
     public string? StatusNote { get; set; }
+    /// <summary>A word on the status, e.g. "investigation pending", encrypted (<see cref="Privacy.Purpose.IncidentNote"/>); read it with <see cref="SealedTexts.NoteOf"/>.</summary>
+    public byte[]? StatusNoteCipher { get; set; }
     /// <summary>Listed (anonymised) in the public registry.</summary>
     public bool Published { get; set; }
     public Guid? SightingId { get; set; }
@@ -64,7 +66,10 @@ public class WitnessStatement
 {
     public long Id { get; set; }
     public Guid IncidentId { get; set; }
+    /// <summary>Before issue 13 the statement in clear; always null since (kept only so old databases need no table rebuild).</summary>
     public string? Text { get; set; }
+    /// <summary>The statement, encrypted (<see cref="Privacy.Purpose.WitnessText"/>); read it with <see cref="SealedTexts.TextOf"/>.</summary>
+    public byte[]? TextCipher { get; set; }
     /// <summary>An audio recording of the statement: an evidence item of this incident.</summary>
     public long? AudioEvidenceId { get; set; }
     /// <summary>What the witness agreed to: kept in the file only, shared with lawyers, or quoted publicly (anonymised).</summary>
@@ -145,7 +150,10 @@ public class FollowUp
     public long Id { get; set; }
     public Guid IncidentId { get; set; }
     public FollowUpKind Kind { get; set; }
+    /// <summary>Before issue 13 the description in clear; always "" since (the column is NOT NULL; kept so old databases need no table rebuild).</summary>
     public string Description { get; set; } = "";
+    /// <summary>What is to be done, encrypted (<see cref="Privacy.Purpose.FollowUpDescription"/>); read it with <see cref="SealedTexts.DescriptionOf"/>.</summary>
+    public byte[]? DescriptionCipher { get; set; }
     /// <summary>Who owns it (a staff e-mail or a partner organisation).</summary>
     public string Owner { get; set; } = "";
     public DateTimeOffset? DueAt { get; set; }

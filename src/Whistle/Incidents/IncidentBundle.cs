@@ -127,7 +127,7 @@ public static partial class IncidentBundle
             + "this export's own \"exported\" entry, whose objectHash (kept by the network) is the SHA-256 of this manifest.json.",
             new BundleIncident(incident.Id, incident.Title, incident.OccurredAt, incident.Place, incident.Lat, incident.Lon, incident.Category,
                 incident.Agencies, incident.PeopleAffected, incident.Injured, incident.Deaths, incident.NamesConsent,
-                Reveal(incident.NamesCipher, Purpose.AffectedNames, incident.NamesConsent), incident.Status, incident.StatusNote,
+                Reveal(incident.NamesCipher, Purpose.AffectedNames, incident.NamesConsent), incident.Status, incident.NoteOf(keys),
                 incident.CreatedBy, incident.CreatedAt, incident.UpdatedAt),
             evidence.Select(e => new BundleEvidence(e.Id, e.Sha256, e.Size, e.MediaType, e.FileName, EvidencePath(e.Sha256, e.MediaType),
                 e.Description, e.CapturedAt, e.Device, e.LocationText, e.Lat, e.Lon, e.PublicSha256,
@@ -140,7 +140,7 @@ public static partial class IncidentBundle
             witnesses.Select(w =>
             {
                 bool consented = w.Consent is ConsentScope.Legal or ConsentScope.Public;
-                return new BundleWitness(w.Id, w.Text, w.AudioEvidenceId, w.Consent, w.ConsentAt, w.TakenAt, w.TakenBy,
+                return new BundleWitness(w.Id, w.TextOf(keys), w.AudioEvidenceId, w.Consent, w.ConsentAt, w.TakenAt, w.TakenBy,
                     Reveal(w.NameCipher, Purpose.WitnessName, consented), Reveal(w.ContactCipher, Purpose.WitnessContact, consented));
             }).ToList(),
             chain.Select(BundleCustody.Of).ToList());
@@ -517,7 +517,8 @@ public static partial class IncidentBundle
             Id = i.Id, Title = i.Title, OccurredAt = i.OccurredAt, Place = i.Place, Lat = i.Lat, Lon = i.Lon, Category = i.Category,
             Agencies = i.Agencies, PeopleAffected = i.PeopleAffected, Injured = i.Injured, Deaths = i.Deaths, NamesConsent = i.NamesConsent,
             NamesCipher = i.Names is { } names ? keys.Encrypt(names, Purpose.AffectedNames) : null,
-            Status = i.Status, StatusNote = i.StatusNote, Published = false, CreatedBy = i.CreatedBy, CreatedAt = i.CreatedAt, UpdatedAt = i.UpdatedAt,
+            Status = i.Status, StatusNoteCipher = string.IsNullOrEmpty(i.StatusNote) ? null : keys.Encrypt(i.StatusNote, Purpose.IncidentNote),
+            Published = false, CreatedBy = i.CreatedBy, CreatedAt = i.CreatedAt, UpdatedAt = i.UpdatedAt,
         });
         var items = m.Evidence.ToDictionary(e => e.Id, e => new EvidenceItem
         {
@@ -543,7 +544,7 @@ public static partial class IncidentBundle
         }));
         db.Witnesses.AddRange(m.Witnesses.Select(w => new WitnessStatement
         {
-            IncidentId = i.Id, Text = w.Text, AudioEvidenceId = Map(w.AudioEvidenceId), Consent = w.Consent, ConsentAt = w.ConsentAt,
+            IncidentId = i.Id, TextCipher = string.IsNullOrEmpty(w.Text) ? null : keys.Encrypt(w.Text, Purpose.WitnessText), AudioEvidenceId = Map(w.AudioEvidenceId), Consent = w.Consent, ConsentAt = w.ConsentAt,
             NameCipher = w.Name is { } n ? keys.Encrypt(n, Purpose.WitnessName) : null,
             ContactCipher = w.Contact is { } c ? keys.Encrypt(c, Purpose.WitnessContact) : null,
             TakenAt = w.TakenAt, TakenBy = w.TakenBy,

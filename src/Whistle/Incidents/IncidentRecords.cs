@@ -12,7 +12,9 @@ namespace Whistle.Incidents;
 /// each as a canonical text (times as Unix milliseconds, numbers invariant), as JSON. An encrypted field is hashed
 /// as a keyed hash (HMAC, <see cref="KeyRing.Hash"/>) of its PLAINTEXT with a purpose prefix — not its cipher
 /// text, so re-encryption under a rotated key is no edit, and the hash lets nobody guess a name. Each entry also
-/// keeps a 16-hex digest per field, so verify names the field that changed.
+/// keeps a 16-hex digest per field, so verify names the field that changed. A witness's text, an incident's status note
+/// and a follow-up's description are encrypted too (<see cref="SealedTexts"/>): a row not yet encrypted (before the
+/// start-up upgrade) is hashed with its clear value, so encrypting it changes the form and is resealed.
 /// </summary>
 /// <remarks>
 /// <see cref="RecordForm.LegacyHash"/> is the v1 form (before issue 13: stored values, cipher text as stored), kept
@@ -27,12 +29,12 @@ public static class IncidentRecords
         ("id", i.Id.ToString("D")), ("title", i.Title), ("occurredAt", T(i.OccurredAt)), ("place", i.Place), ("lat", N(i.Lat)), ("lon", N(i.Lon)),
         ("category", N((int)i.Category)), ("agencies", i.Agencies), ("peopleAffected", N(i.PeopleAffected)), ("injured", N(i.Injured)),
         ("deaths", N(i.Deaths)), ("names", Sealed(keys, i.NamesCipher, Purpose.AffectedNames)), ("namesConsent", B(i.NamesConsent)),
-        ("status", N((int)i.Status)), ("statusNote", i.StatusNote), ("published", B(i.Published)), ("sightingId", i.SightingId?.ToString("D")),
+        ("status", N((int)i.Status)), ("statusNote", Sealed(keys, i.StatusNoteCipher, Purpose.IncidentNote) ?? i.StatusNote), ("published", B(i.Published)), ("sightingId", i.SightingId?.ToString("D")),
         ("createdBy", i.CreatedBy), ("createdAt", T(i.CreatedAt)), ("updatedAt", T(i.UpdatedAt)),
     ], Legacy(new
     {
         i.Id, i.Title, i.OccurredAt, i.Place, i.Lat, i.Lon, Category = (int)i.Category, i.Agencies, i.PeopleAffected, i.Injured, i.Deaths,
-        i.NamesCipher, i.NamesConsent, Status = (int)i.Status, i.StatusNote, i.Published, i.SightingId, i.CreatedBy, i.CreatedAt, i.UpdatedAt,
+        i.NamesCipher, i.NamesConsent, Status = (int)i.Status, StatusNote = i.NoteOf(keys), i.Published, i.SightingId, i.CreatedBy, i.CreatedAt, i.UpdatedAt,
     }));
 
     public static RecordForm Form(TimelineEntry t, KeyRing keys) => Build("timeline", Id(t.Id), [
@@ -41,12 +43,12 @@ public static class IncidentRecords
     ], Legacy(new { t.Id, t.IncidentId, t.At, t.Source, t.Text, t.Disputed, t.AddedBy, t.AddedAt }));
 
     public static RecordForm Form(WitnessStatement w, KeyRing keys) => Build("witness", Id(w.Id), [
-        ("id", Id(w.Id)), ("incidentId", w.IncidentId.ToString("D")), ("text", w.Text), ("audioEvidenceId", w.AudioEvidenceId is { } a ? Id(a) : null),
+        ("id", Id(w.Id)), ("incidentId", w.IncidentId.ToString("D")), ("text", Sealed(keys, w.TextCipher, Purpose.WitnessText) ?? w.Text), ("audioEvidenceId", w.AudioEvidenceId is { } a ? Id(a) : null),
         ("consent", N((int)w.Consent)), ("consentAt", T(w.ConsentAt)), ("name", Sealed(keys, w.NameCipher, Purpose.WitnessName)),
         ("contact", Sealed(keys, w.ContactCipher, Purpose.WitnessContact)), ("takenAt", T(w.TakenAt)), ("takenBy", w.TakenBy),
     ], Legacy(new
     {
-        w.Id, w.IncidentId, w.Text, w.AudioEvidenceId, Consent = (int)w.Consent, w.ConsentAt, w.NameCipher, w.ContactCipher, w.TakenAt, w.TakenBy,
+        w.Id, w.IncidentId, Text = w.TextOf(keys), w.AudioEvidenceId, Consent = (int)w.Consent, w.ConsentAt, w.NameCipher, w.ContactCipher, w.TakenAt, w.TakenBy,
     }));
 
     public static RecordForm Form(Claim c, KeyRing keys) => Build("claim", Id(c.Id), [
@@ -65,9 +67,9 @@ public static class IncidentRecords
     ], Legacy(new { l.ClaimId, l.EvidenceId, Stance = (int)l.Stance, l.Note }));
 
     public static RecordForm Form(FollowUp f, KeyRing keys) => Build("follow_up", Id(f.Id), [
-        ("id", Id(f.Id)), ("incidentId", f.IncidentId.ToString("D")), ("kind", N((int)f.Kind)), ("description", f.Description), ("owner", f.Owner),
+        ("id", Id(f.Id)), ("incidentId", f.IncidentId.ToString("D")), ("kind", N((int)f.Kind)), ("description", Sealed(keys, f.DescriptionCipher, Purpose.FollowUpDescription) ?? f.Description), ("owner", f.Owner),
         ("dueAt", T(f.DueAt)), ("done", B(f.Done)), ("doneAt", T(f.DoneAt)),
-    ], Legacy(new { f.Id, f.IncidentId, Kind = (int)f.Kind, f.Description, f.Owner, f.DueAt, f.Done, f.DoneAt }));
+    ], Legacy(new { f.Id, f.IncidentId, Kind = (int)f.Kind, Description = f.DescriptionOf(keys), f.Owner, f.DueAt, f.Done, f.DoneAt }));
 
     /// <summary>An evidence item's metadata (what the uploader stated); the file itself is hashed by its own entries.</summary>
     public static RecordForm Form(EvidenceItem e, KeyRing keys) => Build("evidence", Id(e.Id), [

@@ -28,15 +28,16 @@ public static class ConsentRules
 
     /// <summary>The one test for quoting a statement in anything public (the registry, a public export).</summary>
     public static bool MayQuotePublicly(WitnessStatement w) =>
-        w.Consent == ConsentScope.Public && w.ConsentAt is not null && !string.IsNullOrEmpty(w.Text);
+        w.Consent == ConsentScope.Public && w.ConsentAt is not null && SealedTexts.HasText(w);
 
     public static bool MayShareWithLawyers(WitnessStatement w) =>
-        w.Consent is ConsentScope.Legal or ConsentScope.Public && w.ConsentAt is not null && !string.IsNullOrEmpty(w.Text);
+        w.Consent is ConsentScope.Legal or ConsentScope.Public && w.ConsentAt is not null && SealedTexts.HasText(w);
 
     /// <summary>Withdrawal: the text, name and contact are wiped; the row remains, marked withdrawn.</summary>
     public static void Withdraw(WitnessStatement w, DateTimeOffset at)
     {
         w.Text = null;
+        w.TextCipher = null;
         w.NameCipher = null;
         w.ContactCipher = null;
         w.Consent = ConsentScope.None;

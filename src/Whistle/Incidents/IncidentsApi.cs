@@ -281,7 +281,7 @@ public static class IncidentsApi
     }
 
     private static async Task<Results<Ok<List<IncidentSummary>>, ValidationProblem>> ListAsync(
-        WhistleDb db, string? status, string? category, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+        WhistleDb db, KeyRing keys, string? status, string? category, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         var query = db.Incidents.AsNoTracking();
         if (status is not null)
@@ -298,10 +298,9 @@ public static class IncidentsApi
         if (from is { } f) { var fu = StoredTime.Of(f); query = query.Where(i => i.OccurredAt >= fu); }
         if (to is { } t) { var tu = StoredTime.Of(t); query = query.Where(i => i.OccurredAt <= tu); }
         var list = await query.OrderByDescending(i => i.OccurredAt).Take(500)
-            .Select(i => new IncidentSummary(i.Id, i.Title, i.OccurredAt, i.Place, i.Category, i.Status, i.StatusNote, i.Published,
-                i.PeopleAffected, i.Injured, i.Deaths, i.UpdatedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(list);
+        return TypedResults.Ok(list.Select(i => new IncidentSummary(i.Id, i.Title, i.OccurredAt, i.Place, i.Category, i.Status, i.NoteOf(keys), i.Published,
+            i.PeopleAffected, i.Injured, i.Deaths, i.UpdatedAt)).ToList());
     }
 
     private static IncidentCategory CategoryOf(Activity a) => a switch
@@ -355,10 +354,11 @@ public static class IncidentsApi
         {
             Title = title!, OccurredAt = StoredTime.Of(occurredAt!.Value), Place = place, Lat = lat, Lon = lon, Category = category!.Value,
             Agencies = string.Join(',', agencies ?? []), PeopleAffected = req.PeopleAffected ?? 0, Injured = req.Injured ?? 0, Deaths = req.Deaths ?? 0,
-            NamesConsent = req.NamesConsent ?? false, Status = req.Status ?? IncidentStatus.Open, StatusNote = req.StatusNote,
+            NamesConsent = req.NamesConsent ?? false, Status = req.Status ?? IncidentStatus.Open,
             Published = req.Published ?? false, SightingId = req.SightingId, CreatedBy = Actor(user), CreatedAt = now, UpdatedAt = now,
         };
         if (req.Names is { Length: > 0 } names) incident.NamesCipher = keys.Encrypt(JsonSerializer.Serialize(names), Purpose.AffectedNames);
+        incident.SetNote(req.StatusNote, keys);
         db.Incidents.Add(incident);
         await custody.AppendAsync(incident.Id, "created", Actor(user), IncidentRecords.Form(incident, keys), ct);
         await db.SaveChangesAsync(ct);
@@ -371,16 +371,16 @@ public static class IncidentsApi
         i.Id, i.Title, i.OccurredAt, i.Place, i.Lat, i.Lon, i.Category,
         i.Agencies.Split(',', StringSplitOptions.RemoveEmptyEntries), i.PeopleAffected, i.Injured, i.Deaths,
         documents && i.NamesCipher is { } c ? JsonSerializer.Deserialize<string[]>(keys.Decrypt(c, Purpose.AffectedNames)) : null,
-        i.NamesCipher is not null, i.NamesConsent, i.Status, i.StatusNote, i.Published, i.SightingId, i.CreatedBy, i.CreatedAt, i.UpdatedAt);
+        i.NamesCipher is not null, i.NamesConsent, i.Status, i.NoteOf(keys), i.Published, i.SightingId, i.CreatedBy, i.CreatedAt, i.UpdatedAt);
 
     private static WitnessView View(WitnessStatement w, KeyRing keys, bool documents) => new(
-        w.Id, w.Text, w.AudioEvidenceId, w.Consent, w.ConsentAt, ConsentRules.IsWithdrawn(w), ConsentRules.MayQuotePublicly(w),
+        w.Id, w.TextOf(keys), w.AudioEvidenceId, w.Consent, w.ConsentAt, ConsentRules.IsWithdrawn(w), ConsentRules.MayQuotePublicly(w),
         documents && w.NameCipher is { } n ? keys.Decrypt(n, Purpose.WitnessName) : null,
         documents && w.ContactCipher is { } c ? keys.Decrypt(c, Purpose.WitnessContact) : null,
         w.NameCipher is not null, w.ContactCipher is not null, w.TakenAt, w.TakenBy);
 
-    private static FollowUpView View(FollowUp f, DateTimeOffset now) =>
-        new(f.Id, f.Kind, f.Description, f.Owner, f.DueAt, f.Done, f.DoneAt, FollowUpRules.IsOverdue(f, now));
+    private static FollowUpView View(FollowUp f, KeyRing keys, DateTimeOffset now) =>
+        new(f.Id, f.Kind, f.DescriptionOf(keys), f.Owner, f.DueAt, f.Done, f.DoneAt, FollowUpRules.IsOverdue(f, now));
 
     /// <summary>The whole file; logged in custody as viewed (by whom, and the hash of the incident record as it was read).</summary>
     private static async Task<Results<Ok<IncidentFile>, ProblemHttpResult>> GetAsync(
@@ -401,7 +401,7 @@ public static class IncidentsApi
             return true;
         });
         var now = time.GetUtcNow();
-        var fus = followUps.OrderBy(f => f.Done).ThenBy(f => f.DueAt is null).ThenBy(f => f.DueAt).ThenBy(f => f.Id).Select(f => View(f, now)).ToList();
+        var fus = followUps.OrderBy(f => f.Done).ThenBy(f => f.DueAt is null).ThenBy(f => f.DueAt).ThenBy(f => f.Id).Select(f => View(f, keys, now)).ToList();
         return TypedResults.Ok(new IncidentFile(
             View(incident, keys, documents),
             timeline.OrderBy(t => t.At).ThenBy(t => t.Id).Select(TimelineView.Of).ToList(),
@@ -434,7 +434,7 @@ public static class IncidentsApi
             if (NamesRule.MustWipe(i.NamesConsent) || req.Names is { Length: 0 }) i.NamesCipher = null;
             if (req.Names is { Length: > 0 } names) i.NamesCipher = keys.Encrypt(JsonSerializer.Serialize(names), Purpose.AffectedNames);
             if (req.Status is { } s) i.Status = s;
-            if (req.StatusNote is not null) i.StatusNote = req.StatusNote;
+            if (req.StatusNote is not null) i.SetNote(req.StatusNote, keys);
             if (req.Published is { } pub) i.Published = pub;
             i.UpdatedAt = StoredTime.Of(time.GetUtcNow());
             await custody.AppendAsync(id, "edited", Actor(user), IncidentRecords.Form(i, keys), ct);
@@ -500,11 +500,12 @@ public static class IncidentsApi
             var now = StoredTime.Of(time.GetUtcNow());
             var w = new WitnessStatement
             {
-                IncidentId = id, Text = string.IsNullOrWhiteSpace(req.Text) ? null : req.Text, AudioEvidenceId = req.AudioEvidenceId,
+                IncidentId = id, AudioEvidenceId = req.AudioEvidenceId,
                 Consent = req.Consent!.Value, ConsentAt = StoredTime.Of(req.ConsentAt), TakenAt = StoredTime.Of(req.TakenAt) ?? now, TakenBy = Actor(user),
                 NameCipher = string.IsNullOrWhiteSpace(req.Name) ? null : keys.Encrypt(req.Name.Trim(), Purpose.WitnessName),
                 ContactCipher = string.IsNullOrWhiteSpace(req.Contact) ? null : keys.Encrypt(req.Contact.Trim(), Purpose.WitnessContact),
             };
+            w.SetText(string.IsNullOrWhiteSpace(req.Text) ? null : req.Text, keys);
             await InsertAsync(db, custody, w, id, "witness_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
             return TypedResults.Created($"/api/v1/incidents/{id}/witnesses/{w.Id}", View(w, keys, documents: true));
         });
@@ -516,7 +517,7 @@ public static class IncidentsApi
             var w = await db.Witnesses.FirstOrDefaultAsync(x => x.Id == wid && x.IncidentId == id, ct);
             if (w is null) return Missing("witness statement");
             if (ConsentRules.IsWithdrawn(w)) return Problem.Conflict("This witness withdrew consent: the statement cannot be edited.");
-            if (req.Text is not null) w.Text = req.Text;
+            if (req.Text is not null) w.SetText(req.Text, keys);
             if (req.Consent is { } consent) (w.Consent, w.ConsentAt) = (consent, StoredTime.Of(req.ConsentAt));
             if (req.Name is not null) w.NameCipher = req.Name.Trim().Length == 0 ? null : keys.Encrypt(req.Name.Trim(), Purpose.WitnessName);
             if (req.Contact is not null) w.ContactCipher = req.Contact.Trim().Length == 0 ? null : keys.Encrypt(req.Contact.Trim(), Purpose.WitnessContact);
@@ -594,9 +595,10 @@ public static class IncidentsApi
         await CustodialAsync<Results<Created<FollowUpView>, ProblemHttpResult>>(db, async () =>
         {
             if (!await db.Incidents.AnyAsync(i => i.Id == id, ct)) return Missing("incident");
-            var f = new FollowUp { IncidentId = id, Kind = req.Kind!.Value, Description = req.Description!, Owner = req.Owner!.Trim(), DueAt = StoredTime.Of(req.DueAt) };
+            var f = new FollowUp { IncidentId = id, Kind = req.Kind!.Value, Owner = req.Owner!.Trim(), DueAt = StoredTime.Of(req.DueAt) };
+            f.SetDescription(req.Description!, keys);
             await InsertAsync(db, custody, f, id, "follow_up_added", Actor(user), x => IncidentRecords.Form(x, keys), ct);
-            return TypedResults.Created($"/api/v1/incidents/{id}/follow-ups/{f.Id}", View(f, time.GetUtcNow()));
+            return TypedResults.Created($"/api/v1/incidents/{id}/follow-ups/{f.Id}", View(f, keys, time.GetUtcNow()));
         });
 
     private static async Task<Results<Ok<FollowUpView>, ProblemHttpResult>> FollowUpDoneAsync(
@@ -610,7 +612,7 @@ public static class IncidentsApi
             f.DoneAt = StoredTime.Of(time.GetUtcNow());
             await custody.AppendAsync(id, "follow_up_done", Actor(user), IncidentRecords.Form(f, keys), ct);
             await db.SaveChangesAsync(ct);
-            return TypedResults.Ok(View(f, time.GetUtcNow()));
+            return TypedResults.Ok(View(f, keys, time.GetUtcNow()));
         });
 
     // ---- Custody ----

@@ -185,4 +185,10 @@ public static class Purpose
     public const string WitnessContact = "witness.contact";
     /// <summary>The names of the people an incident affected (kept only with the family's consent).</summary>
     public const string AffectedNames = "incident.names";
+    /// <summary>A witness's statement (issue 13).</summary>
+    public const string WitnessText = "witness.text";
+    /// <summary>The note on an incident's status (issue 13).</summary>
+    public const string IncidentNote = "incident.note";
+    /// <summary>What a follow-up of an incident is about (issue 13).</summary>
+    public const string FollowUpDescription = "followup.description";
 }

@@ -106,7 +106,7 @@ public abstract class CustodyRecordsTests<TApp>(TApp app) : IClassFixture<TApp> 
         switch ((type, field))
         {
             case ("timeline", "text"): await SqlAsync("""UPDATE "Timeline" SET "Text" = 'Agents arrived calmly' WHERE "Id" = {0}""", m.Timeline); break;
-            case ("witness", "text"): await SqlAsync("""UPDATE "Witnesses" SET "Text" = 'I saw nothing' WHERE "Id" = {0}""", m.Witness); break;
+            case ("witness", "text"): await SqlAsync("""UPDATE "Witnesses" SET "TextCipher" = {0} WHERE "Id" = {1}""", keys.Encrypt("I saw nothing", Purpose.WitnessText), m.Witness); break;
             // Whoever holds the key writes another name, properly encrypted: the keyed hash of the plaintext tells.
             case ("witness", "name"): await SqlAsync("""UPDATE "Witnesses" SET "NameCipher" = {0} WHERE "Id" = {1}""", keys.Encrypt("Someone Else", Purpose.WitnessName), m.Witness); break;
             case ("claim", "text"): await SqlAsync("""UPDATE "Claims" SET "Text" = 'Something happened' WHERE "Id" = {0}""", m.Claim); break;
@@ -114,7 +114,7 @@ public abstract class CustodyRecordsTests<TApp>(TApp app) : IClassFixture<TApp> 
             case ("incident", "title"): await SqlAsync("""UPDATE "Incidents" SET "Title" = 'Nothing at the bus stop' WHERE "Id" = {0}""", m.Incident); break;
             case ("incident", "deaths"): await SqlAsync("""UPDATE "Incidents" SET "Deaths" = 1 WHERE "Id" = {0}""", m.Incident); break;
             case ("incident", "place"): await SqlAsync("""UPDATE "Incidents" SET "Place" = 'Elsewhere' WHERE "Id" = {0}""", m.Incident); break;
-            case ("follow_up", "description"): await SqlAsync("""UPDATE "FollowUps" SET "Description" = 'Nothing to do' WHERE "Id" = {0}""", m.FollowUp); break;
+            case ("follow_up", "description"): await SqlAsync("""UPDATE "FollowUps" SET "DescriptionCipher" = {0} WHERE "Id" = {1}""", keys.Encrypt("Nothing to do", Purpose.FollowUpDescription), m.FollowUp); break;
             case ("follow_up", "done"): await SqlAsync("""UPDATE "FollowUps" SET "Done" = {0} WHERE "Id" = {1}""", true, m.FollowUp); break;
             case ("evidence", "description"): await SqlAsync("""UPDATE "Evidence" SET "Description" = 'A blank page' WHERE "Id" = {0}""", m.Evidence); break;
             case ("evidence", "capturedAt"):
@@ -192,7 +192,7 @@ public abstract class CustodyRecordsTests<TApp>(TApp app) : IClassFixture<TApp> 
         var m = await MakeAsync(doc);
         var (code, output) = await CliAsync("custody", "verify", m.Incident.ToString());
         Assert.True(code == 0, output);
-        await SqlAsync("""UPDATE "Witnesses" SET "Text" = 'I saw nothing' WHERE "Id" = {0}""", m.Witness);
+        await SqlAsync("""UPDATE "Witnesses" SET "TextCipher" = {0} WHERE "Id" = {1}""", app.Services.GetRequiredService<KeyRing>().Encrypt("I saw nothing", Purpose.WitnessText), m.Witness);
         (code, output) = await CliAsync("custody", "verify", m.Incident.ToString());
         Assert.True(code == 1, output);
         Assert.Contains($"witness {m.Witness}: field text changed", output);

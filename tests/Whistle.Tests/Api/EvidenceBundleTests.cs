@@ -169,6 +169,10 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture source) : IClassFi
             var witnesses = await db.Witnesses.Where(w => w.IncidentId == source.Incident).OrderBy(w => w.Id).ToListAsync();
             Assert.Equal("Legal Witness-Name", keys.Decrypt(witnesses[0].NameCipher!, Purpose.WitnessName));
             Assert.Null(witnesses[1].NameCipher);
+            // The bundle carries statements in plaintext (for lawyers); import stores them encrypted again.
+            Assert.Equal("I saw it from the bus stop.", manifest["witnesses"]!.AsArray()[0]!["text"]!.GetValue<string>());
+            Assert.All(witnesses, w => Assert.Null(w.Text));
+            Assert.Equal("I saw it from the bus stop.", keys.Decrypt(witnesses[0].TextCipher!, Purpose.WitnessText));
         }
 
         // The same incident again, here or back at the source: 409.

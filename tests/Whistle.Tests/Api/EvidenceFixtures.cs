@@ -45,13 +45,13 @@ public static class EvidenceFixtures
         });
         db.Witnesses.Add(new WitnessStatement
         {
-            IncidentId = incidentId, Text = "I saw it from the bus stop.", Consent = ConsentScope.Legal, TakenAt = now, TakenBy = "d",
+            IncidentId = incidentId, TextCipher = keys.Encrypt("I saw it from the bus stop.", Purpose.WitnessText), Consent = ConsentScope.Legal, TakenAt = now, TakenBy = "d",
             NameCipher = keys.Encrypt("Legal Witness-Name", Purpose.WitnessName),
             ContactCipher = keys.Encrypt("+16125550123", Purpose.WitnessContact),
         });
         db.Witnesses.Add(new WitnessStatement
         {
-            IncidentId = incidentId, Text = "I heard two shots.", Consent = ConsentScope.Internal, TakenAt = now, TakenBy = "d",
+            IncidentId = incidentId, TextCipher = keys.Encrypt("I heard two shots.", Purpose.WitnessText), Consent = ConsentScope.Internal, TakenAt = now, TakenBy = "d",
             NameCipher = keys.Encrypt("Private Witness-Name", Purpose.WitnessName),
             ContactCipher = keys.Encrypt("+16125550124", Purpose.WitnessContact),
         });

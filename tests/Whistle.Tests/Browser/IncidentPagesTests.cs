@@ -75,6 +75,7 @@ public sealed partial class IncidentPagesTests(BrowserFixture browser) : IClassF
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(title);
         await Expect(page.Locator("#facts")).ToContainTextAsync("Raid at a workplace");
         await Expect(page.Locator("#facts")).ToContainTextAsync("Affected: 12");
+        await Expect(page.Locator("#facts")).ToContainTextAsync("gathering statements"); // stored encrypted, read decrypted
 
         // A timeline entry.
         await page.GetByText("Add a timeline entry").ClickAsync();
@@ -110,6 +111,13 @@ public sealed partial class IncidentPagesTests(BrowserFixture browser) : IClassF
         await Expect(page.Locator("#witnesses li[data-id]")).ToContainTextAsync("Four vans arrived at 6 pm");
         await Expect(page.Locator("#witnesses li[data-id]")).ToContainTextAsync("Maria");
         await Expect(page.Locator("#wi-consent-error")).ToBeEmptyAsync();
+
+        // A follow-up (its description stored encrypted) is listed as written.
+        await page.Locator("details:has(#add-followup) > summary").ClickAsync();
+        await page.Locator("#fu-description").FillAsync("Call the bakery workers' families back");
+        await page.Locator("#fu-owner").FillAsync("documenter@example.org");
+        await page.Locator("#add-followup button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#followups li[data-id]")).ToContainTextAsync("Call the bakery workers' families back");
 
         // Evidence through the file input: listed with its SHA-256.
         var bytes = Encoding.UTF8.GetBytes("Notes taken at the bakery, 2026-11-20 18:15.\n");

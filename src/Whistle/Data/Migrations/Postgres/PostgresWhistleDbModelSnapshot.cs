@@ -1118,6 +1118,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<byte[]>("DescriptionCipher")
+                        .HasColumnType("bytea");
+
                     b.Property<bool>("Done")
                         .HasColumnType("boolean");
 
@@ -1202,6 +1205,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("StatusNote")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("StatusNoteCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1296,6 +1302,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("Text")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("bytea");
 
                     b.HasKey("Id");
 

@@ -1093,6 +1093,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("DescriptionCipher")
+                        .HasColumnType("BLOB");
+
                     b.Property<bool>("Done")
                         .HasColumnType("INTEGER");
 
@@ -1177,6 +1180,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("StatusNote")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("StatusNoteCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1267,6 +1273,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("Text")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("BLOB");
 
                     b.HasKey("Id");
 
