@@ -11,8 +11,8 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWhistleDb))]
-    [Migration("20261202000846_I13Notes")]
-    partial class I13Notes
+    [Migration("20261202002915_SeizureAndCustody")]
+    partial class SeizureAndCustody
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -969,6 +969,52 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("Custody");
                 });
 
+            modelBuilder.Entity("Whistle.Incidents.CustodyPin", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Statement")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TimestampedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Token")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("TsaUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("Pins");
+                });
+
             modelBuilder.Entity("Whistle.Incidents.EvidenceItem", b =>
                 {
                     b.Property<long>("Id")
@@ -982,6 +1028,9 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("App")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("CapturedAt")
                         .HasColumnType("INTEGER");
 
@@ -989,6 +1038,12 @@ namespace Whistle.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Device")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FileCapturedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileCapturedFrom")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("FileName")
@@ -1237,8 +1292,14 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("CoarsenReportDays")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<double?>("DeleteReportDays")
+                        .HasColumnType("REAL");
 
                     b.Property<double?>("DeliveryRecordDays")
                         .HasColumnType("REAL");
@@ -1400,6 +1461,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<byte[]>("ContactCipher")
                         .HasColumnType("BLOB");
 
@@ -1409,17 +1473,30 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<string>("Equipment")
                         .HasColumnType("TEXT");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lat");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
+                    b.Property<string>("LegacyText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Text");
 
                     b.Property<long>("ObservedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
@@ -1434,8 +1511,8 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid?>("SurgeId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Text")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<long?>("TrustedReporterId")
                         .HasColumnType("INTEGER");
@@ -1487,12 +1564,16 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<double?>("Lat")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("LegacyPlaceText")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
+
                     b.Property<double?>("Lon")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("PlaceText")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("PromotedCount")
                         .HasColumnType("INTEGER");
@@ -1590,6 +1671,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("AddressHash")
                         .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("AreaCipher")
                         .HasColumnType("BLOB");
 
                     b.Property<long>("ChangedAt")
@@ -1700,6 +1784,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<int>("Activity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CoarsenedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("EscalationStopped")
                         .HasColumnType("INTEGER");
 
@@ -1712,17 +1799,23 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<long>("LastReportAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<double?>("Lat")
-                        .HasColumnType("REAL");
+                    b.Property<double?>("LegacyLat")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lat");
+
+                    b.Property<double?>("LegacyLon")
+                        .HasColumnType("REAL")
+                        .HasColumnName("Lon");
+
+                    b.Property<string>("LegacyPlaceText")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("PlaceText");
 
                     b.Property<int>("LocatedReports")
                         .HasColumnType("INTEGER");
 
-                    b.Property<double?>("Lon")
-                        .HasColumnType("REAL");
-
-                    b.Property<string>("PlaceText")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("PlacedHow")
                         .HasMaxLength(16)
@@ -1730,6 +1823,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<int?>("PlacedZoneId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
 
                     b.Property<int>("ReportCount")
                         .HasColumnType("INTEGER");

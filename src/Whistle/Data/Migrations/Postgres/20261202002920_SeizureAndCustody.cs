@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Whistle.Data.Migrations.Sqlite
+namespace Whistle.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class SeizureAndCustody : Migration
@@ -12,110 +13,128 @@ namespace Whistle.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.AddColumn<byte[]>(
+                name: "TextCipher",
+                table: "Witnesses",
+                type: "bytea",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Surges",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "AreaCipher",
                 table: "Subscribers",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
-            migrationBuilder.AddColumn<long>(
+            migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "CoarsenedAt",
                 table: "Sightings",
-                type: "INTEGER",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Sightings",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PositionCipher",
                 table: "Sightings",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
-            migrationBuilder.AddColumn<long>(
+            migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "CoarsenedAt",
                 table: "Reports",
-                type: "INTEGER",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Reports",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PositionCipher",
                 table: "Reports",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "TextCipher",
                 table: "Reports",
-                type: "BLOB",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(
                 name: "CoarsenReportDays",
                 table: "Network",
-                type: "REAL",
+                type: "double precision",
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(
                 name: "DeleteReportDays",
                 table: "Network",
-                type: "REAL",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "StatusNoteCipher",
+                table: "Incidents",
+                type: "bytea",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "DescriptionCipher",
+                table: "FollowUps",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "App",
                 table: "Evidence",
-                type: "TEXT",
+                type: "text",
                 nullable: true);
 
-            migrationBuilder.AddColumn<long>(
+            migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "FileCapturedAt",
                 table: "Evidence",
-                type: "INTEGER",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "FileCapturedFrom",
                 table: "Evidence",
-                type: "TEXT",
+                type: "text",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "Fields",
                 table: "Custody",
-                type: "TEXT",
+                type: "text",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "Pins",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    IncidentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Seq = table.Column<long>(type: "INTEGER", nullable: false),
-                    HeadHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Statement = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
-                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    Token = table.Column<byte[]>(type: "BLOB", nullable: true),
-                    TsaUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    TimestampedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    IncidentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Seq = table.Column<long>(type: "bigint", nullable: false),
+                    HeadHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Statement = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Signature = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Token = table.Column<byte[]>(type: "bytea", nullable: true),
+                    TsaUrl = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    TimestampedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -133,6 +152,10 @@ namespace Whistle.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "Pins");
+
+            migrationBuilder.DropColumn(
+                name: "TextCipher",
+                table: "Witnesses");
 
             migrationBuilder.DropColumn(
                 name: "PlaceCipher",
@@ -177,6 +200,14 @@ namespace Whistle.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "DeleteReportDays",
                 table: "Network");
+
+            migrationBuilder.DropColumn(
+                name: "StatusNoteCipher",
+                table: "Incidents");
+
+            migrationBuilder.DropColumn(
+                name: "DescriptionCipher",
+                table: "FollowUps");
 
             migrationBuilder.DropColumn(
                 name: "App",

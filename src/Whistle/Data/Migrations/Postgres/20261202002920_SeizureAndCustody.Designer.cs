@@ -12,7 +12,7 @@ using Whistle.Data;
 namespace Whistle.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWhistleDb))]
-    [Migration("20261202001639_SeizureAndCustody")]
+    [Migration("20261202002920_SeizureAndCustody")]
     partial class SeizureAndCustody
     {
         /// <inheritdoc />
@@ -1121,6 +1121,9 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<byte[]>("DescriptionCipher")
+                        .HasColumnType("bytea");
+
                     b.Property<bool>("Done")
                         .HasColumnType("boolean");
 
@@ -1205,6 +1208,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("StatusNote")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("StatusNoteCipher")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1299,6 +1305,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.Property<string>("Text")
                         .HasColumnType("text");
+
+                    b.Property<byte[]>("TextCipher")
+                        .HasColumnType("bytea");
 
                     b.HasKey("Id");
 

@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Whistle.Data.Migrations.Postgres
+namespace Whistle.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class SeizureAndCustody : Migration
@@ -13,110 +12,128 @@ namespace Whistle.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.AddColumn<byte[]>(
+                name: "TextCipher",
+                table: "Witnesses",
+                type: "BLOB",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Surges",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "AreaCipher",
                 table: "Subscribers",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
-            migrationBuilder.AddColumn<DateTimeOffset>(
+            migrationBuilder.AddColumn<long>(
                 name: "CoarsenedAt",
                 table: "Sightings",
-                type: "timestamp with time zone",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Sightings",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PositionCipher",
                 table: "Sightings",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
-            migrationBuilder.AddColumn<DateTimeOffset>(
+            migrationBuilder.AddColumn<long>(
                 name: "CoarsenedAt",
                 table: "Reports",
-                type: "timestamp with time zone",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PlaceCipher",
                 table: "Reports",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "PositionCipher",
                 table: "Reports",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "TextCipher",
                 table: "Reports",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(
                 name: "CoarsenReportDays",
                 table: "Network",
-                type: "double precision",
+                type: "REAL",
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(
                 name: "DeleteReportDays",
                 table: "Network",
-                type: "double precision",
+                type: "REAL",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "StatusNoteCipher",
+                table: "Incidents",
+                type: "BLOB",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "DescriptionCipher",
+                table: "FollowUps",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "App",
                 table: "Evidence",
-                type: "text",
+                type: "TEXT",
                 nullable: true);
 
-            migrationBuilder.AddColumn<DateTimeOffset>(
+            migrationBuilder.AddColumn<long>(
                 name: "FileCapturedAt",
                 table: "Evidence",
-                type: "timestamp with time zone",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "FileCapturedFrom",
                 table: "Evidence",
-                type: "text",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "Fields",
                 table: "Custody",
-                type: "text",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "Pins",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    IncidentId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Seq = table.Column<long>(type: "bigint", nullable: false),
-                    HeadHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Statement = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
-                    Signature = table.Column<byte[]>(type: "bytea", nullable: false),
-                    Token = table.Column<byte[]>(type: "bytea", nullable: true),
-                    TsaUrl = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    TimestampedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    IncidentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Seq = table.Column<long>(type: "INTEGER", nullable: false),
+                    HeadHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Statement = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Token = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    TsaUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    TimestampedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -134,6 +151,10 @@ namespace Whistle.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "Pins");
+
+            migrationBuilder.DropColumn(
+                name: "TextCipher",
+                table: "Witnesses");
 
             migrationBuilder.DropColumn(
                 name: "PlaceCipher",
@@ -178,6 +199,14 @@ namespace Whistle.Data.Migrations.Postgres
             migrationBuilder.DropColumn(
                 name: "DeleteReportDays",
                 table: "Network");
+
+            migrationBuilder.DropColumn(
+                name: "StatusNoteCipher",
+                table: "Incidents");
+
+            migrationBuilder.DropColumn(
+                name: "DescriptionCipher",
+                table: "FollowUps");
 
             migrationBuilder.DropColumn(
                 name: "App",
