@@ -64,7 +64,7 @@ public static class ReportRetention
                 .Where(s => s.CoarsenedAt == null && s.LastReportAt <= coarsenBefore && !linked.Contains(s.Id))
                 .OrderBy(s => s.Id).Take(CoarsenBatch).ToListAsync(ct);
             foreach (var s in sightings) RetentionRules.Coarsen(s, zones, now);
-            var surges = await db.Surges.Where(g => g.PlaceCipher != null && g.LastReportAt <= coarsenBefore).Take(CoarsenBatch).ToListAsync(ct);
+            var surges = await db.Surges.Where(g => g.PlaceCipher != null && g.LastReportAt <= coarsenBefore).OrderBy(g => g.Id).Take(CoarsenBatch).ToListAsync(ct);
             foreach (var g in surges) (g.PlaceText, g.PlaceCipher) = (null, null);
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
