@@ -251,8 +251,12 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
                 v => JsonSerializer.Deserialize<Federation.PartnerArea>(v, JsonSerializerOptions.Default) ?? Federation.PartnerArea.Empty(),
                 new ValueComparer<Federation.PartnerArea>((x, y) => ReferenceEquals(x, y), v => v.GetHashCode(), v => v));
             e.Property(p => p.State).HasConversion<string>().HasMaxLength(16);
-            e.HasIndex(p => new { p.Sender, p.Identifier }).IsUnique();
+            // Each partner's messages in its own namespace (issue 14 §2): one partner cannot pre-empt another's identifier.
+            e.HasIndex(p => new { p.Partner, p.Sender, p.Identifier }).IsUnique();
             e.HasIndex(p => new { p.Partner, p.Identifier });
+            e.HasIndex(p => p.ChangedAt);
+            e.Property(p => p.HiddenBy).HasMaxLength(256);
+            e.Property(p => p.HiddenReason).HasMaxLength(Federation.HideRequest.MaxReason);
             e.HasIndex(p => new { p.State, p.ExpiresAt });
             e.HasIndex(p => p.ChainId);
         });

@@ -20,7 +20,13 @@ public sealed record PartnerStatusView(string Name, string FeedUrl, int PollSeco
 public sealed record PartnerAlertView(Guid Id, string Partner, string Identifier, string Sender, DateTimeOffset Sent, string MsgType,
     string Status, string Scope, string State, bool Shown, DateTimeOffset ExpiresAt, Dictionary<string, string> Headlines,
     string AreaDesc, Guid ChainId, DateTimeOffset ReceivedAt, Guid? RelayedAlertId, string? RelayedBy, DateTimeOffset? RelayedAt,
-    bool ChangedSinceRelay);
+    bool ChangedSinceRelay, DateTimeOffset? HiddenAt = null, string? HiddenBy = null, string? HiddenReason = null, bool PartnerEnabled = true);
+
+/// <summary>A dispatcher's reason for hiding a partner's message from the public.</summary>
+public sealed record HideRequest(string? Reason)
+{
+    public const int MaxReason = 500;
+}
 
 public sealed record RelayCreated(Guid Id, int Recipients);
 
@@ -39,6 +45,8 @@ public static class FederationApi
         group.MapGet("/partners", PartnersAsync);
         group.MapGet("/alerts", AlertsAsync);
         group.MapPost("/alerts/{id:guid}/relay", RelayAsync);
+        group.MapPost("/alerts/{id:guid}/hide", HideAsync);
+        group.MapPost("/alerts/{id:guid}/unhide", UnhideAsync);
         return api;
     }
 
@@ -47,17 +55,31 @@ public static class FederationApi
     /// Point, its centre snapped to the ~200 m grid, with <c>radiusMeters</c>; a polygon is a Polygon), with the partner's
     /// name and its headline and description per language.
     /// </summary>
-    private static async Task<IResult> PublicAsync(WhistleDb db, TimeProvider time, CancellationToken ct) =>
-        Results.Json(GeoJson(await FederationImport.Shown(db, time.GetUtcNow()).OrderByDescending(p => p.Sent).Take(200).ToListAsync(ct)),
-            contentType: "application/geo+json");
+    /// <remarks>
+    /// Built once per change and shared (<see cref="PublicPartnerAlerts"/>): fair across partners, bounded in bytes,
+    /// with a strong ETag; a request whose If-None-Match matches gets 304 and no body.
+    /// </remarks>
+    private static async Task<IResult> PublicAsync(HttpContext http, WhistleDb db, PublicPartnerAlerts shown, CancellationToken ct)
+    {
+        var snapshot = await shown.GetAsync(db, ct);
+        http.Response.Headers.ETag = snapshot.ETag;
+        http.Response.Headers.CacheControl = "public, no-cache"; // keep, but ask again: a withdrawal must show at once
+        var inm = http.Request.Headers.IfNoneMatch.ToString();
+        if (inm.Length > 0 && inm.Split(',').Any(t => t.Trim() is var v && (v == snapshot.ETag || v == "*")))
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(snapshot.Json, "application/geo+json");
+    }
 
     public static object GeoJson(IEnumerable<PartnerAlert> alerts) => new
     {
         type = "FeatureCollection",
-        features = alerts.SelectMany(p =>
-            p.Area.Circles.Select(c => Feature(p, Point(new GeoPoint(c.Lat, c.Lon).Coarsen(200)), Math.Max(CircleDto.MinRadius, c.RadiusMeters)))
-                .Concat(p.Area.Polygons.Select(ring => Feature(p, new { type = "Polygon", coordinates = new[] { ring } }, null)))),
+        features = alerts.SelectMany(Features),
     };
+
+    /// <summary>A message's features: one per shape (a circle as a coarsened Point with its radius, a polygon as is).</summary>
+    public static IEnumerable<object> Features(PartnerAlert p) =>
+        p.Area.Circles.Select(c => Feature(p, Point(new GeoPoint(c.Lat, c.Lon).Coarsen(200)), Math.Max(CircleDto.MinRadius, c.RadiusMeters)))
+            .Concat(p.Area.Polygons.Select(ring => Feature(p, new { type = "Polygon", coordinates = new[] { ring } }, null)));
 
     private static object Point(GeoPoint at) => new { type = "Point", coordinates = new[] { at.Lon, at.Lat } };
 
@@ -89,15 +111,52 @@ public static class FederationApi
     }
 
     /// <summary>The latest partner messages of every state, for the dispatcher: what is shown, what was relayed, what changed since.</summary>
-    private static async Task<Ok<PartnerAlertView[]>> AlertsAsync(WhistleDb db, TimeProvider time, string? partner, CancellationToken ct)
+    private static async Task<Ok<PartnerAlertView[]>> AlertsAsync(WhistleDb db, TimeProvider time, PublicPartnerAlerts shown, string? partner, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var enabled = shown.Enabled.ToHashSet();
         var query = db.PartnerAlerts.AsNoTracking();
         if (partner is not null) query = query.Where(p => p.Partner == partner);
         var rows = await query.OrderByDescending(p => p.ReceivedAt).ThenByDescending(p => p.Sent).Take(500).ToListAsync(ct);
         return TypedResults.Ok(rows.Select(p => new PartnerAlertView(p.Id, p.Partner, p.Identifier, p.Sender, p.Sent, p.MsgType, p.Status,
-            p.Scope, now >= p.ExpiresAt && p.State == PartnerAlertState.Active ? "expired" : Names.Of(p.State), p.IsShown(now), p.ExpiresAt,
-            p.Headlines, p.AreaDesc, p.ChainId, p.ReceivedAt, p.RelayedAlertId, p.RelayedBy, p.RelayedAt, p.ChangedSinceRelay)).ToArray());
+            p.Scope, now >= p.ExpiresAt && p.State == PartnerAlertState.Active ? "expired" : Names.Of(p.State),
+            p.IsShown(now) && enabled.Contains(p.Partner), p.ExpiresAt,
+            p.Headlines, p.AreaDesc, p.ChainId, p.ReceivedAt, p.RelayedAlertId, p.RelayedBy, p.RelayedAt, p.ChangedSinceRelay,
+            p.HiddenAt, p.HiddenBy, p.HiddenReason, enabled.Contains(p.Partner))).ToArray());
+    }
+
+    /// <summary>
+    /// A dispatcher hides a partner's message from every public output (map, list, home page) at once, with a reason;
+    /// who, when and why are kept on the row and shown to dispatchers. Hiding again keeps the first record.
+    /// </summary>
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> HideAsync(
+        Guid id, HideRequest body, WhistleDb db, TimeProvider time, ClaimsPrincipal user, ILoggerFactory logs, CancellationToken ct)
+    {
+        var problems = new Problems();
+        var reason = Platform.Text.Clean(body.Reason ?? "").Trim();
+        problems.Require(reason.Length > 0, "reason", "Say why the message is hidden.");
+        problems.MaxLength(reason, HideRequest.MaxReason, "reason");
+        if (problems.Any) return TypedResults.ValidationProblem(problems.ToDictionary(), title: "The request has invalid fields");
+        var now = time.GetUtcNow();
+        var actor = user.Identity?.Name ?? "";
+        if (!await db.PartnerAlerts.AnyAsync(a => a.Id == id, ct)) return TypedResults.NotFound();
+        int changed = await db.PartnerAlerts.Where(a => a.Id == id && a.HiddenAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(a => a.HiddenAt, now).SetProperty(a => a.HiddenBy, actor).SetProperty(a => a.HiddenReason, reason)
+            .SetProperty(a => a.ChangedAt, now), ct);
+        if (changed > 0) logs.CreateLogger("Whistle.Federation").LogInformation("Federation: partner alert {Id} hidden by a dispatcher", id);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>A dispatcher shows a hidden partner message again (if it is still current); the hiding record is cleared.</summary>
+    private static async Task<Results<NoContent, NotFound>> UnhideAsync(Guid id, WhistleDb db, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (!await db.PartnerAlerts.AnyAsync(a => a.Id == id, ct)) return TypedResults.NotFound();
+        int changed = await db.PartnerAlerts.Where(a => a.Id == id && a.HiddenAt != null).ExecuteUpdateAsync(u => u
+            .SetProperty(a => a.HiddenAt, (DateTimeOffset?)null).SetProperty(a => a.HiddenBy, (string?)null)
+            .SetProperty(a => a.HiddenReason, (string?)null).SetProperty(a => a.ChangedAt, now), ct);
+        if (changed > 0) logs.CreateLogger("Whistle.Federation").LogInformation("Federation: partner alert {Id} shown again by a dispatcher", id);
+        return TypedResults.NoContent();
     }
 
     /// <summary>
@@ -106,7 +165,8 @@ public static class FederationApi
     /// language, each starting "From &lt;partner&gt;:". Recorded with who relayed it; a chain is relayed once.
     /// </summary>
     private static async Task<Results<Created<RelayCreated>, NotFound, ProblemHttpResult, ValidationProblem>> RelayAsync(
-        Guid id, HttpRequest request, WhistleDb db, PublishAlert publish, TimeProvider time, IOptions<WhistleOptions> options, ClaimsPrincipal user, CancellationToken ct)
+        Guid id, HttpRequest request, WhistleDb db, PublishAlert publish, TimeProvider time, IOptions<WhistleOptions> options, PublicPartnerAlerts shown,
+        ClaimsPrincipal user, CancellationToken ct)
     {
         // An optional body: {"override": {"reason": "..."}} when the partner's words look like they identify an officer.
         RelayRequest? req = null;
@@ -126,8 +186,8 @@ public static class FederationApi
         if (p is null) return TypedResults.NotFound();
         var now = time.GetUtcNow();
         if (p.RelayedAlertId is { } done) return Problem.Conflict($"Already relayed, as alert {done}.");
-        if (!p.IsShown(now))
-            return Problem.Conflict("Only an active, unexpired partner alert with status Actual and scope Public can be relayed.");
+        if (!p.IsShown(now) || !shown.Enabled.Contains(p.Partner))
+            return Problem.Conflict("Only an active, unexpired, not hidden partner alert with status Actual and scope Public, from an enabled partner, can be relayed.");
         if (p.Area.Enclosing() is not { } area || area.RadiusMeters > CircleDto.MaxRadius)
             return Problem.Conflict($"The partner's area is larger than a local alert may be ({CircleDto.MaxRadius / 1000} km).");
 
@@ -156,7 +216,7 @@ public static class FederationApi
         // Claim the relay first, so two dispatchers pressing at once send one alert.
         int claimed = await db.PartnerAlerts.Where(a => a.Id == id && a.RelayedAlertId == null)
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.RelayedAlertId, alert.Id).SetProperty(a => a.RelayedBy, actor)
-                .SetProperty(a => a.RelayedAt, now).SetProperty(a => a.ChangedSinceRelay, false), ct);
+                .SetProperty(a => a.RelayedAt, now).SetProperty(a => a.ChangedSinceRelay, false).SetProperty(a => a.ChangedAt, now), ct);
         if (claimed == 0) return Problem.Conflict("Another dispatcher relayed it a moment ago.");
         try
         {
@@ -202,6 +262,7 @@ public static class FederationSetup
             ConnectTimeout = TimeSpan.FromSeconds(10),
         });
         builder.Services.AddSingleton<FederationPoller>();
+        builder.Services.AddSingleton<PublicPartnerAlerts>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FederationPoller>());
         return builder;
     }

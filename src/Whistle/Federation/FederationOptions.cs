@@ -16,6 +16,28 @@ public sealed class FederationOptions
     public int MaxEntries { get; set; } = 200;
     /// <summary>How long a partner alert without <c>expires</c> is shown.</summary>
     public int DefaultExpiryMinutes { get; set; } = 240;
+
+    // Issue 14 §1–§2 (decision 0033): what one partner may hold and show, whatever it sends.
+    /// <summary>A partner's <c>sent</c> may be this far ahead of our clock (clock skew); further is refused.</summary>
+    public int MaxFutureSkewMinutes { get; set; } = 5;
+    /// <summary>The longest a partner alert is shown after it arrives: a later <c>expires</c> is clamped to it.</summary>
+    public int MaxExpiryMinutes { get; set; } = 1440;
+    /// <summary>Active (current) messages kept per partner; a new alert past it is refused.</summary>
+    public int MaxActivePerPartner { get; set; } = 50;
+    /// <summary>Polygons per message (after the first info with shapes is chosen).</summary>
+    public int MaxPolygonsPerMessage { get; set; } = 10;
+    /// <summary>The most vertices one ring keeps after simplification (a map needs no more).</summary>
+    public int MaxRingVertices { get; set; } = 500;
+    /// <summary>Vertices per message after simplification; past it the message is refused.</summary>
+    public int MaxVerticesPerMessage { get; set; } = 2000;
+    /// <summary>Vertices of all a partner's active messages together; a new message past it is refused.</summary>
+    public int MaxVerticesPerPartner { get; set; } = 10000;
+    /// <summary>Polygons are simplified on import to this tolerance (metres): finer than a street, coarser than a survey.</summary>
+    public double SimplifyMeters { get; set; } = 25;
+    /// <summary>Messages per partner in the public outputs (its newest); one partner never starves another.</summary>
+    public int PublicPerPartner { get; set; } = 25;
+    /// <summary>The public GeoJSON's most bytes; past it, partners lose their oldest messages in turn.</summary>
+    public int PublicMaxBytes { get; set; } = 1024 * 1024;
 }
 
 public sealed class PartnerOptions
@@ -24,4 +46,11 @@ public sealed class PartnerOptions
     public string Name { get; set; } = "";
     public string FeedUrl { get; set; } = "";
     public int PollSeconds { get; set; } = 60;
+
+    // Issue 14 §2 (decision 0033).
+    /// <summary>Off: not polled, and its messages are withdrawn from every public output at once.</summary>
+    public bool Enabled { get; set; } = true;
+    /// <summary>The CAP senders this partner speaks for; a message from another sender is refused. Empty: any sender
+    /// (the public sees only the partner's name in any case).</summary>
+    public List<string> Senders { get; set; } = [];
 }

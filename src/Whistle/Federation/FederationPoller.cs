@@ -27,7 +27,7 @@ public sealed class FederationPoller(
         while (!stop.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var due = O.Partners.Where(p => _due.GetValueOrDefault(p.Name) <= now).ToList();
+            var due = O.Partners.Where(p => p.Enabled && _due.GetValueOrDefault(p.Name) <= now).ToList();
             foreach (var p in due) _due[p.Name] = now.AddSeconds(Math.Max(1, p.PollSeconds));
             if (due.Count > 0) await Task.WhenAll(due.Select(p => PollAsync(p, stop)));
             await Task.Delay(TimeSpan.FromSeconds(1), time, stop);
@@ -35,7 +35,7 @@ public sealed class FederationPoller(
     }
 
     /// <summary>Polls every partner now, all at once; returns when each is done (for tests, and a lead's "follow now").</summary>
-    public Task RunOnceAsync(CancellationToken ct) => Task.WhenAll(O.Partners.Select(p => PollAsync(p, ct)));
+    public Task RunOnceAsync(CancellationToken ct) => Task.WhenAll(O.Partners.Where(p => p.Enabled).Select(p => PollAsync(p, ct)));
 
     private async Task PollAsync(PartnerOptions partner, CancellationToken ct)
     {
@@ -134,7 +134,7 @@ public sealed class FederationPoller(
         {
             try
             {
-                if (await FederationImport.ApplyAsync(db, publish, partner.Name, m, now, o.DefaultExpiryMinutes, ct) == FederationImport.Outcome.Imported)
+                if (await FederationImport.ApplyAsync(db, publish, partner, m, now, o, ct) == FederationImport.Outcome.Imported)
                     imported++;
             }
             catch (FeedRejected r) { errors.Add($"message {Cap.Short(m.Identifier)}: {r.Reason}"); }

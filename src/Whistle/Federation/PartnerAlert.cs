@@ -44,12 +44,68 @@ public class PartnerAlert
     /// <summary>The partner updated or cancelled the chain after it was relayed: the dispatcher should look.</summary>
     public bool ChangedSinceRelay { get; set; }
 
-    public bool IsShown(DateTimeOffset now) => State == PartnerAlertState.Active && Status == "Actual" && Scope == "Public" && ExpiresAt > now;
+    /// <summary>Vertices of <see cref="Area"/> after simplification (a circle counts one): the partner's budget adds these up.</summary>
+    public int Vertices { get; set; }
+    /// <summary>When anything that decides what the public sees last changed on this row (import, supersede, hide, relay).</summary>
+    public DateTimeOffset ChangedAt { get; set; }
+    /// <summary>A dispatcher hid it from every public output: when, who, why.</summary>
+    public DateTimeOffset? HiddenAt { get; set; }
+    public string? HiddenBy { get; set; }
+    public string? HiddenReason { get; set; }
+
+    public bool IsShown(DateTimeOffset now) =>
+        State == PartnerAlertState.Active && Status == "Actual" && Scope == "Public" && ExpiresAt > now && HiddenAt is null;
 }
 
 public sealed record PartnerArea(List<CapCircle> Circles, List<double[][]> Polygons)
 {
     public static PartnerArea Empty() => new([], []);
+
+    /// <summary>What the partner's budgets count: every polygon vertex, and one per circle.</summary>
+    public int Vertices => Circles.Count + Polygons.Sum(r => r.Length);
+
+    /// <summary>
+    /// The shapes as a map needs them: each ring simplified (topology preserved) at <paramref name="meters"/>, coarser
+    /// until it has at most <paramref name="maxRing"/> vertices, coordinates rounded to ~1 m. A 2,000-point ring drawn
+    /// around a neighbourhood keeps a few dozen points.
+    /// </summary>
+    public PartnerArea Simplified(double meters, int maxRing) =>
+        new(Circles, Polygons.Select(r => Simplify(r, meters, maxRing)).ToList());
+
+    public static double[][] Simplify(double[][] ring, double meters, int maxRing)
+    {
+        var factory = NetTopologySuite.Geometries.GeometryFactory.Default;
+        var shell = factory.CreatePolygon(ring.Select(p => new NetTopologySuite.Geometries.Coordinate(p[0], p[1])).ToArray());
+        var best = Rounded(ring.Select(p => (p[0], p[1])));
+        double tolerance = Math.Max(meters, 0) / 111_320.0; // metres to degrees of latitude (longitude is shorter: safe side)
+        for (int i = 0; i < 40 && (tolerance > 0 || best.Length > maxRing); i++, tolerance = Math.Max(tolerance * 2, 1e-5))
+        {
+            if (tolerance > 0 && Simpler(shell, tolerance) is NetTopologySuite.Geometries.Polygon { IsEmpty: false } simpler
+                && Rounded(simpler.ExteriorRing.Coordinates.Select(c => (c.X, c.Y))) is { Length: >= 4 } candidate)
+                best = candidate;
+            if (best.Length <= maxRing) break;
+        }
+        return best;
+    }
+
+    /// <summary>A self-crossing ring can defeat the simplifier: then the ring stays as it is (and the budgets decide).</summary>
+    private static NetTopologySuite.Geometries.Geometry? Simpler(NetTopologySuite.Geometries.Polygon shell, double tolerance)
+    {
+        try { return NetTopologySuite.Simplify.TopologyPreservingSimplifier.Simplify(shell, tolerance); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NetTopologySuite.Geometries.TopologyException) { return null; }
+    }
+
+    private static double[][] Rounded(IEnumerable<(double X, double Y)> points)
+    {
+        var list = new List<double[]>();
+        foreach (var (x, y) in points)
+        {
+            var p = new[] { Math.Round(x, 5), Math.Round(y, 5) };
+            if (list.Count == 0 || list[^1][0] != p[0] || list[^1][1] != p[1]) list.Add(p);
+        }
+        if (list.Count > 0 && (list[0][0] != list[^1][0] || list[0][1] != list[^1][1])) list.Add([list[0][0], list[0][1]]);
+        return list.ToArray();
+    }
 
     /// <summary>
     /// A circle around every shape (the mean of their points as centre): what a relayed local alert covers,

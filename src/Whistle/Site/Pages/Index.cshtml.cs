@@ -6,7 +6,8 @@ using Whistle.Data;
 namespace Whistle.Site.Pages;
 
 /// <summary>The public home: active verified alerts on a map and as a list, in the visitor's language.</summary>
-public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOptions> site, Geo.ZoneRegistry zones) : SitePage
+public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOptions> site, Geo.ZoneRegistry zones,
+    Federation.PublicPartnerAlerts shownPartners) : SitePage
 {
     public sealed record ActiveAlert(Guid Id, string Text, DateTimeOffset ExpiresAt);
 
@@ -24,7 +25,8 @@ public sealed class IndexModel(WhistleDb db, TimeProvider time, IOptions<SiteOpt
             .Where(a => a.Kind == AlertKind.Alert && !a.Drill && !a.AwaitingApproval && a.CancelledAt == null && a.ExpiresAt > now)
             .OrderByDescending(a => a.SentAt).Take(100).ToListAsync(ct);
         Alerts = alerts.Select(a => new ActiveAlert(a.Id, a.Messages.GetValueOrDefault(Lang) ?? a.Messages.GetValueOrDefault("en") ?? "", a.ExpiresAt)).ToList();
-        var partners = await Federation.FederationImport.Shown(db, now).OrderByDescending(p => p.Sent).Take(100).ToListAsync(ct);
+        // The same shared, fair, bounded set as /api/v1/partner-alerts (enabled partners, nothing hidden): decision 0033.
+        var partners = (await shownPartners.GetAsync(db, ct)).Rows.Take(100).ToList();
         PartnerAlerts = partners.Select(p => new ActiveAlert(p.Id,
             T("alert.from").Replace("{partner}", p.Partner, StringComparison.Ordinal) + ": "
             + (p.Headlines.GetValueOrDefault(Lang) ?? p.Headlines.GetValueOrDefault("en") ?? p.Headlines.Values.FirstOrDefault() ?? p.AreaDesc),

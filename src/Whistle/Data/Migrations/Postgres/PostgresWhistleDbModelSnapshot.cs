@@ -537,6 +537,9 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<Guid>("ChainId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("ChangedSinceRelay")
                         .HasColumnType("boolean");
 
@@ -550,6 +553,17 @@ namespace Whistle.Data.Migrations.Postgres
                     b.Property<string>("Headlines")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("HiddenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("HiddenBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("HiddenReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<string>("Identifier")
                         .IsRequired()
@@ -599,16 +613,21 @@ namespace Whistle.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int>("Vertices")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ChainId");
 
+                    b.HasIndex("ChangedAt");
+
                     b.HasIndex("Partner", "Identifier");
 
-                    b.HasIndex("Sender", "Identifier")
-                        .IsUnique();
-
                     b.HasIndex("State", "ExpiresAt");
+
+                    b.HasIndex("Partner", "Sender", "Identifier")
+                        .IsUnique();
 
                     b.ToTable("PartnerAlerts");
                 });

@@ -524,6 +524,9 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.Property<Guid>("ChainId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("ChangedSinceRelay")
                         .HasColumnType("INTEGER");
 
@@ -536,6 +539,17 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.Property<string>("Headlines")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("HiddenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HiddenBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HiddenReason")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Identifier")
@@ -586,16 +600,21 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Vertices")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ChainId");
 
+                    b.HasIndex("ChangedAt");
+
                     b.HasIndex("Partner", "Identifier");
 
-                    b.HasIndex("Sender", "Identifier")
-                        .IsUnique();
-
                     b.HasIndex("State", "ExpiresAt");
+
+                    b.HasIndex("Partner", "Sender", "Identifier")
+                        .IsUnique();
 
                     b.ToTable("PartnerAlerts");
                 });

@@ -1,0 +1,102 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Whistle.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class I14FedStore : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_PartnerAlerts_Sender_Identifier",
+                table: "PartnerAlerts");
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ChangedAt",
+                table: "PartnerAlerts",
+                type: "timestamp with time zone",
+                nullable: false,
+                defaultValue: new DateTimeOffset(new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)));
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "HiddenAt",
+                table: "PartnerAlerts",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "HiddenBy",
+                table: "PartnerAlerts",
+                type: "character varying(256)",
+                maxLength: 256,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "HiddenReason",
+                table: "PartnerAlerts",
+                type: "character varying(500)",
+                maxLength: 500,
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Vertices",
+                table: "PartnerAlerts",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PartnerAlerts_ChangedAt",
+                table: "PartnerAlerts",
+                column: "ChangedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PartnerAlerts_Partner_Sender_Identifier",
+                table: "PartnerAlerts",
+                columns: new[] { "Partner", "Sender", "Identifier" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_PartnerAlerts_ChangedAt",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropIndex(
+                name: "IX_PartnerAlerts_Partner_Sender_Identifier",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropColumn(
+                name: "ChangedAt",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropColumn(
+                name: "HiddenAt",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropColumn(
+                name: "HiddenBy",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropColumn(
+                name: "HiddenReason",
+                table: "PartnerAlerts");
+
+            migrationBuilder.DropColumn(
+                name: "Vertices",
+                table: "PartnerAlerts");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PartnerAlerts_Sender_Identifier",
+                table: "PartnerAlerts",
+                columns: new[] { "Sender", "Identifier" },
+                unique: true);
+        }
+    }
+}
