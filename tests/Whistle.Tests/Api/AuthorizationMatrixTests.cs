@@ -151,6 +151,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["POST /api/v1/alerts/{id:guid}/update"] = Dispatch,
         ["POST /api/v1/auth/login"] = Public,
         ["POST /api/v1/federation/alerts/{id:guid}/relay"] = Dispatch,
+        ["POST /api/v1/federation/alerts/{id:guid}/hide"] = Dispatch,
+        ["POST /api/v1/federation/alerts/{id:guid}/unhide"] = Dispatch,
         ["POST /api/v1/incidents/"] = Document,
         ["POST /api/v1/incidents/import"] = Document,
         ["POST /api/v1/incidents/{id:guid}/claims"] = Document,

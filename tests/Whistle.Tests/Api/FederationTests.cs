@@ -124,8 +124,12 @@ public sealed class FederationTests
         Assert.Equal(HttpStatusCode.Forbidden, (await verifier.GetAsync("/api/v1/federation/alerts")).StatusCode);
     }
 
+    /// <summary>
+    /// Twice in a feed and across polls: once. Across partners each keeps its own copy under its own name (issue 14 §2,
+    /// decision 0033): one partner's message never pre-empts another's with the same sender and identifier.
+    /// </summary>
     [Fact]
-    public async Task The_same_message_twice_in_a_feed_across_feeds_and_polls_is_imported_once()
+    public async Task The_same_message_twice_in_a_feed_and_across_polls_is_imported_once_per_partner()
     {
         await using var feeds = await PartnerFeeds.StartAsync();
         using var app = App((Northside, feeds.Url + "/a.atom"), ("Mirror network", feeds.Url + "/b.atom"));
@@ -137,9 +141,11 @@ public sealed class FederationTests
         await PollAsync(app);
 
         var rows = await RowsAsync(dispatcher);
-        Assert.Single(rows, r => r["identifier"]!.GetValue<string>() == "ns-2026-001");
-        Assert.Single(await PublicAsync(app.CreateClient()));
-        Assert.Equal(1, (await StatusAsync(dispatcher, Northside))["imported"]!.GetValue<int>() + (await StatusAsync(dispatcher, "Mirror network"))["imported"]!.GetValue<int>());
+        Assert.Single(rows, r => r["identifier"]!.GetValue<string>() == "ns-2026-001" && r["partner"]!.GetValue<string>() == Northside);
+        Assert.Single(rows, r => r["identifier"]!.GetValue<string>() == "ns-2026-001" && r["partner"]!.GetValue<string>() == "Mirror network");
+        Assert.Equal([Northside, "Mirror network"], (await PublicAsync(app.CreateClient())).Select(f => f!["properties"]!["partner"]!.GetValue<string>()).Order().Reverse());
+        Assert.Equal(1, (await StatusAsync(dispatcher, Northside))["imported"]!.GetValue<int>());
+        Assert.Equal(1, (await StatusAsync(dispatcher, "Mirror network"))["imported"]!.GetValue<int>());
     }
 
     [Fact]

@@ -36,6 +36,8 @@
       status.textContent = C.t("c.partners.relayedBy") + " " + by + " · " + when(at)
         + (a.changedSinceRelay ? " · " + C.t("c.partners.changed") : "");
     }
+    hideControls(a, li, error);
+    if (a.hiddenAt) return li;
     if (a.relayedAlertId) { relayed(a.relayedBy, a.relayedAt); return li; }
     var ask = C.el("button", { type: "button", className: "secondary", text: C.t("c.partners.relay") });
     box.appendChild(ask);
@@ -60,6 +62,44 @@
     return li;
   }
 
+  // A dispatcher hides a partner's message from every public output, with a reason (issue 14 §2); or shows it again.
+  function hideControls(a, li, error) {
+    var box = C.el("div", { className: "inline hide-controls" });
+    li.insertBefore(box, error);
+    if (a.hiddenAt) {
+      li.appendChild(C.el("p", { className: "meta", text: C.t("c.partners.hiddenBy") + " " + a.hiddenBy + " · " + when(a.hiddenAt) + " — " + a.hiddenReason }));
+      var show = C.el("button", { type: "button", className: "secondary", text: C.t("c.partners.unhide") });
+      box.appendChild(show);
+      show.addEventListener("click", async function () {
+        show.disabled = true;
+        var res = await C.api("POST", "/api/v1/federation/alerts/" + a.id + "/unhide");
+        if (!res.ok) { show.disabled = false; C.showProblem(li, res.problem, error); return; }
+        load();
+      });
+      return;
+    }
+    var hide = C.el("button", { type: "button", className: "secondary", text: C.t("c.partners.hide") });
+    box.appendChild(hide);
+    hide.addEventListener("click", function () {
+      box.textContent = "";
+      var fid = "hide-" + a.id;
+      var reason = C.el("input", { type: "text", id: fid, name: "reason", maxLength: 500, required: "" });
+      var go = C.el("button", { type: "button", className: "danger", text: C.t("c.partners.hideNow") });
+      var no = C.el("button", { type: "button", className: "secondary", text: C.t("c.confirm.no") });
+      box.appendChild(C.el("div", { className: "field" }, [C.el("label", { for: fid, text: C.t("c.partners.hideReason") }), reason]));
+      box.appendChild(go);
+      box.appendChild(no);
+      reason.focus();
+      no.addEventListener("click", function () { box.textContent = ""; box.appendChild(hide); hide.focus(); });
+      go.addEventListener("click", async function () {
+        go.disabled = true;
+        var res = await C.api("POST", "/api/v1/federation/alerts/" + a.id + "/hide", { reason: reason.value });
+        if (!res.ok) { go.disabled = false; C.showProblem(li, res.problem, error); return; }
+        load();
+      });
+    });
+  }
+
   async function load() {
     var p = await C.api("GET", "/api/v1/federation/partners");
     var a = await C.api("GET", "/api/v1/federation/alerts");
@@ -69,7 +109,8 @@
     if (!p.data.length) feeds.appendChild(C.el("tr", {}, [C.el("td", { colspan: "5", text: C.t("c.partners.none") })]));
     p.data.forEach(function (x) { feeds.appendChild(feedRow(x)); });
     // Only what the public sees (current, Actual, Public), each chain once: its latest message.
-    var shown = a.data.filter(function (x) { return x.shown; });
+    // Hidden ones stay listed (current and from an enabled partner) so a dispatcher can see why, and show them again.
+    var shown = a.data.filter(function (x) { return x.shown || (x.hiddenAt && x.state === "active" && x.partnerEnabled); });
     var busy = list.querySelector("[data-id] button.danger");
     if (busy) return; // a dispatcher is confirming a relay: do not redraw under them
     list.textContent = "";
