@@ -27,6 +27,16 @@ using Whistle.Subscriptions;
 //   dotnet run -c Release --project bench/Whistle.Bench -- sealed [--mb 2048]
 //     Evidence encrypted at rest: a generated file sealed and read back; time, throughput, allocations, peak memory.
 
+//   dotnet run -c Release --project bench/Whistle.Bench -- partners [--partners 4] [--requests 200]
+//     The public partner alerts as partners send a small feed and their worst allowed feed: build time, per-request
+//     time and allocations, answer size; and what the old rebuilt-per-request endpoint cost (issue 14 §1).
+
+if (args.FirstOrDefault() == "partners")
+{
+    await PartnersBench.RunAsync(Option("--partners", 4), Option("--requests", 200));
+    return;
+}
+
 if (args.FirstOrDefault() == "sealed")
 {
     await SealedBench.RunAsync(Option("--mb", 2048));
