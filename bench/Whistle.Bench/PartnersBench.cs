@@ -45,7 +45,7 @@ public static class PartnersBench
                     int held = 0, vertices = 0;
                     for (int i = 0; i < (worst ? 200 : 1); i++) // a hostile feed sends 200 entries; the budgets decide what stays
                     {
-                        var xml = Message($"{partner.Name}-{i}", now.AddMinutes(-i), worst ? 4 : 0, worst ? 2000 : 0, i);
+                        var xml = Message($"{partner.Name}-{i}", now.AddMinutes(-i), worst ? 4 : 0, worst ? 500 : 0, i); // 4 × 500 saw-tooth points: each ring survives simplification at its cap
                         PartnerAlert row;
                         try { row = FederationImport.ToRow(partner.Name, Cap.Parse(XElement.Parse(xml), now), now, o); }
                         catch (FeedRejected) { continue; }

@@ -133,7 +133,7 @@ public static class FederationApi
         Guid id, HideRequest body, WhistleDb db, TimeProvider time, ClaimsPrincipal user, ILoggerFactory logs, CancellationToken ct)
     {
         var problems = new Problems();
-        var reason = Platform.Text.Clean(body?.Reason ?? "").Trim();
+        var reason = (Platform.Text.Clean(body?.Reason ?? "") ?? "").Trim();
         problems.Require(reason.Length > 0, "reason", "Say why the message is hidden.");
         problems.MaxLength(reason, HideRequest.MaxReason, "reason");
         if (problems.Any) return TypedResults.ValidationProblem(problems.ToDictionary(), title: "The request has invalid fields");
