@@ -70,7 +70,7 @@ public sealed class FederationPoller(
         long started = time.GetTimestamp();
         var before = Stats(partner.Name);
         _stats[partner.Name] = before with { PollingSince = time.GetUtcNow() };
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, O.PollBudgetSeconds)), time);
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Clamp(O.PollBudgetSeconds, 1, 86_400)), time);
         using var fetchToken = CancellationTokenSource.CreateLinkedTokenSource(ct, budget.Token);
         var run = new Run(fetchToken.Token, O.MaxPollBytes);
         try

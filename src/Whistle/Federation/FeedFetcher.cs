@@ -56,7 +56,7 @@ public sealed class FeedFetcher(IHttpClientFactory clients, TimeProvider time, I
         // Separate clients, so a connection a private partner opened is never reused by a public one.
         var http = clients.CreateClient(allowPrivate ? PrivateClientName : ClientName);
         long max = maxBytes ?? o.MaxFeedBytes;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(o.TimeoutSeconds), time);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Clamp(o.TimeoutSeconds, 1, 86_400)), time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
