@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Whistle.Alerts;
 using Whistle.Data;
+using Whistle.Delivery;
 using Whistle.Geo;
 using Whistle.Identity;
 using Whistle.Platform;
@@ -15,7 +16,8 @@ using Whistle.Verification;
 namespace Whistle.Federation;
 
 public sealed record PartnerStatusView(string Name, string FeedUrl, int PollSeconds, DateTimeOffset? LastPollAt, DateTimeOffset? LastSuccessAt,
-    DateTimeOffset? LastErrorAt, string? LastError, int ErrorCount, int ConsecutiveErrors, int NotModifiedCount, int Imported);
+    DateTimeOffset? LastErrorAt, string? LastError, int ErrorCount, int ConsecutiveErrors, int NotModifiedCount, int Imported,
+    DateTimeOffset? PollingSince, double? LastPollSeconds, bool LastBudgetRanOut, int BudgetRanOutCount, int Timeouts, bool PrivateNetwork);
 
 public sealed record PartnerAlertView(Guid Id, string Partner, string Identifier, string Sender, DateTimeOffset Sent, string MsgType,
     string Status, string Scope, string State, bool Shown, DateTimeOffset ExpiresAt, Dictionary<string, string> Headlines,
@@ -101,13 +103,19 @@ public static class FederationApi
         },
     };
 
-    private static async Task<Ok<PartnerStatusView[]>> PartnersAsync(WhistleDb db, IOptions<WhistleOptions> options, CancellationToken ct)
+    /// <summary>Each partner's feed health, and which partner is slow: its poll in progress since, how long the last took, budget overruns, timeouts.</summary>
+    private static async Task<Ok<PartnerStatusView[]>> PartnersAsync(WhistleDb db, IOptions<WhistleOptions> options, FederationPoller poller, CancellationToken ct)
     {
         var known = await db.FederationPartners.AsNoTracking().ToDictionaryAsync(s => s.Name, ct);
-        return TypedResults.Ok(options.Value.Federation.Partners.Select(p => known.GetValueOrDefault(p.Name) is { } s
-            ? new PartnerStatusView(p.Name, p.FeedUrl, p.PollSeconds, s.LastPollAt, s.LastSuccessAt, s.LastErrorAt, s.LastError,
-                s.ErrorCount, s.ConsecutiveErrors, s.NotModifiedCount, s.Imported)
-            : new PartnerStatusView(p.Name, p.FeedUrl, p.PollSeconds, null, null, null, null, 0, 0, 0, 0)).ToArray());
+        return TypedResults.Ok(options.Value.Federation.Partners.Select(p =>
+        {
+            var s = known.GetValueOrDefault(p.Name) ?? new FederationPartner { Name = p.Name, FeedUrl = p.FeedUrl };
+            var poll = poller.Stats(p.Name);
+            return new PartnerStatusView(p.Name, p.FeedUrl, p.PollSeconds, s.LastPollAt, s.LastSuccessAt, s.LastErrorAt, s.LastError,
+                s.ErrorCount, s.ConsecutiveErrors, s.NotModifiedCount, s.Imported,
+                poll.PollingSince, poll.LastPollSeconds is { } d ? Math.Round(d, 1) : null, poll.LastBudgetRanOut, poll.BudgetRanOutCount, poll.Timeouts,
+                p.AllowPrivateNetwork);
+        }).ToArray());
     }
 
     /// <summary>The latest partner messages of every state, for the dispatcher: what is shown, what was relayed, what changed since.</summary>
@@ -251,16 +259,23 @@ public static class FederationSetup
 {
     public static WebApplicationBuilder AddFederation(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHttpClient<FeedFetcher>(c =>
-        {
-            c.Timeout = Timeout.InfiniteTimeSpan; // FeedFetcher sets its own deadline, on the injected clock
-            c.DefaultRequestHeaders.UserAgent.ParseAdd("Whistle-Federation/1.0");
-        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false, // followed by hand: loops and hops are counted
-            AutomaticDecompression = DecompressionMethods.All, // the size cap counts decompressed bytes
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        });
+        // Two clients, each its own connection pool: the public one connects only to public addresses (the webhook
+        // and push rule, checked after DNS on every connection, so on every redirect hop); the private one serves only
+        // partners configured with AllowPrivateNetwork. Redirects are followed by hand (loops and hops are counted).
+        foreach (var (name, allowPrivate) in new[] { (FeedFetcher.ClientName, false), (FeedFetcher.PrivateClientName, true) })
+            builder.Services.AddHttpClient(name, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan; // FeedFetcher sets its own deadline, on the injected clock
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("Whistle-Federation/1.0");
+            }).ConfigurePrimaryHttpMessageHandler(() =>
+            {
+                var handler = SubscriberEndpoints.Handler(allowPrivate);
+                handler.AutomaticDecompression = DecompressionMethods.All; // the size cap counts decompressed bytes
+                handler.ConnectTimeout = TimeSpan.FromSeconds(10);
+                handler.UseProxy = false; // the address rule is on the address connected to: a proxy would hide it
+                return handler;
+            });
+        builder.Services.AddScoped<FeedFetcher>();
         builder.Services.AddSingleton<FederationPoller>();
         builder.Services.AddSingleton<PublicPartnerAlerts>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FederationPoller>());

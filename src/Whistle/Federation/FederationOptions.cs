@@ -38,6 +38,17 @@ public sealed class FederationOptions
     public int PublicPerPartner { get; set; } = 25;
     /// <summary>The public GeoJSON's most bytes; past it, partners lose their oldest messages in turn.</summary>
     public int PublicMaxBytes { get; set; } = 1024 * 1024;
+    /// <summary>
+    /// How long one poll of one partner may take in all (feed and CAP links): links not fetched in time are left for
+    /// the next poll (the feed's validators are not kept, so it is read again). One slow partner delays only itself.
+    /// </summary>
+    public double PollBudgetSeconds { get; set; } = 60;
+    /// <summary>CAP links of one partner fetched at the same time within a poll.</summary>
+    public int MaxParallelFetches { get; set; } = 4;
+    /// <summary>The most bytes read in one poll of one partner, feed and every CAP link together; past it the rest waits for the next poll.</summary>
+    public long MaxPollBytes { get; set; } = 8 * 1024 * 1024;
+    /// <summary>The most bytes of one CAP message fetched from its link (a feed may be up to <see cref="MaxFeedBytes"/>).</summary>
+    public long MaxMessageBytes { get; set; } = 256 * 1024;
 }
 
 public sealed class PartnerOptions
@@ -53,4 +64,9 @@ public sealed class PartnerOptions
     /// <summary>The CAP senders this partner speaks for; a message from another sender is refused. Empty: any sender
     /// (the public sees only the partner's name in any case).</summary>
     public List<string> Senders { get; set; } = [];
+    /// <summary>
+    /// Lets this partner's fetches reach private, loopback and link-local addresses (a partner on the same LAN, or a
+    /// drill's local fake). Off: every connection of this partner — feed, CAP links, each redirect hop — must be public.
+    /// </summary>
+    public bool AllowPrivateNetwork { get; set; }
 }

@@ -86,8 +86,8 @@ public sealed class FederationHostileFixture : IAsyncLifetime
         }, "redirect loop"),
         ["html-page"] = ((f, p) => f.Serve($"/{p}", "<!doctype html><html><body>Maintenance</body></html>", "text/html"), "content type 'text/html' is not XML"),
         ["hangs"] = ((f, p) => f.Handle($"/{p}", async ctx => await Task.Delay(Timeout.Infinite, ctx.RequestAborted)), "timed out"),
-        ["server-error"] = ((f, p) => f.Handle($"/{p}", ctx => { ctx.Response.StatusCode = 500; return Task.CompletedTask; }), "HTTP 500"),
-        ["cap-link-missing"] = ((f, p) => f.Serve($"/{p}", FeedOf(p, UpdateOf(p), embed: false)), "entry 1: HTTP 404"),
+        ["server-error"] = ((f, p) => f.Handle($"/{p}", ctx => { ctx.Response.StatusCode = 500; return Task.CompletedTask; }), "HTTP 5xx"),
+        ["cap-link-missing"] = ((f, p) => f.Serve($"/{p}", FeedOf(p, UpdateOf(p), embed: false)), "entry 1: HTTP 4xx"),
     };
 
     public async Task InitializeAsync()
@@ -104,6 +104,7 @@ public sealed class FederationHostileFixture : IAsyncLifetime
         {
             settings[$"Whistle:Federation:Partners:{i}:Name"] = partners[i];
             settings[$"Whistle:Federation:Partners:{i}:FeedUrl"] = $"{Feeds.Url}/{partners[i]}";
+            settings[$"Whistle:Federation:Partners:{i}:AllowPrivateNetwork"] = "true"; // the fake partners are on loopback
             Feeds.Serve($"/{partners[i]}", Feed(partners[i], new Entry($"{partners[i]}-1", First(partners[i]))));
         }
         App = new CustomApp(settings);

@@ -18,6 +18,7 @@ public sealed class FederationPeerTests
         ["Whistle:Federation:Enabled"] = "false",
         ["Whistle:Federation:Partners:0:Name"] = peerName,
         ["Whistle:Federation:Partners:0:FeedUrl"] = $"http://127.0.0.1:{peerPort}/feeds/alerts.atom",
+        ["Whistle:Federation:Partners:0:AllowPrivateNetwork"] = "true", // the peer is on loopback
     }, kestrelPort: port);
 
     private static Task PollAsync(WhistleApp app) => app.Services.GetRequiredService<FederationPoller>().RunOnceAsync(default);

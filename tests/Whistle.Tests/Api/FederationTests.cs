@@ -26,6 +26,7 @@ public sealed class FederationTests
         {
             settings[$"Whistle:Federation:Partners:{i}:Name"] = partners[i].Name;
             settings[$"Whistle:Federation:Partners:{i}:FeedUrl"] = partners[i].FeedUrl;
+            settings[$"Whistle:Federation:Partners:{i}:AllowPrivateNetwork"] = "true"; // the fake partners are on loopback
         }
         return new CustomApp(settings, db: db);
     }

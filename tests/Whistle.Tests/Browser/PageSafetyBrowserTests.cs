@@ -74,6 +74,7 @@ public sealed class PageSafetyBrowserFixture : BrowserFixture, IAsyncLifetime
         ["Whistle:Federation:Enabled"] = "false",
         ["Whistle:Federation:Partners:0:Name"] = FederationTests.Northside,
         ["Whistle:Federation:Partners:0:FeedUrl"] = Feeds.Url + "/feeds/alerts.atom",
+        ["Whistle:Federation:Partners:0:AllowPrivateNetwork"] = "true", // the fake partner is on loopback
     };
 
     public string Csp => SecurityHeaders.ContentSecurityPolicy(Tiles.Url + "/tiles/{z}/{x}/{y}.png");

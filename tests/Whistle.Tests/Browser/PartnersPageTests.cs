@@ -18,6 +18,7 @@ public sealed class PartnerBrowserFixture : BrowserFixture, IAsyncLifetime
         ["Whistle:Federation:Enabled"] = "false",
         ["Whistle:Federation:Partners:0:Name"] = FederationTests.Northside,
         ["Whistle:Federation:Partners:0:FeedUrl"] = Feeds.Url + "/feeds/alerts.atom",
+        ["Whistle:Federation:Partners:0:AllowPrivateNetwork"] = "true", // the fake partner is on loopback
     };
 
     async Task IAsyncLifetime.InitializeAsync()

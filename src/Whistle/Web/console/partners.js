@@ -10,13 +10,25 @@
 
   function when(iso, precision) { return WhistleConsole.when(iso, precision || "minute"); }
 
+  // Which partner is slow: a poll still running (since when), how long the last one took, whether its budget ran out.
+  function lastPoll(p) {
+    if (p.pollingSince) return C.t("c.partners.pollingSince") + " " + when(p.pollingSince, "exact");
+    if (p.lastPollSeconds === null || p.lastPollSeconds === undefined) return "—";
+    var text = C.t("c.partners.took").replace("{seconds}", String(p.lastPollSeconds));
+    if (p.lastBudgetRanOut) text += " · " + C.t("c.partners.budgetRanOut");
+    if (p.budgetRanOutCount) text += " · " + C.t("c.partners.budgetRuns") + ": " + p.budgetRanOutCount;
+    return text;
+  }
+
   function feedRow(p) {
-    return C.el("tr", { "data-partner": p.name }, [
-      C.el("th", { scope: "row", text: p.name }),
+    return C.el("tr", { "data-partner": p.name, "data-slow": p.pollingSince || p.lastBudgetRanOut ? "true" : "false" }, [
+      C.el("th", { scope: "row", text: p.name + (p.privateNetwork ? " (" + C.t("c.partners.privateNetwork") + ")" : "") }),
       C.el("td", { text: when(p.lastSuccessAt) }),
       C.el("td", { text: p.lastError ? when(p.lastErrorAt) + " — " + p.lastError : "—" }),
       C.el("td", { text: String(p.errorCount) }),
       C.el("td", { text: String(p.imported) }),
+      C.el("td", { className: "last-poll", text: lastPoll(p) }),
+      C.el("td", { className: "timeouts", text: String(p.timeouts) }),
     ]);
   }
 
@@ -106,7 +118,7 @@
     if (!p.ok || !a.ok) { C.showProblem(document, (p.ok ? a : p).problem, errorBox); return; }
     errorBox.textContent = "";
     feeds.textContent = "";
-    if (!p.data.length) feeds.appendChild(C.el("tr", {}, [C.el("td", { colspan: "5", text: C.t("c.partners.none") })]));
+    if (!p.data.length) feeds.appendChild(C.el("tr", {}, [C.el("td", { colspan: "7", text: C.t("c.partners.none") })]));
     p.data.forEach(function (x) { feeds.appendChild(feedRow(x)); });
     // Only what the public sees (current, Actual, Public), each chain once: its latest message.
     // Hidden ones stay listed (current and from an enabled partner) so a dispatcher can see why, and show them again.
