@@ -35,6 +35,7 @@ if (demo) builder.Configuration["Whistle:DataDir"] ??= "data-demo";
 builder.AddPlatform();
 builder.AddData();
 builder.AddStaffIdentity();
+builder.AddLiveConnections();
 builder.AddVerification();
 builder.AddAlerts();
 builder.AddDelivery();

@@ -127,6 +127,11 @@ public sealed class AccountOptions
     public string? PasskeyDomain { get; set; }
     /// <summary>The origins passkeys may be used from (default: PublicBaseUrl).</summary>
     public string[] PasskeyOrigins { get; set; } = [];
+    /// <summary>
+    /// How often (seconds) every open live connection (hubs) is checked against the database: a login ended, an account
+    /// disabled or a role changed on another node closes it within this time (on this node it closes at once).
+    /// </summary>
+    public double LiveRecheckSeconds { get; set; } = 5;
 }
 
 public sealed class BootstrapOptions

@@ -16,7 +16,7 @@ public sealed record SessionView(Guid Id, string Client, DateTimeOffset CreatedA
 
 /// <summary>Starts, refreshes and ends staff sessions. Access tokens are the bearer handler's own format, carrying the session id.</summary>
 public sealed class SessionIssuer(WhistleDb db, UserManager<StaffUser> users, IUserClaimsPrincipalFactory<StaffUser> principals,
-    IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time)
+    IOptionsMonitor<BearerTokenOptions> bearer, LiveConnections live, TimeProvider time)
 {
     public async Task<TokenResponse> StartAsync(StaffUser user, bool mustEnrol, string client, CancellationToken ct)
     {
@@ -66,19 +66,27 @@ public sealed class SessionIssuer(WhistleDb db, UserManager<StaffUser> users, IU
         return await TokensAsync(user, session, refresh);
     }
 
-    /// <summary>Ends sessions now: every request with their access tokens is refused from the next one on.</summary>
-    public Task<int> RevokeAsync(System.Linq.Expressions.Expression<Func<StaffSession, bool>> which, string reason, CancellationToken ct)
+    /// <summary>
+    /// Ends sessions now: every request with their access tokens is refused from the next one on, and their open live
+    /// connections (hubs) on this node close at once (other nodes' within <see cref="LiveSweep"/>'s interval).
+    /// </summary>
+    public async Task<int> RevokeAsync(System.Linq.Expressions.Expression<Func<StaffSession, bool>> which, string reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return db.Set<StaffSession>().Where(which).Where(s => s.RevokedAt == null)
+        var ids = await db.Set<StaffSession>().Where(which).Where(s => s.RevokedAt == null).Select(s => s.Id).ToListAsync(ct);
+        if (ids.Count == 0) return 0;
+        var ended = await db.Set<StaffSession>().Where(s => ids.Contains(s.Id) && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, reason), ct);
+        live.EndSessions(ids, reason);
+        return ended;
     }
 
-    /// <summary>A role change, password reset, disable or second-factor reset: a new security stamp, and every session ends.</summary>
+    /// <summary>A role change, password reset, disable or second-factor reset: a new security stamp, every session and live connection ends.</summary>
     public async Task EndAllAsync(StaffUser user, string reason, CancellationToken ct)
     {
         await users.UpdateSecurityStampAsync(user);
         await RevokeAsync(s => s.UserId == user.Id, reason, ct);
+        live.EndUser(user.Id, reason);
     }
 
     public async Task<List<SessionView>> ListAsync(string userId, Guid? current, CancellationToken ct)
