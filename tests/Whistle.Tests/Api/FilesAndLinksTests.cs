@@ -28,6 +28,24 @@ public abstract class FilesAndLinksTests<TApp>(TApp app) : IClassFixture<TApp> w
         return (incident, (await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>(), pdf);
     }
 
+    /// <summary>
+    /// A GET with the Range header exactly as written (HttpClient would re-write some forms, "bytes=00-10" to
+    /// "bytes=0-10"): the request is built on the test server's HttpContext itself.
+    /// </summary>
+    private async Task<(int Status, byte[] Body)> RawGetAsync(HttpClient who, string path, string? range)
+    {
+        var ctx = await app.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = path;
+            c.Request.Headers.Authorization = who.DefaultRequestHeaders.Authorization!.ToString();
+            if (range is not null) c.Request.Headers.Range = range;
+        });
+        var body = new MemoryStream();
+        await ctx.Response.Body.CopyToAsync(body);
+        return (ctx.Response.StatusCode, body.ToArray());
+    }
+
     [Fact]
     public async Task The_public_copy_of_a_multi_picture_JPEG_holds_no_GPS_of_its_second_picture()
     {
@@ -59,6 +77,7 @@ public abstract class FilesAndLinksTests<TApp>(TApp app) : IClassFixture<TApp> w
     [InlineData("BYTES=0-10")]
     [InlineData("Bytes=0-10")]
     [InlineData("bytes=00-10")]
+    [InlineData("bytes=000-10")]
     [InlineData("bytes=-500")]
     [InlineData("bytes=0-1,5-9")]
     [InlineData("bytes=5-9,0-1")]
@@ -71,12 +90,9 @@ public abstract class FilesAndLinksTests<TApp>(TApp app) : IClassFixture<TApp> w
         var doc = await app.StaffAsync(Roles.Documenter);
         var (incident, id, pdf) = await PdfAsync(doc);
         int before = (await CustodyAsync(app, incident)).Count;
-        using var req = new HttpRequestMessage(HttpMethod.Get, Url(incident, $"/{id}"));
-        Assert.True(req.Headers.TryAddWithoutValidation("Range", range));
-        var res = await doc.SendAsync(req);
-        var body = await res.Content.ReadAsByteArrayAsync();
-        Assert.True(res.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable, $"{range}: {res.StatusCode}");
-        if (res.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable) Assert.NotEmpty(body);
+        var (status, body) = await RawGetAsync(doc, Url(incident, $"/{id}"), range);
+        Assert.True(status is 200 or 206 or 416, $"{range}: {status}");
+        if (status != 416) Assert.NotEmpty(body);
         var chain = await CustodyAsync(app, incident);
         var viewed = Assert.Single(chain.Skip(before));
         Assert.Equal(("viewed", "evidence", id.ToString(), Sha(pdf)), (viewed.Action, viewed.ObjectType, viewed.ObjectId, viewed.ObjectHash));
@@ -89,12 +105,7 @@ public abstract class FilesAndLinksTests<TApp>(TApp app) : IClassFixture<TApp> w
     {
         var doc = await app.StaffAsync(Roles.Documenter);
         var (incident, id, _) = await PdfAsync(doc);
-        async Task Get(HttpClient c, string? range)
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, Url(incident, $"/{id}"));
-            if (range is not null) req.Headers.TryAddWithoutValidation("Range", range);
-            (await c.SendAsync(req)).EnsureSuccessStatusCode();
-        }
+        async Task Get(HttpClient c, string? range) => Assert.True((await RawGetAsync(c, Url(incident, $"/{id}"), range)).Status is 200 or 206);
         int Views(List<Whistle.Incidents.CustodyEntry> chain) => chain.Count(c => c.Action == "viewed");
         await Get(doc, "bytes=-100");
         await Get(doc, "bytes=0-10");
@@ -118,10 +129,8 @@ public abstract class FilesAndLinksTests<TApp>(TApp app) : IClassFixture<TApp> w
         byte[] jpeg = [.. JpegWithGps(), .. Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())];
         var item = (await (await doc.PostAsync(Url(incident), Body(jpeg, "image/jpeg"))).Content.ReadFromJsonAsync<JsonObject>())!;
         int before = (await CustodyAsync(app, incident)).Count;
-        using var req = new HttpRequestMessage(HttpMethod.Get, Url(incident, $"/{item["id"]}/public"));
-        if (range is not null) req.Headers.TryAddWithoutValidation("Range", range);
-        var res = await doc.SendAsync(req);
-        Assert.True(res.IsSuccessStatusCode, res.StatusCode.ToString());
+        var (status, _) = await RawGetAsync(doc, Url(incident, $"/{item["id"]}/public"), range);
+        Assert.True(status is 200 or 206, status.ToString());
         var viewed = Assert.Single((await CustodyAsync(app, incident)).Skip(before));
         Assert.Equal(("viewed", item["id"]!.ToString(), item["publicSha256"]!.GetValue<string>()), (viewed.Action, viewed.ObjectId, viewed.ObjectHash));
     }
