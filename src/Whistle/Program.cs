@@ -62,6 +62,7 @@ await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo
     app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
 
 app.UseSecurityHeaders();
+app.UseNoStoreBehindLogin();
 app.UseSiteAssets();
 app.UsePlatform();
 var api = app.MapGroup("/api/v1");

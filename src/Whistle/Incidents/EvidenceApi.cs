@@ -240,28 +240,32 @@ public static class EvidenceApi
     }
 
     /// <summary>
+    /// How long a "viewed" entry covers the same person's range requests for the same file: a video player asks for
+    /// many ranges while it plays and seeks, and they are that one view.
+    /// </summary>
+    public static readonly TimeSpan ViewCovers = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// The original, decrypted as it goes out, with range requests (a video player seeks: the sealed file's chunks
-    /// are decrypted from the one the range starts in). Each view is a custody entry; a player's follow-up range
-    /// requests (not starting at byte 0) are the same view and are not recorded again.
+    /// are decrypted from the one the range starts in). Every response that can carry the file's bytes is covered by
+    /// a "viewed" custody entry naming who asked: a request without a Range header always makes one; a request with
+    /// one, whatever its syntax (case, leading zeros, suffix or several ranges, an unsatisfiable one), makes one unless
+    /// the same person viewed the same file less than <see cref="ViewCovers"/> ago. No Last-Modified or ETag.
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
-        Guid id, long eid, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, ClaimsPrincipal user, CancellationToken ct)
+        Guid id, long eid, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
     {
         var item = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Id == eid, ct);
         if (item is null) return TypedResults.Problem(statusCode: 404, title: "No such evidence", detail: $"Incident {id} has no evidence item {eid}.");
         if (!store.Exists(item.Sha256)) return Missing(item.Sha256);
         if (Open(store, item.Sha256) is not { } file) return Unreadable(item.Sha256);
-        var range = http.Request.Headers.Range.ToString();
-        if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal))
-        {
-            await AppendAndSaveAsync(db, () =>
-                custody.AppendAsync(id, Viewed, Actor(user), "evidence", eid.ToString(CultureInfo.InvariantCulture), item.Sha256, ct), ct);
-        }
-        return TypedResults.File(file, item.MediaType, item.FileName, enableRangeProcessing: true);
+        await RecordViewAsync(http, db, custody, id, eid, item.Sha256, Actor(user), time, ct);
+        return TypedResults.File(file, item.MediaType, item.FileName, lastModified: null, entityTag: null, enableRangeProcessing: true);
     }
 
+    /// <summary>The public copy, logged as a view of that copy (its hash) under the same rule as the original.</summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadPublicAsync(
-        Guid id, long eid, WhistleDb db, EvidenceStore store, CancellationToken ct)
+        Guid id, long eid, HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
     {
         var item = await db.Evidence.AsNoTracking().FirstOrDefaultAsync(e => e.IncidentId == id && e.Id == eid, ct);
         if (item is null) return TypedResults.Problem(statusCode: 404, title: "No such evidence", detail: $"Incident {id} has no evidence item {eid}.");
@@ -269,7 +273,24 @@ public static class EvidenceApi
             return TypedResults.Problem(statusCode: 404, title: "No public copy", detail: "Only JPEG and PNG images and MP4 and QuickTime videos get a public copy with their location metadata removed.");
         if (!store.Exists(sha)) return Missing(sha);
         if (Open(store, sha) is not { } file) return Unreadable(sha);
-        return TypedResults.File(file, item.MediaType, "public-" + item.FileName, enableRangeProcessing: true);
+        await RecordViewAsync(http, db, custody, id, eid, sha, Actor(user), time, ct);
+        return TypedResults.File(file, item.MediaType, "public-" + item.FileName, lastModified: null, entityTag: null, enableRangeProcessing: true);
+    }
+
+    private static async Task RecordViewAsync(HttpContext http, WhistleDb db, CustodyLog custody, Guid id, long eid, string sha, string actor,
+        TimeProvider time, CancellationToken ct)
+    {
+        var itemId = eid.ToString(CultureInfo.InvariantCulture);
+        if (http.Request.Headers.ContainsKey("Range"))
+        {
+            // Only the newest of this person's views of this file is read; its time is compared here (SQLite cannot compare offsets).
+            var last = await db.Custody.AsNoTracking()
+                .Where(c => c.IncidentId == id && c.Action == Viewed && c.ObjectType == "evidence" && c.ObjectId == itemId && c.ObjectHash == sha && c.Actor == actor)
+                .OrderByDescending(c => c.Seq).Select(c => (DateTimeOffset?)c.At).FirstOrDefaultAsync(ct);
+            var now = time.GetUtcNow();
+            if (last is { } at && at <= now && now - at < ViewCovers) return;
+        }
+        await AppendAndSaveAsync(db, () => custody.AppendAsync(id, Viewed, actor, "evidence", itemId, sha, ct), ct);
     }
 
     /// <summary>The file decrypting as it is read; null when it does not decrypt (changed on disk, or another key ring).</summary>

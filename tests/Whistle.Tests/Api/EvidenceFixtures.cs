@@ -93,7 +93,7 @@ public static class EvidenceFixtures
 
     // ------------------------------------------------------------------ a JPEG with GPS Exif
 
-    private static byte[] Segment(byte marker, byte[] payload)
+    public static byte[] Segment(byte marker, byte[] payload)
     {
         var s = new byte[4 + payload.Length];
         s[0] = 0xFF; s[1] = marker;
@@ -109,7 +109,7 @@ public static class EvidenceFixtures
     /// APP1 "Exif": a big-endian TIFF header, IFD0 with one entry (GPSInfo → the GPS IFD), and a GPS IFD with
     /// GPSLatitudeRef "N" and GPSLatitude (three rationals).
     /// </summary>
-    private static byte[] ExifWithGps()
+    public static byte[] ExifWithGps()
     {
         var tiff = new List<byte>();
         void U16(int v) { tiff.Add((byte)(v >> 8)); tiff.Add((byte)v); }
@@ -152,7 +152,7 @@ public static class EvidenceFixtures
 
     // ------------------------------------------------------------------ a PNG with text and eXIf chunks
 
-    private static byte[] Chunk(string type, byte[] data)
+    public static byte[] Chunk(string type, byte[] data)
     {
         var c = new byte[12 + data.Length];
         BinaryPrimitives.WriteUInt32BigEndian(c, (uint)data.Length);
@@ -173,10 +173,10 @@ public static class EvidenceFixtures
         return ~crc;
     }
 
-    private static readonly byte[] PngSig = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private static readonly byte[] Ihdr = Chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    private static readonly byte[] Idat = Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]);
-    private static readonly byte[] Iend = Chunk("IEND", []);
+    public static readonly byte[] PngSig = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    public static readonly byte[] Ihdr = Chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    public static readonly byte[] Idat = Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]);
+    public static readonly byte[] Iend = Chunk("IEND", []);
 
     public static byte[] PngWithLocation() =>
         [.. PngSig, .. Ihdr, .. Chunk("tEXt", Encoding.ASCII.GetBytes("Location\044.965,-93.256")), .. Chunk("eXIf", ExifWithGps()[6..]), .. Idat, .. Iend];
