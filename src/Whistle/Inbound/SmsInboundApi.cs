@@ -199,7 +199,9 @@ public static class SmsInboundApi
                 var stopped = Stop();
                 return mayText ? stopped : null;
             }
-            if (!admitted)
+            // So are START/UNSTOP/JOIN and HELP: a burst holds reports, never the words that opt in or ask for help
+            // (else a START sent during a burst became report text and the number stayed unsubscribed).
+            if (!admitted && !SmsKeywords.IsAlwaysHonoured(command.Kind))
             {
                 Held = true;
                 await HoldAsync();

@@ -70,19 +70,31 @@ public static class SmsKeywords
         return new(SmsCommandKind.Report);
     }
 
-    /// <summary>Upper case, accents stripped (FormD, marks dropped), apostrophes dropped, other punctuation a space, spaces collapsed.</summary>
+    /// <summary>
+    /// The form a keyword is compared in. Compatibility forms first (NFKD: full-width ＳＴＯＰ, circled, mathematical and
+    /// ligature letters become plain ones); format characters dropped (zero-width space and joiners, soft hyphen, BOM,
+    /// bidirectional marks: S\u200BTOP is STOP); accents and other marks dropped; Latin look-alikes from other scripts
+    /// folded to the Latin letter (<see cref="Confusables"/>: Cyrillic SТОР, Greek ΝΟ, small capitals ꜱᴛᴏᴘ); upper case;
+    /// apostrophes dropped, other punctuation and spacing a single space, trimmed.
+    /// </summary>
     public static string Normalize(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
-        var decomposed = text.Normalize(NormalizationForm.FormD);
+        var decomposed = text.Normalize(NormalizationForm.FormKD);
         var sb = new StringBuilder(decomposed.Length);
         bool space = true;
         foreach (var c in decomposed)
         {
             var cat = CharUnicodeInfo.GetUnicodeCategory(c);
-            if (cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) continue;
-            if (c is '\'' or '’' or '‘') continue;
-            if (char.IsLetterOrDigit(c))
+            if (cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark
+                or UnicodeCategory.Format) continue;
+            if (c is '\'' or '’' or '‘' or 'ʼ' or '`' or '´') continue;
+            if (Confusables.TryGetValue(c, out var latin))
+            {
+                sb.Append(latin);
+                space = false;
+            }
+            else if (char.IsLetterOrDigit(c))
             {
                 sb.Append(char.ToUpperInvariant(c));
                 space = false;
@@ -95,6 +107,38 @@ public static class SmsKeywords
         }
         return sb.ToString().TrimEnd().Normalize(NormalizationForm.FormC);
     }
+
+    /// <summary>
+    /// Letters of other scripts that read as a Latin capital (after upper-casing), from Unicode TR39's confusables
+    /// for the letters A–Z: Cyrillic, Greek and Latin small capitals. Enough for every keyword in the four languages
+    /// to be matched however it is spelt with look-alikes; a whole word in Cyrillic or Greek (СТОП) is not folded into
+    /// a keyword unless every letter of it reads as Latin.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<char, char> Confusables = new Dictionary<char, char>
+    {
+        // Cyrillic capitals and small letters
+        ['А'] = 'A', ['а'] = 'A', ['В'] = 'B', ['в'] = 'B', ['С'] = 'C', ['с'] = 'C', ['Ԁ'] = 'D', ['ԁ'] = 'D',
+        ['Е'] = 'E', ['е'] = 'E', ['Ғ'] = 'F', ['Ԍ'] = 'G', ['Н'] = 'H', ['н'] = 'H', ['Һ'] = 'H', ['һ'] = 'H',
+        ['І'] = 'I', ['і'] = 'I', ['Ӏ'] = 'I', ['ӏ'] = 'I', ['Ј'] = 'J', ['ј'] = 'J', ['К'] = 'K', ['к'] = 'K',
+        ['М'] = 'M', ['м'] = 'M', ['О'] = 'O', ['о'] = 'O', ['Р'] = 'P', ['р'] = 'P', ['Ԛ'] = 'Q', ['ԛ'] = 'Q', ['Ѕ'] = 'S', ['ѕ'] = 'S',
+        ['Т'] = 'T', ['т'] = 'T', ['Ѵ'] = 'V', ['ѵ'] = 'V', ['Ԝ'] = 'W', ['ԝ'] = 'W', ['Х'] = 'X', ['х'] = 'X',
+        ['У'] = 'Y', ['у'] = 'Y', ['Ү'] = 'Y', ['ү'] = 'Y',
+        // Greek capitals and small letters
+        ['Α'] = 'A', ['α'] = 'A', ['Β'] = 'B', ['Ε'] = 'E', ['Ζ'] = 'Z', ['Η'] = 'H', ['Ι'] = 'I', ['ι'] = 'I',
+        ['Κ'] = 'K', ['κ'] = 'K', ['Μ'] = 'M', ['Ν'] = 'N', ['ν'] = 'V', ['Ο'] = 'O', ['ο'] = 'O', ['Ρ'] = 'P', ['ρ'] = 'P',
+        ['Τ'] = 'T', ['τ'] = 'T', ['Υ'] = 'Y', ['υ'] = 'U', ['Χ'] = 'X', ['χ'] = 'X', ['Ϲ'] = 'C', ['ϲ'] = 'C', ['Ϳ'] = 'J', ['ϳ'] = 'J',
+        // Latin small capitals and other look-alikes that upper-casing leaves alone
+        ['ᴀ'] = 'A', ['ʙ'] = 'B', ['ᴄ'] = 'C', ['ᴅ'] = 'D', ['ᴇ'] = 'E', ['ꜰ'] = 'F', ['ɢ'] = 'G', ['ʜ'] = 'H', ['ɪ'] = 'I', ['ı'] = 'I',
+        ['ᴊ'] = 'J', ['ᴋ'] = 'K', ['ʟ'] = 'L', ['ᴍ'] = 'M', ['ɴ'] = 'N', ['ᴏ'] = 'O', ['ᴘ'] = 'P', ['ʀ'] = 'R', ['ꜱ'] = 'S', ['ᴛ'] = 'T',
+        ['ᴜ'] = 'U', ['ᴠ'] = 'V', ['ᴡ'] = 'W', ['ʏ'] = 'Y', ['ᴢ'] = 'Z', ['ɑ'] = 'A', ['ɡ'] = 'G', ['ɩ'] = 'I', ['ȷ'] = 'J',
+    };
+
+    /// <summary>
+    /// Keywords a carrier requires to work whatever the number's state and however fast it texts (CTIA): the opt-out
+    /// words, the opt-in words (START, UNSTOP and their translations, alone or with a zone) and HELP. They are handled
+    /// before the per-number burst limit, so they are never held as report text.
+    /// </summary>
+    public static bool IsAlwaysHonoured(SmsCommandKind kind) => kind is SmsCommandKind.Stop or SmsCommandKind.Join or SmsCommandKind.Help;
 
     /// <summary>A guess at the language of a free text, from common words; null when it does not tell.</summary>
     public static string? GuessLanguage(string? text)

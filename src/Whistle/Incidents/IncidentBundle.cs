@@ -63,7 +63,7 @@ public sealed record BundleCustody(
 public sealed record ImportResult(Guid IncidentId, int Evidence, long CustodyEntries);
 
 /// <summary>Why a bundle was refused on import (the message names what failed).</summary>
-public sealed class BundleRejectedException(string message) : Exception(message);
+public class BundleRejectedException(string message) : Exception(message);
 
 /// <summary>
 /// An incident file as one ZIP that anyone can check with standard tools (decision 0011):
@@ -312,9 +312,9 @@ public static partial class IncidentBundle
     /// and records the incident with its custody chain as it came, plus an "imported" entry. Any failure: 400
     /// naming it, and nothing is kept.
     /// </summary>
-    public static async Task<Results<Created<ImportResult>, ProblemHttpResult>> ImportAsync(
+    public static async Task<Results<Created<ImportResult>, ProblemHttpResult, ValidationProblem>> ImportAsync(
         HttpContext http, WhistleDb db, EvidenceStore store, CustodyLog custody, KeyRing keys, IOptions<WhistleOptions> options,
-        ClaimsPrincipal user, ILogger<ImportResult> log, CancellationToken ct)
+        ClaimsPrincipal user, TimeProvider time, ILogger<ImportResult> log, CancellationToken ct)
     {
         var limits = options.Value.Evidence;
         if (http.Request.ContentLength > limits.MaxImportBytes) return EvidenceApi.TooLarge(limits.MaxImportBytes);
@@ -346,6 +346,10 @@ public static partial class IncidentBundle
             {
                 await using var zip = await ZipFile.OpenAsync(temp, ZipArchiveMode.Read, ct);
                 bundle = await VerifyAsync(zip, limits, ct);
+                // Every rule the API applies, to every record, before anything is written (issue 14 §6).
+                var violation = BundleRules.FirstViolation(bundle.Manifest, http.RequestServices, time.GetUtcNow())
+                    ?? await FirstMismatchedFileAsync(zip, bundle.Manifest, ct);
+                if (violation is not null) throw new BundleRuleException(violation);
                 if (await db.Incidents.AnyAsync(i => i.Id == bundle.Manifest.Incident.Id, ct))
                     return Problem.Conflict($"Incident {bundle.Manifest.Incident.Id} is already here: nothing was imported.");
                 // Store the files (verified again as they are written).
@@ -371,6 +375,12 @@ public static partial class IncidentBundle
             added.Clear(); // committed: the files stay
             return TypedResults.Created($"/api/v1/incidents/{result.IncidentId}", result);
         }
+        catch (BundleRuleException e)
+        {
+            log.LogInformation("An incident bundle was refused on import: a record breaks a rule");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.Violation.Key] = [e.Violation.Rule] },
+                detail: e.Violation.Detail, title: "The bundle breaks a rule the API applies");
+        }
         catch (BundleRejectedException e)
         {
             log.LogInformation("An incident bundle was refused on import");
@@ -382,6 +392,30 @@ public static partial class IncidentBundle
             foreach (var sha in added)
                 if (File.Exists(store.PathOf(sha))) File.Delete(store.PathOf(sha));
         }
+    }
+
+    /// <summary>
+    /// The first evidence file (original or public copy) whose first bytes are not what its declared media type starts
+    /// with — the check the upload endpoint makes (<see cref="MediaTypes.Matches"/>), so a bundle cannot bring in what an
+    /// upload could not.
+    /// </summary>
+    private static async Task<BundleViolation?> FirstMismatchedFileAsync(ZipArchive zip, BundleManifest m, CancellationToken ct)
+    {
+        for (int n = 0; n < m.Evidence.Count; n++)
+        {
+            var e = m.Evidence[n];
+            foreach (var path in new[] { e.Path, e.PublicPath })
+            {
+                if (path is null || zip.GetEntry(path) is not { } entry) continue;
+                var head = new byte[MediaTypes.SniffLength];
+                int got;
+                await using (var s = await entry.OpenAsync(ct)) got = await s.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+                if (!MediaTypes.Matches(e.MediaType, head.AsSpan(0, got)))
+                    return new BundleViolation(BundleRules.KindEvidence, e.Id.ToString(CultureInfo.InvariantCulture), $"evidence[{n}]", "mediaType",
+                        BundleRules.ContentDisagrees);
+            }
+        }
+        return null;
     }
 
     /// <summary>A bundle that verified: its manifest and raw bytes, its evidence files (sha → entry name).</summary>

@@ -40,18 +40,18 @@ public static class EvidenceFixtures
         db.Timeline.Add(new TimelineEntry { IncidentId = incidentId, At = now.AddHours(-3), Source = "witness 1", Text = "Two vehicles stop", AddedBy = "d", AddedAt = now });
         db.Claims.Add(new Claim
         {
-            IncidentId = incidentId, ClaimantName = "Agency spokesperson", Text = "The officer was threatened", Disputed = true, AddedBy = "d", AddedAt = now,
+            IncidentId = incidentId, ClaimantName = "Agency spokesperson", Text = "The officer was threatened", Disputed = true, DisputeNote = "the video shows no threat", AddedBy = "d", AddedAt = now,
             Evidence = [new ClaimEvidence { EvidenceId = evidenceId, Stance = ClaimStance.Contradicts, Note = "the video shows no threat" }],
         });
         db.Witnesses.Add(new WitnessStatement
         {
-            IncidentId = incidentId, TextCipher = keys.Encrypt("I saw it from the bus stop.", Purpose.WitnessText), Consent = ConsentScope.Legal, TakenAt = now, TakenBy = "d",
+            IncidentId = incidentId, TextCipher = keys.Encrypt("I saw it from the bus stop.", Purpose.WitnessText), Consent = ConsentScope.Legal, ConsentAt = now.AddHours(-1), TakenAt = now, TakenBy = "d",
             NameCipher = keys.Encrypt("Legal Witness-Name", Purpose.WitnessName),
             ContactCipher = keys.Encrypt("+16125550123", Purpose.WitnessContact),
         });
         db.Witnesses.Add(new WitnessStatement
         {
-            IncidentId = incidentId, TextCipher = keys.Encrypt("I heard two shots.", Purpose.WitnessText), Consent = ConsentScope.Internal, TakenAt = now, TakenBy = "d",
+            IncidentId = incidentId, TextCipher = keys.Encrypt("I heard two shots.", Purpose.WitnessText), Consent = ConsentScope.Internal, ConsentAt = now.AddHours(-1), TakenAt = now, TakenBy = "d",
             NameCipher = keys.Encrypt("Private Witness-Name", Purpose.WitnessName),
             ContactCipher = keys.Encrypt("+16125550124", Purpose.WitnessContact),
         });
