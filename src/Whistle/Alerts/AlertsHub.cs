@@ -61,9 +61,13 @@ public sealed class ProgressBroadcaster(
 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-        while (await timer.WaitForNextTickAsync(stop))
+        // A pause after each pass rather than a PeriodicTimer: the same second on a real clock, but a test's
+        // FakeTimeProvider jumping 150 days wakes this once, not once for each of the 13 million seconds between
+        // (that replay was 5 minutes of ReportRetentionTests; docs/decisions/0038-registry-small-numbers.md).
+        while (!stop.IsCancellationRequested)
         {
+            try { await Task.Delay(TimeSpan.FromSeconds(1), time, stop); }
+            catch (OperationCanceledException) { break; }
             try
             {
                 await TickAsync(stop);

@@ -29,6 +29,7 @@ public sealed class WhistleOptions
     public Federation.FederationOptions Federation { get; set; } = new();
     public Incidents.EvidenceOptions Evidence { get; set; } = new();
     public Subscriptions.SubscriptionOptions Subscriptions { get; set; } = new();
+    public Registry.RegistryOptions Registry { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
     public AccountOptions Accounts { get; set; } = new();

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Whistle.Data;
 using Whistle.Geo;
 using Whistle.Incidents;
@@ -20,26 +21,26 @@ public static class RegistryApi
     public static RouteGroupBuilder MapRegistry(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/registry").WithTags("Registry").AllowAnonymous();
-        group.MapGet("/incidents", async Task<Ok<List<RegistryRow>>> (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/incidents", async Task<Ok<List<RegistryRow>>> (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = CacheControl;
-            return TypedResults.Ok(await RowsAsync(db, zones.Current, ct));
+            return TypedResults.Ok((await ReleaseAsync(db, zones.Current, options.Value, ct)).Rows.ToList());
         });
-        group.MapGet("/incidents.csv", async Task<ContentHttpResult> (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/incidents.csv", async Task<ContentHttpResult> (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = CacheControl;
             http.Response.Headers.ContentDisposition = "attachment; filename=\"registry-incidents.csv\"";
-            return TypedResults.Text(RegistryFormats.Csv(await RowsAsync(db, zones.Current, ct)), "text/csv; charset=utf-8; header=present");
+            return TypedResults.Text(RegistryFormats.Csv((await ReleaseAsync(db, zones.Current, options.Value, ct)).Rows), "text/csv; charset=utf-8; header=present");
         });
-        group.MapGet("/incidents.geojson", async Task<ContentHttpResult> (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/incidents.geojson", async Task<ContentHttpResult> (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = CacheControl;
-            return TypedResults.Text(RegistryFormats.GeoJson(await RowsAsync(db, zones.Current, ct)), "application/geo+json", Encoding.UTF8);
+            return TypedResults.Text(RegistryFormats.GeoJson((await ReleaseAsync(db, zones.Current, options.Value, ct)).Rows), "application/geo+json", Encoding.UTF8);
         });
-        group.MapGet("/stats", async Task<Ok<RegistryStats>> (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/stats", async Task<Ok<RegistryStats>> (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.CacheControl = CacheControl;
-            return TypedResults.Ok(RegistryStats.Of(await RowsAsync(db, zones.Current, ct)));
+            return TypedResults.Ok(RegistryStats.Of(await ReleaseAsync(db, zones.Current, options.Value, ct)));
         });
         return group;
     }
@@ -48,18 +49,18 @@ public static class RegistryApi
     public static IEndpointRouteBuilder MapRegistryCharts(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/registry/charts").AllowAnonymous().ExcludeFromDescription();
-        group.MapGet("/monthly.svg", (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
-            ChartAsync(db, zones, http, RegistryCharts.Monthly, ct));
-        group.MapGet("/categories.svg", (WhistleDb db, ZoneRegistry zones, HttpContext http, CancellationToken ct) =>
-            ChartAsync(db, zones, http, RegistryCharts.Categories, ct));
+        group.MapGet("/monthly.svg", (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
+            ChartAsync(db, zones, options.Value, http, RegistryCharts.Monthly, ct));
+        group.MapGet("/categories.svg", (WhistleDb db, ZoneRegistry zones, IOptions<WhistleOptions> options, HttpContext http, CancellationToken ct) =>
+            ChartAsync(db, zones, options.Value, http, RegistryCharts.Categories, ct));
         return routes;
     }
 
-    private static async Task<ContentHttpResult> ChartAsync(WhistleDb db, ZoneRegistry zones, HttpContext http,
+    private static async Task<ContentHttpResult> ChartAsync(WhistleDb db, ZoneRegistry zones, WhistleOptions options, HttpContext http,
         Func<RegistryStats, string, BarChart> chart, CancellationToken ct)
     {
         var lang = Ui.LanguageOf(http);
-        var stats = RegistryStats.Of(await RowsAsync(db, zones.Current, ct));
+        var stats = RegistryStats.Of(await ReleaseAsync(db, zones.Current, options, ct));
         http.Response.Headers.CacheControl = CacheControl;
         http.Response.Headers.Vary = "Accept-Language, Cookie";
         http.Response.Headers.ContentLanguage = lang;
@@ -70,10 +71,11 @@ public static class RegistryApi
     }
 
     /// <summary>
-    /// The published incidents as public rows, in the registry's order. Only the columns a row is made from are
+    /// The published incidents as public rows, one per incident at (neighbourhood, month), in the registry's order —
+    /// before the small-numbers rule, so never served as they are. Only the columns a row is made from are
     /// read from the database: names, notes, titles and places never leave it.
     /// </summary>
-    public static async Task<List<RegistryRow>> RowsAsync(WhistleDb db, ZoneCatalog zones, CancellationToken ct)
+    private static async Task<List<RegistryRow>> RowsAsync(WhistleDb db, ZoneCatalog zones, CancellationToken ct)
     {
         var tz = await Network.NetworkLookup.TimeZoneAsync(db, ct);
         var incidents = await db.Incidents.AsNoTracking().Where(i => i.Published)
@@ -85,4 +87,11 @@ public static class RegistryApi
             .ToListAsync(ct);
         return RegistryRow.Order(incidents.Select(i => RegistryRow.From(i, zones, tz)));
     }
+
+    /// <summary>
+    /// What the registry publishes now: the rows under the small-numbers rule (<see cref="SmallCells"/>, k =
+    /// Whistle:Registry:MinCellSize). Every public output is built from this, never from <see cref="RowsAsync"/>.
+    /// </summary>
+    public static async Task<RegistryRelease> ReleaseAsync(WhistleDb db, ZoneCatalog zones, WhistleOptions options, CancellationToken ct) =>
+        SmallCells.Apply(await RowsAsync(db, zones, ct), options.Registry.MinCellSize);
 }

@@ -202,6 +202,6 @@ public abstract class RegistryTests<TApp>(TApp app) : IClassFixture<TApp> where 
     private static List<string> Labels(XDocument doc) => doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "x-label").Select(t => t.Value).ToList();
 }
 
-public sealed class SqliteRegistryTests(SqliteApp app) : RegistryTests<SqliteApp>(app);
+public sealed class SqliteRegistryTests(EveryRowSqliteApp app) : RegistryTests<EveryRowSqliteApp>(app);
 
-public sealed class PostgresRegistryTests(PostgresApp app) : RegistryTests<PostgresApp>(app);
+public sealed class PostgresRegistryTests(EveryRowPostgresApp app) : RegistryTests<EveryRowPostgresApp>(app);

@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Whistle.Tests.Browser;
 
 /// <summary>/registry in a real browser, in each language: headings, table, charts, axe, screenshots.</summary>
-public sealed class RegistryPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+public sealed class RegistryPageTests(EveryRowBrowserFixture browser) : IClassFixture<EveryRowBrowserFixture>
 {
     [Fact]
     public async Task The_registry_page_speaks_four_languages_draws_its_charts_without_script_and_passes_axe()
@@ -61,4 +61,10 @@ public sealed class RegistryPageTests(BrowserFixture browser) : IClassFixture<Br
         await BrowserFixture.ScreenshotAsync(schema, "registry-schema-desktop-en");
         Assert.Empty(await BrowserFixture.SeriousAccessibilityViolationsAsync(schema));
     }
+}
+
+/// <summary>A browser on a Whistle with k = 1 (Whistle:Registry:MinCellSize), so the seeded incidents each show as a row.</summary>
+public sealed class EveryRowBrowserFixture : BrowserFixture
+{
+    protected override Dictionary<string, string?> Settings => new() { ["Whistle:Registry:MinCellSize"] = "1" };
 }

@@ -99,7 +99,7 @@ public class RegistryRowTests
             new RegistryRow("r2", "2026-01", "B", null, null, "shooting", ["ice"], 1, 1, 1, "closed"),
             new RegistryRow("r3", "2025-12", "A", null, null, "arrest", ["police"], 4, 2, 0, "open"),
         };
-        var stats = RegistryStats.Of(rows);
+        var stats = RegistryStats.Of(new RegistryRelease(rows, 0, 1));
         Assert.Equal((3, 7, 3, 1), (stats.Incidents, stats.PeopleAffected, stats.Injured, stats.Deaths));
         Assert.Equal([new MonthCount("2025-12", 1, 4, 2, 0), new MonthCount("2026-01", 2, 3, 1, 1)], stats.ByMonth);
         Assert.Equal([new CategoryCount("arrest", 2), new CategoryCount("shooting", 1)], stats.ByCategory);
@@ -194,4 +194,73 @@ public class RegistryBarChartTests
     [InlineData(0, 1, 1)]
     public void The_axis_ends_on_a_round_number(int max, int top, int step) =>
         Assert.Equal((top, step), BarChart.Scale(max));
+
+    // The small-numbers rule (SmallCells): every published cell (place, period, kind) holds at least k rows.
+    private static RegistryRow Row(string id, string month, string area, string category = "arrest", double? lat = 1, double? lon = 2) =>
+        new(id, month, area, lat, lon, category, ["ice"], 1, 0, 0, "open");
+
+    [Fact]
+    public void A_cell_of_k_or_more_is_published_at_neighbourhood_and_month_and_a_lone_row_is_generalised_or_withheld()
+    {
+        var rows = new List<RegistryRow>();
+        for (int i = 0; i < 5; i++) rows.Add(Row("b" + i, "2025-09", "Powderhorn"));
+        rows.Add(Row("lone", "2025-06", "Phillips"));
+        var release = SmallCells.Apply(rows, 3);
+        Assert.Equal(5, release.Rows.Count);
+        Assert.All(release.Rows, r => Assert.Equal(("2025-09", "Powderhorn"), (r.Month, r.Area)));
+        Assert.DoesNotContain(release.Rows, r => r.Id == "lone");
+        Assert.Equal(1, release.NotShown);
+        var stats = RegistryStats.Of(release);
+        Assert.Equal((5, (int?)null), (stats.Incidents, stats.NotShown)); // 1 is "fewer than 3"
+        Assert.Equal([new MonthCount("2025-09", 5, 5, 0, 0)], stats.ByMonth);
+
+        // k = 1: every row as made, at its neighbourhood and month (the registry before the rule).
+        var all = SmallCells.Apply(rows, 1);
+        Assert.Equal(RegistryRow.Order(rows), all.Rows);
+        Assert.Equal(0, all.NotShown);
+        Assert.Equal(1, SmallCells.Apply(rows, 0).MinCellSize);
+    }
+
+    [Fact]
+    public void Small_cells_climb_month_quarter_year_then_all_areas_and_never_mix_kinds()
+    {
+        var rows = new[]
+        {
+            // Three in Phillips in Q1, in three months: published as 2025-Q1.
+            Row("q1", "2025-01", "Phillips"), Row("q2", "2025-02", "Phillips"), Row("q3", "2025-03", "Phillips"),
+            // Three in Powderhorn, across the year: 2025.
+            Row("y1", "2025-02", "Powderhorn"), Row("y2", "2025-07", "Powderhorn"), Row("y3", "2025-11", "Powderhorn"),
+            // One each in three areas, one quarter: all areas, 2025-Q4, no point.
+            Row("a1", "2025-10", "Cedar"), Row("a2", "2025-11", "Seward"), Row("a3", "2025-12", "Unknown area", lat: 44.94, lon: -93.09),
+            // A shooting alone: not merged with arrests, withheld.
+            Row("s1", "2025-10", "Cedar", "shooting"),
+        };
+        var release = SmallCells.Apply(rows, 3);
+        var by = release.Rows.ToDictionary(r => r.Id);
+        Assert.All(["q1", "q2", "q3"], id => Assert.Equal(("2025-Q1", "Phillips"), (by[id].Month, by[id].Area)));
+        Assert.All(["y1", "y2", "y3"], id => Assert.Equal(("2025", "Powderhorn"), (by[id].Month, by[id].Area)));
+        Assert.All(["a1", "a2", "a3"], id => Assert.Equal(("2025-Q4", SmallCells.AllAreas, (double?)null, (double?)null), (by[id].Month, by[id].Area, by[id].Lat, by[id].Lon)));
+        Assert.False(by.ContainsKey("s1"));
+        Assert.Equal(1, release.NotShown);
+        // Every published cell holds at least k rows.
+        Assert.All(release.Rows.GroupBy(r => (r.Month, r.Area, r.Lat, r.Lon, r.Category)), cell => Assert.True(cell.Count() >= 3));
+        Assert.Equal(("2025-Q4", "2025", "2025-06"), (SmallCells.PeriodOf("2025-12", SmallCells.Period.Quarter), SmallCells.PeriodOf("2025-12", SmallCells.Period.Year), SmallCells.PeriodOf("2025-06", SmallCells.Period.Month)));
+    }
+
+    [Fact]
+    public void Statistics_never_show_a_count_between_one_and_k()
+    {
+        var rows = new[]
+        {
+            new RegistryRow("r1", "2026-01", "A", null, null, "arrest", ["ice", "police"], 2, 0, 0, "open"),
+            new RegistryRow("r2", "2026-01", "A", null, null, "arrest", ["ice"], 1, 1, 1, "closed"),
+            new RegistryRow("r3", "2026-01", "A", null, null, "arrest", ["ice"], 4, 2, 0, "open"),
+        };
+        var stats = RegistryStats.Of(new RegistryRelease(rows, 4, 3));
+        Assert.Equal((3, (int?)4), (stats.Incidents, stats.NotShown));
+        Assert.Equal([new AgencyCount("ice", 3), new AgencyCount("police", null)], stats.ByAgency);
+        Assert.Equal([new StatusCount("closed", null), new StatusCount("open", null)], stats.ByStatus);
+        Assert.Equal((int?)null, SmallCells.Published(2, 3));
+        Assert.Equal(((int?)0, (int?)3), (SmallCells.Published(0, 3), SmallCells.Published(3, 3)));
+    }
 }
