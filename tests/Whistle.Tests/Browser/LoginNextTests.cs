@@ -34,7 +34,7 @@ public sealed class LoginNextTests(BrowserFixture browser) : IClassFixture<Brows
             if (Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.Authority == origin.Authority) await route.ContinueAsync();
             else { elsewhere.Enqueue(url); await route.AbortAsync(); }
         });
-        await page.GotoAsync(browser.BaseUrl + "/console/login?next=" + rawNext, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await page.GotoAsync(browser.BaseUrl + "/console/login?next=" + rawNext, new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 });
         await page.GetByLabel("E-mail address").FillAsync(who.Email);
         await page.GetByLabel("Password").FillAsync(who.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
