@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Whistle.Data.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class I14FedStore : Migration
+    public partial class Containment : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -5,7 +5,7 @@
 namespace Whistle.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class I14FedStore : Migration
+    public partial class Containment : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
