@@ -32,6 +32,7 @@ public static class FederationStore
             settings[$"Whistle:Federation:Partners:{i}:Name"] = partners[i].Name;
             settings[$"Whistle:Federation:Partners:{i}:FeedUrl"] = feeds.Url + partners[i].Path;
             settings[$"Whistle:Federation:Partners:{i}:Enabled"] = partners[i].Enabled ? "true" : "false";
+            settings[$"Whistle:Federation:Partners:{i}:AllowPrivateNetwork"] = "true"; // the fake partners are on loopback
             for (int s = 0; s < partners[i].Senders.Length; s++) settings[$"Whistle:Federation:Partners:{i}:Senders:{s}"] = partners[i].Senders[s];
         }
         foreach (var (k, v) in extra ?? []) settings[k] = v;

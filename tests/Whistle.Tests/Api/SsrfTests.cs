@@ -35,7 +35,7 @@ public sealed class SsrfTests(NoPrivateNetworksApp app) : IClassFixture<NoPrivat
     private async Task<DirectMessage> DeadAsync(long subscriber) => await WhistleApp.EventuallyAsync(async () =>
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<WhistleDb>().Messages.AsNoTracking().SingleOrDefaultAsync(m => m.SubscriberId == subscriber);
+        return (await scope.ServiceProvider.GetRequiredService<WhistleDb>().Messages.AsNoTracking().SingleOrDefaultAsync(m => m.SubscriberId == subscriber))!;
     }, m => m is { State: DeliveryState.Dead }, $"subscriber {subscriber}'s code to be refused");
 
     [Theory]

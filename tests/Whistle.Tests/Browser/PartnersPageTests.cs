@@ -86,7 +86,7 @@ public sealed class PartnersPageTests(PartnerBrowserFixture browser) : IClassFix
         // Reloaded, the page says who relayed it and offers no second relay.
         await page.ReloadAsync();
         await Expect(card.Locator("[role=status]")).ToContainTextAsync("Relayed by " + email);
-        await Expect(card.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Relay" })).ToHaveCountAsync(0);
 
         var phone = await browser.NewPageAsync(BrowserFixture.Phone);
         await phone.GotoAsync("/console/login");
