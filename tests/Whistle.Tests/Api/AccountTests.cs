@@ -235,7 +235,8 @@ public abstract class AccountTests<TApp>(TApp app) : IClassFixture<TApp> where T
         }
         double mk = Median(known), mu = Median(nobody);
         // Before: ~3 ms for an unknown e-mail against 140–300 ms for a real one. Now both pay the PBKDF2 cost.
-        Assert.True(mu > mk * 0.6 && mu < mk * 1.6, $"median known {mk:F1} ms, unknown {mu:F1} ms");
+        // The attack shows as a factor of ~50; a loaded 2-core CI machine moves medians by up to ~1.7× (seen: 187 vs 307 ms).
+        Assert.True(mu > mk * 0.4 && mu < mk * 2.5, $"median known {mk:F1} ms, unknown {mu:F1} ms");
 
         // Both are throttled alike: an unknown address earns the same 429 from the same source after the same failures.
         var s1 = NewSource();
