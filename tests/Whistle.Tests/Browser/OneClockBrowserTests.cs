@@ -95,7 +95,8 @@ public sealed class OneClockBrowserTests(BrowserFixture browser) : IClassFixture
         var card = home.Locator("#alerts li", new() { HasText = "Midtown Phillips" }).First;
         await Expect(card).ToContainTextAsync(until.Abbreviation);
         var text = await card.TextContentAsync() ?? "";
-        var hour24 = TimeZoneInfo.ConvertTime(expires, zone).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        // Spanish writes the hour without a leading zero (0:40, 9:05): match the network's hour as the card's culture writes it.
+        var hour24 = TimeZoneInfo.ConvertTime(expires, zone).ToString("H:mm", System.Globalization.CultureInfo.InvariantCulture);
         var tokyo24 = TimeZoneInfo.ConvertTime(expires, TimeZoneInfo.FindSystemTimeZoneById(Tokyo)).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(text.Contains(hour24) || text.Contains(until.HourMinute), $"the card shows the network's time {hour24}: {text}");
         Assert.DoesNotContain(tokyo24, text);
