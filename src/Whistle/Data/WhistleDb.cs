@@ -51,6 +51,8 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
     public DbSet<StaffPasskey> Passkeys => Set<StaffPasskey>();
     public DbSet<Platform.IdempotentRequest> IdempotentRequests => Set<Platform.IdempotentRequest>();
     public DbSet<Places.GazetteerFile> GazetteerFiles => Set<Places.GazetteerFile>();
+    public DbSet<global::Whistle.Submissions.Submission> Submissions => Set<global::Whistle.Submissions.Submission>();
+    public DbSet<global::Whistle.Submissions.SubmissionFile> SubmissionFiles => Set<global::Whistle.Submissions.SubmissionFile>();
 
     public abstract bool IsPostgres { get; }
 
@@ -204,6 +206,27 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         {
             e.HasIndex(i => i.OccurredAt);
             e.HasIndex(i => i.SightingId);
+        });
+        b.Entity<global::Whistle.Submissions.Submission>(e =>
+        {
+            e.HasIndex(x => x.ReceiptCode).IsUnique();
+            e.HasIndex(x => new { x.State, x.ReceivedAt });
+            e.HasIndex(x => x.ContactPurgeAt);
+            e.Property(x => x.ReceiptCode).HasMaxLength(20);
+            e.Property(x => x.Language).HasMaxLength(8);
+            e.Property(x => x.RejectReason).HasMaxLength(global::Whistle.Submissions.Submission.MaxReasonLength);
+            e.Property(x => x.ReviewedBy).HasMaxLength(256);
+            e.HasMany(x => x.Files).WithOne().HasForeignKey(f => f.SubmissionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<global::Whistle.Submissions.SubmissionFile>(e =>
+        {
+            e.HasIndex(f => f.UploadId).IsUnique();
+            e.HasIndex(f => f.Sha256);
+            e.Property(f => f.UploadId).HasMaxLength(40);
+            e.Property(f => f.FileName).HasMaxLength(255);
+            e.Property(f => f.MediaType).HasMaxLength(100);
+            e.Property(f => f.ClientSha256).HasMaxLength(64);
+            e.Property(f => f.Sha256).HasMaxLength(64);
         });
         b.Entity<Incidents.TimelineEntry>().HasIndex(t => new { t.IncidentId, t.At });
         b.Entity<Incidents.WitnessStatement>().HasIndex(w => w.IncidentId);

@@ -191,4 +191,8 @@ public static class Purpose
     public const string IncidentNote = "incident.note";
     /// <summary>What a follow-up of an incident is about (issue 13).</summary>
     public const string FollowUpDescription = "followup.description";
+    /// <summary>What a bystander wrote with a submission: what, where (issue 15).</summary>
+    public const string SubmissionText = "submission.text";
+    /// <summary>How to reach a bystander who sent evidence (issue 15).</summary>
+    public const string SubmitterContact = "submission.contact";
 }

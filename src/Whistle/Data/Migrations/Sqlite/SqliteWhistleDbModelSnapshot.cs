@@ -1649,6 +1649,157 @@ namespace Whistle.Data.Migrations.Sqlite
                     b.ToTable("TrustedReporters");
                 });
 
+            modelBuilder.Entity("Whistle.Submissions.Submission", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("BlurRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Consent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("ContactCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("ContactPurgeAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MessagedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ObservedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PlaceCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("PositionCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ReceiptCode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RejectReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SightingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SourceHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("UploadSecretHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("WhatCipher")
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactPurgeAt");
+
+                    b.HasIndex("ReceiptCode")
+                        .IsUnique();
+
+                    b.HasIndex("State", "ReceivedAt");
+
+                    b.ToTable("Submissions");
+                });
+
+            modelBuilder.Entity("Whistle.Submissions.SubmissionFile", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EvidenceItemId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MediaType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubmissionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploadId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Sha256");
+
+                    b.HasIndex("SubmissionId");
+
+                    b.HasIndex("UploadId")
+                        .IsUnique();
+
+                    b.ToTable("SubmissionFiles");
+                });
+
             modelBuilder.Entity("Whistle.Subscriptions.CodeTally", b =>
                 {
                     b.Property<byte[]>("Key")
@@ -1977,6 +2128,15 @@ namespace Whistle.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Whistle.Submissions.SubmissionFile", b =>
+                {
+                    b.HasOne("Whistle.Submissions.Submission", null)
+                        .WithMany("Files")
+                        .HasForeignKey("SubmissionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Whistle.Verification.SightingTransition", b =>
                 {
                     b.HasOne("Whistle.Verification.Sighting", null)
@@ -1989,6 +2149,11 @@ namespace Whistle.Data.Migrations.Sqlite
             modelBuilder.Entity("Whistle.Incidents.Claim", b =>
                 {
                     b.Navigation("Evidence");
+                });
+
+            modelBuilder.Entity("Whistle.Submissions.Submission", b =>
+                {
+                    b.Navigation("Files");
                 });
 
             modelBuilder.Entity("Whistle.Verification.Sighting", b =>
