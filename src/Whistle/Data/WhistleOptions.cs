@@ -28,6 +28,7 @@ public sealed class WhistleOptions
     public Alerts.CapOptions Cap { get; set; } = new();
     public Federation.FederationOptions Federation { get; set; } = new();
     public Incidents.EvidenceOptions Evidence { get; set; } = new();
+    public Submissions.SubmissionOptions Submissions { get; set; } = new();
     public Subscriptions.SubscriptionOptions Subscriptions { get; set; } = new();
     public Registry.RegistryOptions Registry { get; set; } = new();
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
