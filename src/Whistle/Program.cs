@@ -16,6 +16,7 @@ using Whistle.Privacy;
 using Whistle.Registry;
 using Whistle.Reports;
 using Whistle.Site;
+using Whistle.Submissions;
 using Whistle.Subscriptions;
 using Whistle.Verification;
 
@@ -41,6 +42,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
 builder.AddIncidents();
+builder.AddUploads();
 builder.AddCustodyPins();
 builder.AddFederation();
 builder.AddSite();
@@ -87,6 +89,7 @@ api.MapRetention();
 api.MapKeys();
 api.MapFederation();
 api.MapEvidence();
+api.MapUploads();
 api.MapPlaces();
 api.MapSetup();
 
