@@ -88,6 +88,7 @@ api.MapKeys();
 api.MapFederation();
 api.MapEvidence();
 api.MapPlaces();
+Whistle.Submissions.ReviewApi.MapSubmissionReview(api);
 api.MapSetup();
 
 app.MapCap();
