@@ -63,6 +63,17 @@ public static class AttachSubmission
             try
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
+                // The one decision, first (a write before any read in the transaction): from received to attached, or this
+                // request lost to another.
+                int moved = await db.Submissions.Where(x => x.Id == id && x.State == SubmissionState.Received).ExecuteUpdateAsync(u => u
+                    .SetProperty(x => x.State, SubmissionState.Attached).SetProperty(x => x.ReviewedBy, actor).SetProperty(x => x.ReviewedAt, now), ct);
+                if (moved == 0)
+                {
+                    await tx.RollbackAsync(ct);
+                    db.ChangeTracker.Clear();
+                    var again = await db.Submissions.AsNoTracking().FirstAsync(x => x.Id == id, ct);
+                    return Refusal(again) ?? ReviewApi.Conflict("Already decided", "Another documenter decided on this submission meanwhile.");
+                }
                 Guid incidentId;
                 if (req.NewIncident is { } n)
                 {
@@ -72,18 +83,8 @@ public static class AttachSubmission
                     incidentId = incident.Id;
                 }
                 else incidentId = req.IncidentId!.Value;
-
-                // The one decision: from received to attached, or this request lost to another.
-                int moved = await db.Submissions.Where(x => x.Id == id && x.State == SubmissionState.Received).ExecuteUpdateAsync(u => u
-                    .SetProperty(x => x.State, SubmissionState.Attached).SetProperty(x => x.IncidentId, incidentId)
-                    .SetProperty(x => x.ReviewedBy, actor).SetProperty(x => x.ReviewedAt, now), ct);
-                if (moved == 0)
-                {
-                    db.ChangeTracker.Clear();
-                    var again = await db.Submissions.AsNoTracking().FirstAsync(x => x.Id == id, ct);
-                    return Refusal(again) ?? ReviewApi.Conflict("Already decided", "Another documenter decided on this submission meanwhile.");
-                }
                 await db.SaveChangesAsync(ct); // the new incident, if any, before its evidence
+                await db.Submissions.Where(x => x.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.IncidentId, incidentId), ct);
 
                 var head = await db.Custody.AsNoTracking().Where(c => c.IncidentId == id).OrderByDescending(c => c.Seq).Select(c => c.Hash).FirstOrDefaultAsync(ct)
                     ?? CustodyChain.Genesis;
