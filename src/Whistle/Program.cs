@@ -92,6 +92,7 @@ api.MapEvidence();
 api.MapSubmissions();
 api.MapUploads();
 api.MapPlaces();
+Whistle.Submissions.ReviewApi.MapSubmissionReview(api);
 api.MapSetup();
 
 app.MapCap();
