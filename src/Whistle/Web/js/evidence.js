@@ -243,8 +243,11 @@
     }).then(function (r) {
       if (r.status === 201) return r.json().then(function (s) {
         rec.submission = { id: s.id, secret: s.uploadSecret, receiptCode: s.receiptCode };
-        rec.files.forEach(function (f, i) {
-          var match = (s.files || [])[i];
+        // Each declared file's id: the one with the same hash and size (then in order, for two copies of one file).
+        var left = (s.files || []).slice();
+        rec.files.forEach(function (f) {
+          var i = left.findIndex(function (x) { return x.sha256 === f.sha256 && x.size === f.size; });
+          var match = i >= 0 ? left.splice(i, 1)[0] : null;
           f.fileId = match ? match.id : null;
         });
         return save(rec);
@@ -255,9 +258,9 @@
         return new Promise(function (res) { setTimeout(res, Math.min(wait, 600) * 1000); }).then(function () { return declare(rec); });
       }
       return r.json().catch(function () { return {}; }).then(function (problem) {
-        var words = [];
-        Object.keys(problem.errors || {}).forEach(function (k) { words = words.concat(problem.errors[k]); });
-        throw new Refused((problem.title || W["ev.failed"]) + (words.length ? ": " + words.join(" ") : problem.detail ? ": " + problem.detail : ""), true);
+        var refused = new Refused(problem.detail || problem.title || W["ev.failed"], true);
+        refused.problem = problem;
+        throw refused;
       });
     }, function () {
       // No network: it waits on the phone and goes when the phone is back online.
@@ -427,7 +430,12 @@
               form.hidden = false;
               send.disabled = false;
               send.textContent = W["ev.send"];
-              fail(err.text);
+              // The API's words (in this page's language) next to the field they are about; the rest on top.
+              var unplaced = [];
+              var placed = err.problem && window.WhistleForms.showProblem(err.problem, {},
+                function (k) { return /^files/.test(k) ? "files" : k; }, function (m) { unplaced = unplaced.concat(m); });
+              if (!placed || unplaced.length) fail(unplaced.length ? unplaced.join(" ") : err.text);
+              else (document.querySelector("[aria-invalid=true]") || form).scrollIntoView({ block: "center" });
             });
           }).then(next);
         }
