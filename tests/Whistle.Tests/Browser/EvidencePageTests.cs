@@ -296,4 +296,37 @@ public sealed partial class EvidencePageTests(EvidencePageFixture browser) : ICl
         await Expect(page.Locator("h1")).ToHaveTextAsync(Ui.T("so", "ev.title"));
         await Expect(page.Locator(".top nav a[href='/evidence']")).ToHaveTextAsync(Ui.T("so", "nav.evidence"));
     }
+
+    [Fact]
+    public async Task Sound_recorded_in_the_page_becomes_a_sealed_file_in_the_list_and_arrives_intact()
+    {
+        // A Chromium with a fake microphone and camera that says yes to them (as a person would tap "Allow").
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var chromium = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = BrowserFixture.Chromium, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+        });
+        var (page, errors) = await PhoneAsync(permissions: ["microphone", "camera"], other: chromium);
+        await page.GotoAsync("/evidence");
+        await page.Locator("#rec-audio").ClickAsync();
+        await Expect(page.Locator("#rec-stop")).ToBeVisibleAsync();
+        await Expect(page.Locator("#rec-text")).ToHaveTextAsync(Ui.T("en", "ev.recording"));
+        await page.WaitForTimeoutAsync(1_500); // the length of the recording, not a synchronisation
+        await page.Locator("#rec-stop").ClickAsync();
+        await Expect(page.Locator("#files .ev-name")).ToHaveTextAsync(new Regex(@"^recording-.*\.(webm|ogg|mp4)$"));
+        await Expect(page.Locator("#files .ev-hash")).ToHaveTextAsync(new Regex("^[0-9a-f]{64}$"), new() { Timeout = 20_000 });
+        var phoneHash = (await page.Locator("#files .ev-hash").TextContentAsync())!;
+
+        await page.GetByLabel(Ui.T("en", "ev.consent.lawyersOnly")).CheckAsync();
+        await page.Locator("#send").ClickAsync();
+        await Expect(page.Locator("#receipt")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator(".ev-match")).ToHaveCountAsync(1);
+        var code = (await page.Locator(".ev-code").First.TextContentAsync())!.Trim();
+        var file = Assert.Single(await FilesOfAsync(code));
+        Assert.Equal(phoneHash, file.Sha256);
+        Assert.StartsWith("audio/", file.MediaType);
+        Assert.Empty(await ViolationsAsync(page));
+        Assert.Empty(errors);
+    }
 }
