@@ -267,7 +267,7 @@ public sealed partial class EvidencePageTests(EvidencePageFixture browser) : ICl
         var (page, _) = await PhoneAsync("hmn");
         await page.GotoAsync("/evidence?lang=hmn");
         await ChooseAsync(page, new FilePayload { Name = "empty.mp4", MimeType = "video/mp4", Buffer = [] });
-        await Expect(page.Locator("#files li.refused .error")).ToHaveTextAsync(Ui.T("hmn", "ev.empty"));
+        await Expect(page.Locator("#files li.refused .ev-error")).ToHaveTextAsync(Ui.T("hmn", "ev.empty"));
         await page.GetByLabel(Ui.T("hmn", "ev.consent.lawyersOnly")).CheckAsync();
         await page.Locator("#send").ClickAsync();
         await Expect(page.Locator("#err-files")).ToHaveTextAsync(Ui.T("hmn", "ev.err.files"));
