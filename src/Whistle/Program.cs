@@ -42,6 +42,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
 builder.AddIncidents();
+builder.AddUploads();
 builder.AddCustodyPins();
 builder.AddFederation();
 builder.AddSite();
@@ -89,6 +90,7 @@ api.MapKeys();
 api.MapFederation();
 api.MapEvidence();
 api.MapSubmissions();
+api.MapUploads();
 api.MapPlaces();
 api.MapSetup();
 
