@@ -91,8 +91,8 @@ api.MapFederation();
 api.MapEvidence();
 api.MapSubmissions();
 api.MapUploads();
+api.MapSubmissionReview();
 api.MapPlaces();
-Whistle.Submissions.ReviewApi.MapSubmissionReview(api);
 api.MapSetup();
 
 app.MapCap();

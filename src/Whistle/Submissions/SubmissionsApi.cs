@@ -113,7 +113,7 @@ public static class SubmissionsApi
 
     private static async Task<Results<Created<SubmissionCreated>, ProblemHttpResult>> CreateAsync(
         SubmissionRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options, CustodyLog custody,
-        HttpContext http, ILoggerFactory logs, CancellationToken ct)
+        HttpContext http, ILoggerFactory logs, StorageFloor floor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var o = options.Value;
@@ -122,14 +122,14 @@ public static class SubmissionsApi
         // One submission at a time through the budget and into the database, so a parallel flood cannot slip past the
         // counts (a submission takes milliseconds; a second server on the same PostgreSQL counts its own in flight).
         await Gate.WaitAsync(ct);
-        try { return await AdmitAsync(req, db, keys, now, o, custody, http, source, logs, ct); }
+        try { return await AdmitAsync(req, db, keys, now, o, custody, http, source, logs, floor, ct); }
         finally { Gate.Release(); }
     }
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     private static async Task<Results<Created<SubmissionCreated>, ProblemHttpResult>> AdmitAsync(SubmissionRequest req, WhistleDb db, KeyRing keys,
-        DateTimeOffset now, WhistleOptions o, CustodyLog custody, HttpContext http, byte[] source, ILoggerFactory logs, CancellationToken ct)
+        DateTimeOffset now, WhistleOptions o, CustodyLog custody, HttpContext http, byte[] source, ILoggerFactory logs, StorageFloor floor, CancellationToken ct)
     {
         var so = o.Submissions;
         // The budgets first (issue 7's shape): a flood is refused before it costs anything but two counts.
@@ -140,10 +140,8 @@ public static class SubmissionsApi
                 detail: "The network is receiving many submissions. Please keep your recording and try again in a little while.");
         }
         long declared = req.Files!.Sum(f => f!.Size!.Value);
-        if (FreeSpace.Below(o.DataPath, so.MinFreeBytes, declared))
+        if (await floor.RefusesAsync(db, ct, declared))
         {
-            logs.CreateLogger(typeof(SubmissionsApi)).LogWarning(
-                "A submission of {Bytes} bytes was refused: the data dir's disk is below the free-space floor ({Floor} bytes)", declared, so.MinFreeBytes);
             return TypedResults.Problem(statusCode: StatusCodes.Status507InsufficientStorage, title: "Not enough space",
                 detail: "The network cannot take new files right now: its storage is nearly full. Please keep your recording and try again later.");
         }

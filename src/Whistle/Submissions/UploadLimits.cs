@@ -81,10 +81,16 @@ public sealed class StorageFloor(IOptions<WhistleOptions> options, TimeProvider 
         return new DriveInfo(dir).AvailableFreeSpace;
     }
 
-    public async Task<bool> RefusesAsync(WhistleDb db, CancellationToken ct)
+    /// <summary>
+    /// Whether the data dir's disk, less what open uploads still declare (and <paramref name="extra"/> more a new submission
+    /// declares), is below the floor (Whistle:Submissions:MinFreeBytes); the first time it is, the admins are told (log, /healthz).
+    /// </summary>
+    public async Task<bool> RefusesAsync(WhistleDb db, CancellationToken ct, long extra = 0)
     {
         var floor = options.Value.Submissions.MinFreeBytes;
+        if (floor <= 0) return false;
         var open = await db.SubmissionFiles.Where(f => f.Sha256 == null).SumAsync(f => (long?)(f.Length - f.Offset), ct) ?? 0;
+        open += Math.Max(0, extra);
         var free = FreeBytes();
         bool low = free - open < floor;
         if (low)

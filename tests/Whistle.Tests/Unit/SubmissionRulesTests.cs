@@ -151,20 +151,4 @@ public class SubmissionRulesTests
             Assert.NotEqual(h, SubmissionRecord.Hash(x, f));
         }
     }
-
-    [Fact]
-    public void The_free_space_floor_counts_what_is_about_to_arrive()
-    {
-        var dir = Directory.CreateTempSubdirectory("whistle-free-").FullName;
-        try
-        {
-            long free = new DriveInfo(dir).AvailableFreeSpace;
-            Assert.True(free > 0);
-            Assert.False(FreeSpace.Below(dir, 0, long.MaxValue / 2)); // no floor configured
-            Assert.False(FreeSpace.Below(dir, 1, 0));
-            Assert.True(FreeSpace.Below(dir, free + (1L << 40), 0)); // a floor above what the disk has
-            Assert.True(FreeSpace.Below(dir, 1, free + (1L << 30))); // a declaration larger than the disk
-        }
-        finally { Directory.Delete(dir, true); }
-    }
 }
