@@ -16,6 +16,7 @@ using Whistle.Privacy;
 using Whistle.Registry;
 using Whistle.Reports;
 using Whistle.Site;
+using Whistle.Submissions;
 using Whistle.Subscriptions;
 using Whistle.Verification;
 
@@ -87,6 +88,7 @@ api.MapRetention();
 api.MapKeys();
 api.MapFederation();
 api.MapEvidence();
+api.MapSubmissions();
 api.MapPlaces();
 api.MapSetup();
 

@@ -106,6 +106,10 @@ public sealed class RateLimitOptions
     public int ReportsPerMinute { get; set; } = 30;
     public int SubscriptionsPerMinute { get; set; } = 30;
     public int LoginPerMinute { get; set; } = 20;
+    /// <summary>Requests a minute from one address to /api/v1/submissions (the submission budgets are Whistle:Submissions:*).</summary>
+    public int SubmissionsPerMinute { get; set; } = 60;
+    /// <summary>Receipt-code look-ups an hour from one network (/24, /48): enough for a submitter, far too few to enumerate codes.</summary>
+    public int ReceiptLookupsPerHour { get; set; } = 20;
 }
 
 public sealed class EncryptionOptions

@@ -62,6 +62,15 @@ public static class PlatformSetup
             PerClientPerMinute(o, RateLimits.Reports, r => r.ReportsPerMinute);
             PerClientPerMinute(o, RateLimits.Subscriptions, r => r.SubscriptionsPerMinute);
             PerClientPerMinute(o, RateLimits.Login, r => r.LoginPerMinute);
+            PerClientPerMinute(o, RateLimits.Submissions, r => r.SubmissionsPerMinute);
+            // Receipt codes (issue 15): few look-ups an hour per network (keyed hash of its /24 or /48), so codes cannot be enumerated.
+            o.AddPolicy(RateLimits.Receipts, ctx =>
+            {
+                var permits = ctx.RequestServices.GetRequiredService<IOptions<WhistleOptions>>().Value.RateLimits.ReceiptLookupsPerHour;
+                var source = Convert.ToHexString(Whistle.Reports.Sources.Web(ctx.Connection.RemoteIpAddress, ctx.RequestServices.GetRequiredService<Whistle.Privacy.KeyRing>()));
+                return RateLimitPartition.GetFixedWindowLimiter(source,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = TimeSpan.FromHours(1), QueueLimit = 0 });
+            });
         });
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.Configure<ForwardedHeadersOptions>(o => TrustProxies(o, builder.Configuration["Whistle:TrustedProxies"]));
@@ -121,6 +130,8 @@ public static class RateLimits
     public const string Reports = "reports";
     public const string Subscriptions = "subscriptions";
     public const string Login = "login";
+    public const string Submissions = "submissions";
+    public const string Receipts = "receipts";
 }
 
 /// <summary>Turns exceptions into problem details: bad input is a 400 that says what was wrong; nothing leaks a stack.</summary>

@@ -13,8 +13,12 @@ public static partial class Ui
     };
     public const string Cookie = "whistle-lang";
 
+    /// <summary>An endpoint that read the language from the request's body puts it here; it wins over the query, cookie and header.</summary>
+    public const string LanguageItem = "whistle.lang";
+
     public static string LanguageOf(HttpContext http)
     {
+        if (http.Items[LanguageItem] is string chosen && Languages.Contains(chosen)) return chosen;
         if (http.Request.Query["lang"].ToString() is { Length: > 0 } asked && Languages.Contains(asked))
         {
             http.Response.Cookies.Append(Cookie, asked, new CookieOptions
@@ -71,6 +75,6 @@ public static partial class Ui
     });
 
     /// <summary>Word dictionaries still in C# (Ui.*.cs), merged over the translation files; the conversion script empties this.</summary>
-    private static Dictionary<string, Dictionary<string, string>>[] Sources => [];
+    private static Dictionary<string, Dictionary<string, string>>[] Sources => [Submit15Texts];
     private static Dictionary<string, Dictionary<string, string>>? _texts;
 }
