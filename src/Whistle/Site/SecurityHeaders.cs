@@ -15,7 +15,9 @@ public static class SecurityHeaders
 {
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
-        var policy = ContentSecurityPolicy(app.Services.GetRequiredService<IOptions<SiteOptions>>().Value.TileUrl);
+        var tileUrl = app.Services.GetRequiredService<IOptions<SiteOptions>>().Value.TileUrl;
+        var policy = ContentSecurityPolicy(tileUrl);
+        var evidencePolicy = ContentSecurityPolicy(tileUrl, wasm: true);
         var publicBaseIsHttps = app.Services.GetRequiredService<IOptions<WhistleOptions>>().Value.PublicBaseUrl?
             .StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true;
         app.Use((context, next) =>
@@ -23,11 +25,13 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var h = context.Response.Headers;
-                h.ContentSecurityPolicy = policy;
+                var evidencePage = IsEvidencePage(context.Request.Path);
+                h.ContentSecurityPolicy = evidencePage ? evidencePolicy : policy;
                 h.XContentTypeOptions = "nosniff";
                 h.XFrameOptions = "DENY";
                 h["Referrer-Policy"] = "no-referrer";
-                h["Permissions-Policy"] = context.Request.Path.StartsWithSegments("/console/incidents") ? IncidentPagesPermissionsPolicy : PermissionsPolicy;
+                h["Permissions-Policy"] = evidencePage ? EvidencePagePermissionsPolicy
+                    : context.Request.Path.StartsWithSegments("/console/incidents") ? IncidentPagesPermissionsPolicy : PermissionsPolicy;
                 h["Cross-Origin-Opener-Policy"] = "same-origin";
                 if (context.Request.IsHttps || publicBaseIsHttps) h.StrictTransportSecurity = "max-age=31536000";
                 return Task.CompletedTask;
@@ -51,15 +55,32 @@ public static class SecurityHeaders
         "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
 
     /// <summary>
+    /// The public /evidence page records sound and video in the page (MediaRecorder, issue 15): camera and microphone for
+    /// this site there, and only there.
+    /// </summary>
+    public const string EvidencePagePermissionsPolicy =
+        "geolocation=(self), camera=(self), microphone=(self), payment=(), usb=(), serial=(), bluetooth=(), midi=(), " +
+        "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
+
+    /// <summary>
+    /// The send-what-you-recorded page itself (/evidence, not its receipt lookup): it hashes files with a WebAssembly
+    /// SHA-256 (hash-wasm), which needs 'wasm-unsafe-eval' (compiling WebAssembly; not JavaScript eval) and the camera
+    /// and microphone.
+    /// </summary>
+    public static bool IsEvidencePage(PathString path) =>
+        path.Equals("/evidence", StringComparison.OrdinalIgnoreCase) || path.Equals("/evidence/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// Scripts, styles, fetches, workers and the manifest only from this site; images also from the map's
     /// tile server (its origin, taken from the tile URL template) and data: URLs (Leaflet's CSS uses them); audio and
     /// video also from blob: URLs this site's own script made (a recorded statement played back, fetched with the token).
     /// 'self' in connect-src covers the same-origin ws:/wss: SignalR and EventSource use.
     /// </summary>
-    public static string ContentSecurityPolicy(string? tileUrl)
+    /// <param name="wasm">Whether the page may compile WebAssembly ('wasm-unsafe-eval'; the /evidence page's hasher only).</param>
+    public static string ContentSecurityPolicy(string? tileUrl, bool wasm = false)
     {
         var tiles = TileOrigin(tileUrl);
-        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:" + (tiles is null ? "" : " " + tiles) +
+        return "default-src 'self'; script-src 'self'" + (wasm ? " 'wasm-unsafe-eval'" : "") + "; style-src 'self'; img-src 'self' data:" + (tiles is null ? "" : " " + tiles) +
                "; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
                "form-action 'self'; worker-src 'self'; manifest-src 'self'";
     }

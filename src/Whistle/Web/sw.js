@@ -3,8 +3,9 @@
 // Background Sync where the browser has it; the pages also ask on the `online` event and on load.
 importScripts("/js/queue.js");
 
-var CACHE = "whistle-v3";
-var SHELL = ["/", "/report", "/rights", "/css/site.css", "/js/home.js", "/js/forms.js", "/js/report.js", "/js/queue.js", "/js/pwa.js",
+var CACHE = "whistle-v4";
+var SHELL = ["/", "/report", "/rights", "/evidence", "/js/evidence.js", "/js/evidence-queue.js",
+  "/lib/tus-js-client/tus.min.js", "/lib/hash-wasm/sha256.umd.min.js", "/css/site.css", "/js/home.js", "/js/forms.js", "/js/report.js", "/js/queue.js", "/js/pwa.js",
   "/lib/leaflet/leaflet.js", "/js/map-words.js", "/lib/leaflet/leaflet.css", "/lib/leaflet/images/marker-icon.png",
   "/lib/leaflet/images/marker-icon-2x.png", "/lib/leaflet/images/marker-shadow.png",
   "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/site/zones.geojson"];
@@ -25,7 +26,7 @@ self.addEventListener("fetch", function (e) {
   var req = e.request;
   var url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
-  var cacheable = req.mode === "navigate" ? (url.pathname === "/" || url.pathname === "/report" || url.pathname === "/rights")
+  var cacheable = req.mode === "navigate" ? (url.pathname === "/" || url.pathname === "/report" || url.pathname === "/rights" || url.pathname === "/evidence")
     : /^\/(css|js|lib|icons)\//.test(url.pathname) || url.pathname === "/site/zones.geojson" || url.pathname === "/api/v1/alerts/active"
       || url.pathname === "/api/v1/partner-alerts"
       || url.pathname === "/manifest.webmanifest";

@@ -139,6 +139,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /registry/charts/monthly.svg"] = Public,
         ["GET /registry/schema"] = Public,
         ["GET /report"] = Public,
+        ["GET /evidence"] = Public, // issue 15: send what you recorded, no login
+        ["GET /evidence/receipt"] = Public, // issue 15: look up a receipt code
         ["GET /rights"] = Public,
         ["GET /site/zones.geojson"] = Public,
         ["GET /subscribe"] = Public,

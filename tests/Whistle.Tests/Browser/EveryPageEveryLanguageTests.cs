@@ -47,6 +47,7 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
         {
             new("home", "/", null), new("report", "/report", null), new("subscribe", "/subscribe", null),
             new("unsubscribe", "/unsubscribe", null), new("rights", "/rights", null), new("registry", "/registry", null),
+            new("evidence", "/evidence", null), new("evidence-receipt", "/evidence/receipt", null),
             new("login", "/console/login", null),
             new("queue", "/console", Roles.Dispatcher),
             new("sighting", "/console/sightings/" + seeded.SightingId, Roles.Dispatcher),

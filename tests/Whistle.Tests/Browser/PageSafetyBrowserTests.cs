@@ -78,6 +78,8 @@ public sealed class PageSafetyBrowserFixture : BrowserFixture, IAsyncLifetime
     };
 
     public string Csp => SecurityHeaders.ContentSecurityPolicy(Tiles.Url + "/tiles/{z}/{x}/{y}.png");
+    /// <summary>The /evidence page's: the same, and WebAssembly for its hasher.</summary>
+    public string EvidenceCsp => SecurityHeaders.ContentSecurityPolicy(Tiles.Url + "/tiles/{z}/{x}/{y}.png", wasm: true);
 
     async Task IAsyncLifetime.InitializeAsync()
     {
@@ -205,7 +207,7 @@ public sealed class PageSafetyBrowserTests(PageSafetyBrowserFixture browser) : I
             Assert.NotNull(res);
             Assert.True(res.Status == 200, $"{path}: {res.Status}");
             var headers = await res.AllHeadersAsync();
-            Assert.Equal(browser.Csp, headers.GetValueOrDefault("content-security-policy"));
+            Assert.Equal(path == "/evidence" ? browser.EvidenceCsp : browser.Csp, headers.GetValueOrDefault("content-security-policy"));
             Assert.Equal("nosniff", headers.GetValueOrDefault("x-content-type-options"));
             Assert.Equal("no-referrer", headers.GetValueOrDefault("referrer-policy"));
             Assert.Equal("DENY", headers.GetValueOrDefault("x-frame-options"));
@@ -224,6 +226,8 @@ public sealed class PageSafetyBrowserTests(PageSafetyBrowserFixture browser) : I
         await VisitAsync("/registry", "figure svg");
         await VisitAsync("/registry/schema", "h1");
         await VisitAsync("/unsubscribe", "#unsubscribe");
+        await VisitAsync("/evidence", "#recorder:not([hidden]), #evidence");
+        await VisitAsync("/evidence/receipt", "#lookup");
 
         // The console, as an admin (who may open every page).
         await PageSafetyBrowserFixture.LoginAsync(page, browser.Admin);
