@@ -90,6 +90,7 @@ api.MapFederation();
 api.MapEvidence();
 api.MapSubmissions();
 api.MapPlaces();
+Whistle.Submissions.ReviewApi.MapSubmissionReview(api);
 api.MapSetup();
 
 app.MapCap();

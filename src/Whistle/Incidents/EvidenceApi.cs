@@ -198,14 +198,14 @@ public static class EvidenceApi
         }
     }
 
-    private static CaptureStamp? ReadCaptureTime(EvidenceStore store, string sha, string mediaType, TimeZoneInfo zone)
+    internal static CaptureStamp? ReadCaptureTime(EvidenceStore store, string sha, string mediaType, TimeZoneInfo zone)
     {
         using var original = store.OpenRead(sha);
         return CaptureTime.Read(original, mediaType, zone);
     }
 
     /// <summary>The image's or video's public copy, location metadata stripped, streamed from the stored original into the store.</summary>
-    private static async Task<string?> PublicCopyAsync(EvidenceStore store, string sha, string mediaType, CancellationToken ct)
+    internal static async Task<string?> PublicCopyAsync(EvidenceStore store, string sha, string mediaType, CancellationToken ct)
     {
         var pipe = new Pipe();
         var writing = Task.Run(async () =>

@@ -349,20 +349,32 @@ public static class IncidentsApi
         problems.Require(category is not null, "category", "One of " + string.Join(", ", Enum.GetValues<IncidentCategory>().Select(Names.Of)) + ".");
         if (problems.Any) return TypedResults.ValidationProblem(problems.ToDictionary(), title: "The request has invalid fields");
 
-        var now = StoredTime.Of(time.GetUtcNow());
+        var incident = await AddIncidentAsync(db, custody, keys, req with { Title = title, OccurredAt = occurredAt, Place = place, Lat = lat, Lon = lon,
+            Category = category, Agencies = agencies }, Actor(user), time.GetUtcNow(), ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/incidents/{incident.Id}", View(incident, keys, documents));
+    }
+
+    /// <summary>
+    /// A new incident from a complete request (title, occurredAt and category given) and its custody "created" entry, both added,
+    /// not saved: the caller saves them with whatever else it records (a bystander's submission attached into it, issue 15).
+    /// </summary>
+    internal static async Task<Incident> AddIncidentAsync(WhistleDb db, CustodyLog custody, KeyRing keys, IncidentRequest req, string actor,
+        DateTimeOffset at, CancellationToken ct)
+    {
+        var now = StoredTime.Of(at);
         var incident = new Incident
         {
-            Title = title!, OccurredAt = StoredTime.Of(occurredAt!.Value), Place = place, Lat = lat, Lon = lon, Category = category!.Value,
-            Agencies = string.Join(',', agencies ?? []), PeopleAffected = req.PeopleAffected ?? 0, Injured = req.Injured ?? 0, Deaths = req.Deaths ?? 0,
+            Title = req.Title!.Trim(), OccurredAt = StoredTime.Of(req.OccurredAt!.Value), Place = req.Place, Lat = req.Lat, Lon = req.Lon, Category = req.Category!.Value,
+            Agencies = string.Join(',', req.Agencies ?? []), PeopleAffected = req.PeopleAffected ?? 0, Injured = req.Injured ?? 0, Deaths = req.Deaths ?? 0,
             NamesConsent = req.NamesConsent ?? false, Status = req.Status ?? IncidentStatus.Open,
-            Published = req.Published ?? false, SightingId = req.SightingId, CreatedBy = Actor(user), CreatedAt = now, UpdatedAt = now,
+            Published = req.Published ?? false, SightingId = req.SightingId, CreatedBy = actor, CreatedAt = now, UpdatedAt = now,
         };
         if (req.Names is { Length: > 0 } names) incident.NamesCipher = keys.Encrypt(JsonSerializer.Serialize(names), Purpose.AffectedNames);
         incident.SetNote(req.StatusNote, keys);
         db.Incidents.Add(incident);
-        await custody.AppendAsync(incident.Id, "created", Actor(user), IncidentRecords.Form(incident, keys), ct);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/incidents/{incident.Id}", View(incident, keys, documents));
+        await custody.AppendAsync(incident.Id, "created", actor, IncidentRecords.Form(incident, keys), ct);
+        return incident;
     }
 
     private static string Humanize(string wire) => char.ToUpperInvariant(wire[0]) + wire[1..].Replace('_', ' ');
