@@ -115,9 +115,10 @@ public static partial class IncidentBundle
              jq -r '.submissions[].custody[] | [.incidentId, .seq, .hash, ((if .fields then ["whistle-custody-v2"] else ["whistle-custody-v1"] end) + [.incidentId, (.seq|tostring), .action, .actor, (.atUnixMs|tostring), .objectType, .objectId, .objectHash, .previousHash] + (if .fields then [.fields] else [] end) | join("\n") | @base64)] | @tsv' manifest.json | while IFS=$'\t' read -r id seq hash text; do if [ "$(printf %s "$text" | base64 -d | sha256sum | cut -d' ' -f1)" = "$hash" ]; then echo "ok $id $seq"; else echo "BROKEN $id $seq"; fi; done
 
         12. The submission's log recorded each file's arrival with the server's hash, the phone's hash is the
-            same, and the incident's log recorded the file when it was added (prints true):
+            same, and the incident's log recorded the file when it was added and which submission it came from
+            (prints true):
 
-             jq -e '. as $m | [$m.submissions[] | . as $s | .files[] | . as $f | ($f.phoneSha256 == $f.serverSha256) and any($s.custody[]; .action == "file_received" and .objectId == ($f.fileId|tostring) and .objectHash == $f.serverSha256) and any($m.custody[]; .action == "evidence_added" and .objectId == ($f.evidenceId|tostring) and .objectHash == $f.serverSha256)] | all' manifest.json
+             jq -e '. as $m | [$m.submissions[] | . as $s | .files[] | . as $f | ($f.phoneSha256 == $f.serverSha256) and any($s.custody[]; .action == "file_received" and .objectId == ($f.fileId|tostring) and .objectHash == $f.serverSha256) and any($m.custody[]; .action == "evidence_added" and .objectId == ($f.evidenceId|tostring) and .objectHash == $f.serverSha256) and any($m.custody[]; .action == "submission_attached" and .objectId == $s.id and .objectHash == $f.serverSha256)] | all' manifest.json
 
         Together with 1: the file in evidence/ is the one whose hash the phone showed its sender (9, 10), the network
         recorded that hash when the file arrived in an unbroken log (11, 12), and the incident's log took the same

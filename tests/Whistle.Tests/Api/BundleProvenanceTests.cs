@@ -21,8 +21,8 @@ namespace Whistle.Tests.Api;
 /// <summary>
 /// Issue 15 §3: the export bundle proves that a bystander's file is byte for byte what left the phone. The submission
 /// is recorded as intake and upload record it (its own custody chain: submission_received, file_received with the
-/// server's hash) and its files are added to the incident as the review queue adds them (evidence items with their
-/// public copies, SubmissionFile.EvidenceItemId set, "attached"), so these tests hold whatever the other parts' branches do.
+/// server's hash, the bytes sealed in the evidence store) and is attached through the review queue's API
+/// (POST /api/v1/review/submissions/{id}/attach), so these tests do not depend on the upload part.
 /// </summary>
 public abstract class BundleProvenanceTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : WhistleApp
 {
@@ -57,6 +57,9 @@ public abstract class BundleProvenanceTests<TApp>(TApp app) : IClassFixture<TApp
                 UploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(13)), FileName = name, MediaType = type,
                 Length = bytes[name].Length, Offset = bytes[name].Length, ClientSha256 = Sha(bytes[name]), CreatedAt = submission.ReceivedAt,
             });
+        // The bytes sealed in the evidence store, as the upload's completion leaves them.
+        var store = scope.ServiceProvider.GetRequiredService<EvidenceStore>();
+        foreach (var b in bytes.Values) await store.SaveAsync(new MemoryStream(b), long.MaxValue, default);
         db.Submissions.Add(submission);
         await custody.AppendAsync(submission.Id, "submission_received", "submitter", "submission", submission.Id.ToString(), "", default);
         await db.SaveChangesAsync();
@@ -70,23 +73,12 @@ public abstract class BundleProvenanceTests<TApp>(TApp app) : IClassFixture<TApp
         submission.CompletedAt = DateTimeOffset.UtcNow.AddMinutes(-20);
         await db.SaveChangesAsync();
 
-        // Attached as a documenter attaches: each file an evidence item of the incident (with its public copy).
-        var files = new Dictionary<string, (long, long, string)>();
-        foreach (var f in submission.Files)
-        {
-            var res = await documenter.PostAsync($"/api/v1/incidents/{incident}/evidence?fileName={f.FileName}", Body(bytes[f.FileName], f.MediaType));
-            Assert.True(res.StatusCode == HttpStatusCode.Created, await res.Content.ReadAsStringAsync());
-            var item = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
-            Assert.Equal(f.Sha256, item["sha256"]!.GetValue<string>());
-            f.EvidenceItemId = item["id"]!.GetValue<long>();
-            files[f.FileName] = (f.Id, f.EvidenceItemId.Value, f.Sha256!);
-        }
-        submission.State = SubmissionState.Attached;
-        submission.IncidentId = incident;
-        submission.ReviewedBy = "documenter@staff.test";
-        submission.ReviewedAt = DateTimeOffset.UtcNow;
-        await custody.AppendAsync(submission.Id, "attached", "documenter@staff.test", "incident", incident.ToString(), "", default);
-        await db.SaveChangesAsync();
+        // Attached through the review queue's API, as a documenter does.
+        var res = await documenter.PostAsJsonAsync($"/api/v1/review/submissions/{submission.Id}/attach", new { incidentId = incident });
+        Assert.True(res.StatusCode == HttpStatusCode.OK, await res.Content.ReadAsStringAsync());
+        var ids = (await res.Content.ReadFromJsonAsync<JsonObject>())!["evidenceIds"]!.AsObject();
+        var files = submission.Files.ToDictionary(f => f.FileName,
+            f => (f.Id, ids[f.Id.ToString(CultureInfo.InvariantCulture)]!.GetValue<long>(), f.Sha256!));
         return new Sent(submission.Id, code, files);
     }
 
