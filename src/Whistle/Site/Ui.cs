@@ -75,6 +75,6 @@ public static partial class Ui
     });
 
     /// <summary>Word dictionaries still in C# (Ui.*.cs), merged over the translation files; the conversion script empties this.</summary>
-    private static Dictionary<string, Dictionary<string, string>>[] Sources => [EvidencePageTexts, Submit15Texts, Review15Texts];
+    private static Dictionary<string, Dictionary<string, string>>[] Sources => [EvidencePageTexts, Submit15Texts, Review15Texts, Tus15Texts];
     private static Dictionary<string, Dictionary<string, string>>? _texts;
 }

@@ -17,6 +17,8 @@ public sealed class SubmissionOptions
     public int SourcePerHour { get; set; } = 20;
     /// <summary>Submissions the whole network takes per minute.</summary>
     public int NetworkPerMinute { get; set; } = 60;
+    /// <summary>tus requests (creation, HEAD, PATCH, DELETE) one network prefix may make per minute (issue 15, the uploads' rate-limit policy).</summary>
+    public int UploadRequestsPerMinute { get; set; } = 600;
     /// <summary>An upload with no bytes for this long is abandoned: its staged bytes are deleted (default 72 h).</summary>
     public double AbandonedHours { get; set; } = 72;
 }
