@@ -50,6 +50,9 @@ public sealed class BystanderEvidenceE2ETests(BystanderEvidenceFixture browser) 
         var page = await browser.NewPageAsync(BrowserFixture.Phone, "so-SO");
         var errors = new ConcurrentQueue<string>();
         page.PageError += (_, e) => errors.Enqueue("script error: " + e);
+        var seen = new ConcurrentQueue<string>(); // for a failure's message: what the page asked and got
+        page.Response += (_, r) => { if (r.Url.Contains("/api/", StringComparison.Ordinal)) seen.Enqueue($"{r.Request.Method} {new Uri(r.Url).AbsolutePath} {r.Status}"); };
+        page.Console += (_, m) => seen.Enqueue("console " + m.Type + ": " + m.Text);
         await page.GotoAsync("/evidence?lang=so");
         await Expect(page.Locator("h1")).ToHaveTextAsync(Ui.T("so", "ev.title"));
         await page.Locator("#choose").SetInputFilesAsync(files.Select(f => new FilePayload { Name = f.Name, MimeType = f.Type, Buffer = f.Bytes }));
@@ -69,7 +72,13 @@ public sealed class BystanderEvidenceE2ETests(BystanderEvidenceFixture browser) 
         await page.Locator("#send").ClickAsync();
         var videoRow = page.Locator("#uploads li").Filter(new() { HasText = "IMG_0001.MP4" });
         var bar = videoRow.Locator("progress");
-        await WhistleApp.EventuallyAsync(() => bar.EvaluateAsync<double>("p => p.value"), v => v >= 10, "the video's upload to pass 10%", 60_000);
+        try { await WhistleApp.EventuallyAsync(() => bar.EvaluateAsync<double>("p => p.value", null, new() { Timeout = 5_000 }), v => v >= 10, "the video's upload to pass 10%", 60_000); }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        {
+            await BrowserFixture.ScreenshotAsync(page, "bystander-e2e-stuck");
+            Assert.Fail($"the video's upload did not start: {e.Message}\nstatus: {await page.Locator("#ev-status").InnerTextAsync()}\n"
+                + $"main: {await page.Locator("main").InnerTextAsync()}\n{string.Join("\n", seen)}");
+        }
         await NetworkAsync(true, 0);
         await Expect(page.Locator("#ev-status")).ToHaveTextAsync(Ui.T("so", "ev.waiting"), new() { Timeout = 30_000 });
         var stopped = await bar.EvaluateAsync<double>("p => p.value");
