@@ -53,6 +53,13 @@ public sealed class Housekeeping(IServiceScopeFactory scopes, TimeProvider time,
         await db.Reports.Where(r => r.SourceHash != null && r.ReceivedAt <= sourceKept)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.SourceHash, (byte[]?)null), ct);
 
+        // A bystander's submission (issue 15): its contact on the same schedule as a reporter's; the keyed hash of its
+        // sender's network once the byte budgets no longer need it (a day), or with the contact, whichever is first.
+        contacts += await db.Submissions.Where(s => s.ContactCipher != null && (s.ContactPurgeAt <= now || s.ReceivedAt <= contactKept))
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.ContactCipher, (byte[]?)null), ct);
+        await db.Submissions.Where(s => s.SourceHash != null && (s.ReceivedAt <= sourceKept || s.ContactPurgeAt <= now || s.ReceivedAt <= contactKept))
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.SourceHash, (byte[]?)null), ct);
+
         var (addresses, unconfirmed) = await ForgetSubscribersAsync(db, now, retention.UnsubscribedAddress,
             TimeSpan.FromHours(o.Subscriptions.UnconfirmedHours), ct);
         await CodeLimits.PurgeAsync(db, now, ct);

@@ -117,9 +117,21 @@ public static class SubmissionsApi
     {
         var now = time.GetUtcNow();
         var o = options.Value;
-        var so = o.Submissions;
         var source = Reports.Sources.Web(http.Connection.RemoteIpAddress, keys);
 
+        // One submission at a time through the budget and into the database, so a parallel flood cannot slip past the
+        // counts (a submission takes milliseconds; a second server on the same PostgreSQL counts its own in flight).
+        await Gate.WaitAsync(ct);
+        try { return await AdmitAsync(req, db, keys, now, o, custody, http, source, logs, ct); }
+        finally { Gate.Release(); }
+    }
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    private static async Task<Results<Created<SubmissionCreated>, ProblemHttpResult>> AdmitAsync(SubmissionRequest req, WhistleDb db, KeyRing keys,
+        DateTimeOffset now, WhistleOptions o, CustodyLog custody, HttpContext http, byte[] source, ILoggerFactory logs, CancellationToken ct)
+    {
+        var so = o.Submissions;
         // The budgets first (issue 7's shape): a flood is refused before it costs anything but two counts.
         if (await BudgetAsync(db, so, source, now, ct) is { } wait)
         {

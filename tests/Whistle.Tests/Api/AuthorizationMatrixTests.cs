@@ -184,6 +184,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["POST /api/v1/incidents/{id:guid}/witnesses"] = Document,
         ["POST /api/v1/incidents/{id:guid}/witnesses/{wid:long}/withdraw"] = Document,
         ["POST /api/v1/reports/"] = Public,
+        // Bystanders' submissions (issue 15): anyone may send; reading one back needs its upload secret (checked in the handler, 404 otherwise); receipt look-ups are rate-limited per network.
+        ["POST /api/v1/submissions/"] = Public,
+        ["GET /api/v1/submissions/{id:guid}"] = Public,
+        ["GET /api/v1/submissions/receipt/{code}"] = Public,
         ["POST /api/v1/sightings/{id:guid}/accept"] = Verify,
         ["POST /api/v1/sightings/{id:guid}/decline"] = Verify,
         ["POST /api/v1/sightings/{id:guid}/dispatch"] = Dispatch,
