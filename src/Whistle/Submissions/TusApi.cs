@@ -305,7 +305,7 @@ public static class TusApi
         TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "More bytes than the file has",
             detail: "The chunk goes past the file's declared length; it was not kept.");
 
-    private static async Task<IResult> Terminate(string uploadId, HttpContext http, WhistleDb db, UploadStaging staging, CancellationToken ct)
+    private static async Task<IResult> Terminate(string uploadId, HttpContext http, WhistleDb db, UploadStaging staging, TimeProvider time, CancellationToken ct)
     {
         if (!TusProtocol.IsUploadId(uploadId)) return NoSuchUpload();
         var file = await db.SubmissionFiles.FirstOrDefaultAsync(f => f.UploadId == uploadId, ct);
@@ -319,7 +319,7 @@ public static class TusApi
             if (session is null) return OffsetConflict(file.Offset, http);
         }
         staging.Delete(uploadId);
-        await UploadExpiry.DropAsync(db, [file], ct);
+        await UploadExpiry.DropAsync(db, [file], time.GetUtcNow(), ct);
         return TypedResults.NoContent();
     }
 }

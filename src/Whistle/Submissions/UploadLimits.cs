@@ -143,14 +143,14 @@ public sealed class UploadExpiry(IServiceScopeFactory scopes, UploadStaging stag
             if (!known.Contains(id) && at <= cutoff) staging.Delete(id);
         if (abandoned.Count > 0)
         {
-            await DropAsync(db, abandoned, ct);
+            await DropAsync(db, abandoned, time.GetUtcNow(), ct);
             log.LogInformation("Deleted {Count} abandoned uploads", abandoned.Count);
         }
         return abandoned.Count;
     }
 
     /// <summary>Removes files that will not arrive; a submission left without files is dropped, one whose other files all arrived is Received.</summary>
-    public static async Task DropAsync(WhistleDb db, List<SubmissionFile> files, CancellationToken ct)
+    public static async Task DropAsync(WhistleDb db, List<SubmissionFile> files, DateTimeOffset now, CancellationToken ct)
     {
         db.SubmissionFiles.RemoveRange(files);
         await db.SaveChangesAsync(ct);
@@ -163,7 +163,7 @@ public sealed class UploadExpiry(IServiceScopeFactory scopes, UploadStaging stag
             else if (left.All(s => s != null))
             {
                 submission.State = SubmissionState.Received;
-                submission.CompletedAt = DateTimeOffset.UtcNow;
+                submission.CompletedAt = now;
             }
             await db.SaveChangesAsync(ct);
         }

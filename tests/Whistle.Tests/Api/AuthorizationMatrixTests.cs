@@ -102,8 +102,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /api/v1/registry/incidents.geojson"] = Public,
         ["GET /api/v1/registry/stats"] = Public,
         // Issue 15: the tus upload server; creation needs the submission's upload secret, the rest the upload id.
-        ["OPTIONS /api/v1/uploads"] = Public,
-        ["POST /api/v1/uploads"] = Public,
+        ["OPTIONS /api/v1/uploads/"] = Public,
+        ["POST /api/v1/uploads/"] = Public,
         ["HEAD /api/v1/uploads/{uploadId}"] = Public,
         ["PATCH /api/v1/uploads/{uploadId}"] = Public,
         ["DELETE /api/v1/uploads/{uploadId}"] = Public,

@@ -301,7 +301,8 @@ public abstract class TusUploadTests<TApp>(TApp app) : IClassFixture<TApp> where
         {
             using var res = await c.SendAsync(req);
             Assert.Equal(HttpStatusCode.NotFound, res.StatusCode);
-            answers.Add(await res.Content.ReadAsStringAsync());
+            var problem = JsonNode.Parse(await res.Content.ReadAsStringAsync())!;
+            answers.Add($"{problem["title"]}|{problem["detail"]}|{string.Join(",", res.Headers.Select(h => h.Key).Where(k => k != "traceparent").Order())}");
         }
         Assert.Single(answers.Distinct());
         foreach (var guess in new[] { TusProtocol.NewUploadId(), "../../keys.json", "x", new string('a', 26) })
@@ -335,31 +336,6 @@ public abstract class TusUploadTests<TApp>(TApp app) : IClassFixture<TApp> where
             Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
             Assert.Equal("application/problem+json", res.Content.Headers.ContentType!.MediaType);
         }
-    }
-
-    [Fact]
-    public async Task Two_PATCHes_at_once_on_one_upload_one_wins_and_the_other_gets_409()
-    {
-        var c = app.CreateClient();
-        var bytes = TusSeed.Mp4(400_000, 12);
-        var d = await TusSeed.DeclareAsync(app, (bytes, "video/mp4", null));
-        (await TusSeed.CreateAsync(c, d)).EnsureSuccessStatusCode();
-        var id = d.Files[0].UploadId;
-        var staging = app.Services.GetRequiredService<UploadStaging>();
-        var release = new TaskCompletionSource();
-        var slow = new HeldContent(bytes.AsMemory(0, 200_000), 100_000, release.Task);
-        var req = TusSeed.Tus(HttpMethod.Patch, $"/api/v1/uploads/{id}");
-        req.Headers.Add("Upload-Offset", "0");
-        req.Content = slow;
-        var first = c.SendAsync(req);
-        // The first PATCH holds the upload once its first bytes are staged.
-        await WhistleApp.EventuallyAsync(() => Task.FromResult(staging.Exists(id) && new FileInfo(staging.PathOf(id)).Length > 60_000), x => x, "the first PATCH's bytes staged");
-        using (var second = await TusSeed.PatchAsync(c, id, 0, bytes.AsMemory(0, 200_000))) Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
-        release.SetResult();
-        using (var won = await first) Assert.Equal(HttpStatusCode.NoContent, won.StatusCode);
-        Assert.Equal(200_000, await TusSeed.OffsetAsync(c, id));
-        (await TusSeed.PatchAsync(c, id, 200_000, bytes.AsMemory(200_000))).EnsureSuccessStatusCode();
-        Assert.Equal(TusSeed.Sha(bytes), await TusSeed.DbAsync(app, db => db.SubmissionFiles.Where(f => f.Id == d.Files[0].Id).Select(f => f.Sha256).SingleAsync()));
     }
 
     [Fact]
@@ -520,7 +496,8 @@ public sealed class TusExpiryTests : IDisposable
         Assert.Equal(0, await expiry.RunOnceAsync(CancellationToken.None));
         Assert.Equal(10_000, await TusSeed.OffsetAsync(c, d.Files[0].UploadId));
         _clock.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(1, await expiry.RunOnceAsync(CancellationToken.None));
+        // The service's own timer may have run the pass as the clock moved; either way it is done after this one.
+        await expiry.RunOnceAsync(CancellationToken.None);
         Assert.False(staging.Exists(d.Files[0].UploadId));
         Assert.Null(await TusSeed.OffsetAsync(c, d.Files[0].UploadId));
         Assert.False(await TusSeed.DbAsync(_app, db => db.Submissions.AnyAsync(s => s.Id == d.Submission)));
@@ -574,6 +551,32 @@ public sealed class TusJsClientTests : IDisposable
         using (var stored = _app.Services.GetRequiredService<EvidenceStore>().OpenRead(sha)) Assert.Equal(sha, SealedFile.HashPlain(stored));
         var state = await TusSeed.DbAsync(_app, db => db.Submissions.Where(s => s.Id == d.Submission).Select(s => s.State).SingleAsync());
         Assert.Equal(SubmissionState.Received, state);
+    }
+
+    // Over a real socket: the in-memory test server hands the handler a request body only once it is whole.
+    [Fact]
+    public async Task Two_PATCHes_at_once_on_one_upload_one_wins_and_the_other_gets_409()
+    {
+        using var c = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        var bytes = TusSeed.Mp4(400_000, 12);
+        var d = await TusSeed.DeclareAsync(_app, (bytes, "video/mp4", null));
+        (await TusSeed.CreateAsync(c, d)).EnsureSuccessStatusCode();
+        var id = d.Files[0].UploadId;
+        var staging = _app.Services.GetRequiredService<UploadStaging>();
+        var release = new TaskCompletionSource();
+        var slow = new HeldContent(bytes.AsMemory(0, 200_000), 100_000, release.Task);
+        var req = TusSeed.Tus(HttpMethod.Patch, $"/api/v1/uploads/{id}");
+        req.Headers.Add("Upload-Offset", "0");
+        req.Content = slow;
+        var first = c.SendAsync(req);
+        // The first PATCH holds the upload once its first bytes are staged.
+        await WhistleApp.EventuallyAsync(() => Task.FromResult(staging.Exists(id) && new FileInfo(staging.PathOf(id)).Length > 60_000), x => x, "the first PATCH's bytes staged");
+        using (var second = await TusSeed.PatchAsync(c, id, 0, bytes.AsMemory(0, 200_000))) Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        release.SetResult();
+        using (var won = await first) Assert.Equal(HttpStatusCode.NoContent, won.StatusCode);
+        Assert.Equal(200_000, await TusSeed.OffsetAsync(c, id));
+        (await TusSeed.PatchAsync(c, id, 200_000, bytes.AsMemory(200_000))).EnsureSuccessStatusCode();
+        Assert.Equal(TusSeed.Sha(bytes), await TusSeed.DbAsync(_app, db => db.SubmissionFiles.Where(f => f.Id == d.Files[0].Id).Select(f => f.Sha256).SingleAsync()));
     }
 
     [Fact]
