@@ -13,7 +13,7 @@ namespace Whistle.Site.Pages;
 /// IndexedDB until the phone is back online. <c>?alert=</c> / <c>?sighting=</c> tie it to an alert or a sighting link
 /// (only a well-formed id is passed on; the server decides whether it is active).
 /// </summary>
-public sealed class EvidenceModel(IOptions<WhistleOptions> options, WhistleDb db) : SitePage
+public sealed class EvidenceModel(IOptions<WhistleOptions> options, WhistleDb db, TimeProvider time) : SitePage
 {
     public string ContactHours { get; private set; } = "";
     public int MaxFiles => options.Value.Submissions.MaxFilesPerSubmission;
@@ -46,7 +46,7 @@ public sealed class EvidenceModel(IOptions<WhistleOptions> options, WhistleDb db
         ContactHours = Math.Ceiling(hours).ToString(CultureInfo.InvariantCulture);
         AlertId = alert;
         SightingId = sighting;
-        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Zone);
+        var now = TimeZoneInfo.ConvertTime(time.GetUtcNow(), Zone);
         Now = now.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
         Offset = (now.Offset < TimeSpan.Zero ? "-" : "+") + now.Offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
     }

@@ -110,7 +110,7 @@
     var li = el("li", item.error ? "refused" : null);
     li.appendChild(el("span", "ev-name", item.name));
     li.appendChild(el("span", "hint", " " + sizeText(item.size)));
-    item.message = el("p", "error", item.error || "");
+    item.message = el("p", "ev-error", item.error || "");
     item.message.hidden = !item.error;
     li.appendChild(item.message);
     item.hashLabel = el("span", "hint", item.error ? "" : W["ev.sealing"]);
