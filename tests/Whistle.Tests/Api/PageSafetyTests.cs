@@ -32,7 +32,7 @@ public abstract class PageSafetyTests<TApp>(TApp app) : IClassFixture<TApp> wher
 
     public static readonly string[] Pages =
         ["/", "/report", "/subscribe", "/rights", "/registry", "/registry/schema", "/unsubscribe", "/console", "/console/login",
-         "/console/verify", "/console/incidents", "/console/partners", "/console/admin/users", "/console/admin/zones", "/console/admin/templates", "/console/admin/retention"];
+         "/console/verify", "/console/incidents", "/console/submissions", "/console/partners", "/console/admin/users", "/console/admin/zones", "/console/admin/templates", "/console/admin/retention"];
 
     [Fact]
     public async Task Every_page_api_answer_static_file_and_error_carries_the_security_headers_and_no_HSTS_over_plain_http()

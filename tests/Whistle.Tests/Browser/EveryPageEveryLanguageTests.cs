@@ -56,6 +56,7 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
             new("verify", "/console/verify", Roles.Verifier),
             new("incidents", "/console/incidents", Roles.Documenter),
             new("incident", "/console/incidents/" + seeded.IncidentId, Roles.Documenter),
+            new("submissions", "/console/submissions", Roles.Documenter),
             new("users", "/console/admin/users", Roles.Admin),
             new("zones", "/console/admin/zones", Roles.Admin),
             new("retention", "/console/admin/retention", Roles.Admin),

@@ -19,7 +19,7 @@
 
   function row(s) {
     var open = C.el("button", { type: "button", className: "link", text: s.receiptCode, translate: "no" });
-    open.addEventListener("click", function () { show(s.id); });
+    open.addEventListener("click", function () { statusBox.textContent = ""; show(s.id); });
     return C.el("tr", { "data-id": s.id }, [
       C.el("th", { scope: "row" }, [open]),
       C.el("td", { text: C.when(s.receivedAt, "minute") }),
@@ -142,7 +142,6 @@
   }
 
   async function show(id) {
-    statusBox.textContent = "";
     var res = await C.api("GET", API + "/" + id);
     if (!res.ok) { C.showProblem(document, res.problem, $("detail-error")); return; }
     $("detail-error").textContent = "";
@@ -180,8 +179,8 @@
     var res = await C.api("POST", API + "/" + current.id + "/attach", req);
     button.disabled = false;
     if (!res.ok) { C.showProblem(attachForm, res.problem); return; }
-    statusBox.textContent = C.t("c.sub.attached");
     await show(current.id);
+    statusBox.textContent = C.t("c.sub.attached");
     load(false);
   });
 
@@ -210,8 +209,8 @@
     C.clearProblem(messageForm);
     var res = await C.api("POST", API + "/" + current.id + "/message", { message: $("message-which").value });
     if (!res.ok) { C.showProblem(messageForm, res.problem); return; }
-    statusBox.textContent = C.t("c.sub.messaged");
     await show(current.id);
+    statusBox.textContent = C.t("c.sub.messaged");
   });
 
   load(false);
