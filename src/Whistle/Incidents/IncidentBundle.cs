@@ -19,7 +19,7 @@ namespace Whistle.Incidents;
 public sealed record BundleManifest(
     string Format, DateTimeOffset ExportedAt, string ExportedBy, bool ForLegalCounsel, string About,
     BundleIncident Incident, List<BundleEvidence> Evidence, List<BundleTimeline> Timeline, List<BundleClaim> Claims,
-    List<BundleWitness> Witnesses, List<BundleCustody> Custody);
+    List<BundleWitness> Witnesses, List<BundleCustody> Custody, List<BundleSubmission>? Submissions = null);
 
 public sealed record BundleIncident(
     Guid Id, string Title, DateTimeOffset OccurredAt, string? Place, double? Lat, double? Lon, IncidentCategory Category, string Agencies,
@@ -114,6 +114,8 @@ public static partial class IncidentBundle
         var claims = await db.Claims.AsNoTracking().Include(c => c.Evidence).Where(c => c.IncidentId == id).OrderBy(c => c.Id).ToListAsync(ct);
         var witnesses = await db.Witnesses.AsNoTracking().Where(w => w.IncidentId == id).OrderBy(w => w.Id).ToListAsync(ct);
         var chain = await db.Custody.AsNoTracking().Where(c => c.IncidentId == id).OrderBy(c => c.Seq).ToListAsync(ct);
+        var (submissions, broken) = await ProvenanceAsync(db, evidence, ct);
+        if (broken is not null) return Problem.Conflict($"No bundle was made: {broken}.");
 
         string? Reveal(byte[]? cipher, string purpose, bool consented)
         {
@@ -143,7 +145,7 @@ public static partial class IncidentBundle
                 return new BundleWitness(w.Id, w.TextOf(keys), w.AudioEvidenceId, w.Consent, w.ConsentAt, w.TakenAt, w.TakenBy,
                     Reveal(w.NameCipher, Purpose.WitnessName, consented), Reveal(w.ContactCipher, Purpose.WitnessContact, consented));
             }).ToList(),
-            chain.Select(BundleCustody.Of).ToList());
+            chain.Select(BundleCustody.Of).ToList(), submissions);
         var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         var manifestSha = CustodyChain.Hex(SHA256.HashData(manifestBytes));
         // The head this bundle ships, pinned now (decision 0031): signed, and timestamped when a TSA answers in time.
@@ -155,7 +157,8 @@ public static partial class IncidentBundle
         var files = evidence.Select(e => (Sha: e.Sha256, Path: EvidencePath(e.Sha256, e.MediaType)))
             .Concat(evidence.Where(e => e.PublicSha256 is not null).Select(e => (Sha: e.PublicSha256!, Path: EvidencePath(e.PublicSha256!, e.MediaType))))
             .DistinctBy(f => f.Path).ToList();
-        var readme = Encoding.UTF8.GetBytes(Readme(incident.Id, now, forCounsel, pin.Token is not null));
+        var readme = Encoding.UTF8.GetBytes(Readme(incident.Id, now, forCounsel, pin.Token is not null)
+            + (submissions.Count > 0 ? ProvenanceReadme : ""));
         // The ZIP library may write synchronously when it finishes an entry; this one response may do so.
         if (http.Features.Get<IHttpBodyControlFeature>() is { } body) body.AllowSynchronousIO = true;
 
@@ -537,6 +540,7 @@ public static partial class IncidentBundle
                 && !manifest.Custody.Any(c => c is { Action: EvidenceApi.PublicCopy, ObjectType: "evidence" } && c.ObjectId == itemId && c.ObjectHash == p))
                 Reject($"The public copy of evidence item {item.Id} is not recorded in the custody log.");
         }
+        CheckProvenance(manifest);
         return new Checked(manifest, actual[ManifestName], evidenceFiles);
     }
 
