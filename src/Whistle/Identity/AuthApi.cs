@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Whistle.Data;
 using Whistle.Platform;
 
@@ -71,7 +72,7 @@ public static class AuthApi
     /// </summary>
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
         LoginRequest req, HttpContext http, UserManager<StaffUser> users, LoginThrottle throttle, SessionIssuer sessions,
-        WhistleDb db, CancellationToken ct)
+        WhistleDb db, IOptions<PasswordHasherOptions> hashing, CancellationToken ct)
     {
         var email = req.Email!.Trim();
         var source = ClientSource.Prefix(http);
@@ -82,7 +83,7 @@ public static class AuthApi
         bool ok;
         if (user is null)
         {
-            DummyHash.Verify(users.PasswordHasher, req.Password!);
+            DummyHash.Verify(users.PasswordHasher, hashing.Value.IterationCount, req.Password!);
             ok = false;
         }
         else ok = await users.CheckPasswordAsync(user, req.Password!) && !StaffRules.IsDisabled(user.LockoutEnd);
@@ -230,12 +231,13 @@ public static class AuthApi
 /// <summary>An unknown e-mail costs what a real one costs: the same PBKDF2 verification, against a hash of nothing anyone knows.</summary>
 public static class DummyHash
 {
-    private static string? _hash;
+    /// <summary>One dummy hash per iteration count, so it always costs what the hasher in use costs (tests run hosts with different counts side by side).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Hashes = new();
 
-    public static void Verify(IPasswordHasher<StaffUser> hasher, string password)
+    public static void Verify(IPasswordHasher<StaffUser> hasher, int iterations, string password)
     {
-        _hash ??= hasher.HashPassword(new StaffUser(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
-        hasher.VerifyHashedPassword(new StaffUser(), _hash, password);
+        var hash = Hashes.GetOrAdd(iterations, _ => hasher.HashPassword(new StaffUser(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
+        hasher.VerifyHashedPassword(new StaffUser(), hash, password);
     }
 }
 

@@ -187,9 +187,12 @@ public sealed class LiveSweep(IServiceScopeFactory scopes, LiveConnections live,
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         var seconds = Math.Clamp(options.Value.Accounts.LiveRecheckSeconds, 0.2, 60);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), time);
-        while (await timer.WaitForNextTickAsync(stop))
+        // A pause after each pass, not a PeriodicTimer, which on a test's fake clock replays every period of a jump
+        // (2.6 million wake-ups for 150 days at 5 s, ~40 s of CPU); on a real clock the two are the same.
+        while (!stop.IsCancellationRequested)
         {
+            try { await Task.Delay(TimeSpan.FromSeconds(seconds), time, stop); }
+            catch (OperationCanceledException) { break; }
             try
             {
                 await SweepAsync(stop);

@@ -107,6 +107,10 @@ public abstract class AccessTests<TApp>(TApp app) : IClassFixture<TApp> where TA
     }
 }
 
-public sealed class SqliteAccessTests(SqliteApp app) : AccessTests<SqliteApp>(app);
+// The product's password cost: a test here reads the iteration count out of a stored hash.
+public sealed class AccessSqliteApp() : WhistleApp(Db.Sqlite, RealPasswordCost);
+public sealed class AccessPostgresApp() : WhistleApp(Db.Postgres, RealPasswordCost);
 
-public sealed class PostgresAccessTests(PostgresApp app) : AccessTests<PostgresApp>(app);
+public sealed class SqliteAccessTests(AccessSqliteApp app) : AccessTests<AccessSqliteApp>(app);
+
+public sealed class PostgresAccessTests(AccessPostgresApp app) : AccessTests<AccessPostgresApp>(app);

@@ -12,8 +12,9 @@ using Whistle.Identity;
 namespace Whistle.Tests.Api;
 
 /// <summary>A test app that believes X-Forwarded-For from loopback, so tests can log in from several networks.</summary>
-public sealed class AccountSqliteApp() : WhistleApp(Db.Sqlite, new() { ["Whistle:TrustedProxies"] = "127.0.0.1" });
-public sealed class AccountPostgresApp() : WhistleApp(Db.Postgres, new() { ["Whistle:TrustedProxies"] = "127.0.0.1" });
+// The product's password cost: a test here times an unknown e-mail's login against a real one's.
+public sealed class AccountSqliteApp() : WhistleApp(Db.Sqlite, new(RealPasswordCost) { ["Whistle:TrustedProxies"] = "127.0.0.1" });
+public sealed class AccountPostgresApp() : WhistleApp(Db.Postgres, new(RealPasswordCost) { ["Whistle:TrustedProxies"] = "127.0.0.1" });
 
 /// <summary>
 /// Issue 11 §6, staff accounts under attack: sessions end when they must (role change, password reset, logout, an

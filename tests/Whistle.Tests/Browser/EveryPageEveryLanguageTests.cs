@@ -19,11 +19,16 @@ namespace Whistle.Tests.Browser;
 /// rendering of the page (proper names, numbers, times and people's own words excepted: the latter are marked
 /// translate="no" in the page, or are the seeded data), (b) anything that looks like a raw key, (c) a page wider
 /// than the screen. Screenshots: TestResults/screens/&lt;page&gt;-&lt;lang&gt;-&lt;size&gt;.png.
+/// One class per screen size (each with its own app, data and browser), so the two halves run side by side
+/// (decision 0044); together they visit exactly what the one test did.
 /// </summary>
-public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+public abstract partial class EveryPageEveryLanguageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
-    private static readonly ViewportSize Phone = new() { Width = 360, Height = 740 };
-    private static readonly ViewportSize Desk = new() { Width = 1366, Height = 768 };
+    /// <summary>The screen size this class reads every page at (phone or desk).</summary>
+    protected abstract ViewportSize Size { get; }
+
+    protected static readonly ViewportSize Phone = new() { Width = 360, Height = 740 };
+    protected static readonly ViewportSize Desk = new() { Width = 1366, Height = 768 };
     private static readonly string[] Others = ["es", "so", "hmn"];
 
     /// <summary>Proper names and words that are the same in every language.</summary>
@@ -65,7 +70,7 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
             new("checklist", "/console", Roles.Admin),
         };
         var failures = new List<string>();
-        foreach (var size in new[] { Phone, Desk })
+        foreach (var size in new[] { Size })
         {
             var sizeName = size == Phone ? "360x740" : "1366x768";
             var pages = new Dictionary<string, IPage>();
@@ -232,4 +237,14 @@ public sealed partial class EveryPageEveryLanguageTests(BrowserFixture browser) 
 
     [GeneratedRegex(@"\p{L}[\p{L}\-']*")]
     private static partial Regex Words();
+}
+
+public sealed class EveryPageEveryLanguagePhoneTests(BrowserFixture browser) : EveryPageEveryLanguageTests(browser)
+{
+    protected override ViewportSize Size => Phone;
+}
+
+public sealed class EveryPageEveryLanguageDeskTests(BrowserFixture browser) : EveryPageEveryLanguageTests(browser)
+{
+    protected override ViewportSize Size => Desk;
 }

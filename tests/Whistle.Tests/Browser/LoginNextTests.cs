@@ -44,7 +44,11 @@ public sealed class LoginNextTests(BrowserFixture browser) : IClassFixture<Brows
                 || new Uri(u).AbsolutePath == landing, new() { WaitUntil = WaitUntilState.Commit, Timeout = 15_000 });
         }
         catch (TimeoutException) { }
-        return (page.Url, elsewhere.ToList());
+        var result = (page.Url, elsewhere.ToList());
+        // Closed once read (decision 0044): 22 logged-in console pages left open kept their live connections and
+        // polling running in one Chromium, slowing every later case.
+        await page.Context.CloseAsync();
+        return result;
     }
 
     [Theory]
