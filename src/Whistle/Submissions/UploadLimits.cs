@@ -88,7 +88,6 @@ public sealed class StorageFloor(IOptions<WhistleOptions> options, TimeProvider 
     public async Task<bool> RefusesAsync(WhistleDb db, CancellationToken ct, long extra = 0)
     {
         var floor = options.Value.Submissions.MinFreeBytes;
-        if (floor <= 0) return false;
         var open = await db.SubmissionFiles.Where(f => f.Sha256 == null).SumAsync(f => (long?)(f.Length - f.Offset), ct) ?? 0;
         open += Math.Max(0, extra);
         var free = FreeBytes();
