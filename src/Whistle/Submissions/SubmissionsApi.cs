@@ -113,7 +113,7 @@ public static class SubmissionsApi
 
     private static async Task<Results<Created<SubmissionCreated>, ProblemHttpResult>> CreateAsync(
         SubmissionRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options, CustodyLog custody,
-        HttpContext http, ILoggerFactory logs, StorageFloor floor, CancellationToken ct)
+        HttpContext http, StorageFloor floor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var o = options.Value;
@@ -122,14 +122,14 @@ public static class SubmissionsApi
         // One submission at a time through the budget and into the database, so a parallel flood cannot slip past the
         // counts (a submission takes milliseconds; a second server on the same PostgreSQL counts its own in flight).
         await Gate.WaitAsync(ct);
-        try { return await AdmitAsync(req, db, keys, now, o, custody, http, source, logs, floor, ct); }
+        try { return await AdmitAsync(req, db, keys, now, o, custody, http, source, floor, ct); }
         finally { Gate.Release(); }
     }
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     private static async Task<Results<Created<SubmissionCreated>, ProblemHttpResult>> AdmitAsync(SubmissionRequest req, WhistleDb db, KeyRing keys,
-        DateTimeOffset now, WhistleOptions o, CustodyLog custody, HttpContext http, byte[] source, ILoggerFactory logs, StorageFloor floor, CancellationToken ct)
+        DateTimeOffset now, WhistleOptions o, CustodyLog custody, HttpContext http, byte[] source, StorageFloor floor, CancellationToken ct)
     {
         var so = o.Submissions;
         // The budgets first (issue 7's shape): a flood is refused before it costs anything but two counts.
