@@ -19,10 +19,21 @@ using Whistle.Subscriptions;
 //
 //   dotnet run -c Release --project bench/Whistle.Bench -- targeting [--subscribers 1000000] [--runs 3] [--postgres "Host=..."]
 //   dotnet run -c Release --project bench/Whistle.Bench -- micro    (BenchmarkDotNet: index resolve only)
+//   dotnet run -c Release --project bench/Whistle.Bench -- commit [--subscribers 1000000] [--runs 5] [--postgres "Host=..."]
+//     An alert's commit from "send" to durable commit, city-wide and 2 km, median of --runs; on PostgreSQL beside a
+//     PostGIS ST_DWithin + INSERT … SELECT baseline on the same database (decision 0050).
 //   dotnet run -c Release --project bench/Whistle.Bench -- fanout [--subscribers 1000000] [--rate 100] [--postgres "Host=..."]
 //     Delivery end to end: a Whistle process (the built Whistle.dll) sends a city-wide alert over real HTTP to a
 //     local fake Twilio. Prints (1) the whole fan-out's throughput with the provider unthrottled and (2) the time
 //     until the nearest 1,000 were handed over with one sender paced at --rate messages a second.
+
+//   dotnet run -c Release --project bench/Whistle.Bench -- index [--subscribers 1000000] [--postgres "Host=..."] [--text-seal] [--memory-only]
+//     The targeting index: bytes a subscriber (compact layout beside the old one) and its load at start-up from the
+//     database with sealed circles (issue 16 §3), median of 3, with where the time goes; --text-seal seeds the circles
+//     in the sealed text layout written before issue 16 (an upgraded network's rows).
+
+//   bench/intake.sh [sqlite|cluster|both]
+//     Intake under load: wrk against the published build, one SQLite node or two PostgreSQL + Redis nodes behind HAProxy.
 
 //   dotnet run -c Release --project bench/Whistle.Bench -- sealed [--mb 2048]
 //     Evidence encrypted at rest: a generated file sealed and read back; time, throughput, allocations, peak memory.
@@ -84,16 +95,30 @@ try
     var zones = new ZoneRegistry();
     await using (var db = NewDb()) await zones.ReloadAsync(db);
 
+    if (args.FirstOrDefault() == "index") IndexBench.Memory(n, zones.Current);
     Console.WriteLine($"database: {(pg is null ? "SQLite (WAL, synchronous=FULL) " + dir : "PostgreSQL")}");
     var sw = Stopwatch.StartNew();
     var keys = KeyRing.CreateNew();
-    await using (var db = NewDb()) await Seed(db, zones.Current, n, keys);
+    if (args.FirstOrDefault() == "index" && args.Contains("--memory-only")) return;
+    bool textSeal = args.Contains("--text-seal");
+    await using (var db = NewDb()) await Seed(db, zones.Current, n, keys, textSeal);
     Console.WriteLine($"seeded {n:N0} confirmed subscribers in {sw.Elapsed.TotalSeconds:F1} s (not part of the figure)");
+    if (args.FirstOrDefault() == "index")
+    {
+        await IndexBench.LoadAsync(NewDb, keys, n, (pg is null ? "SQLite" : "PostgreSQL") + (textSeal ? ", circles in the text layout of before issue 16" : ""));
+        return;
+    }
     if (args.FirstOrDefault() == "fanout")
     {
         keys.Save(Path.Combine(dir, "keys.json"));
         await FanoutBench.RunAsync(dir, pg is null ? null : new NpgsqlConnectionStringBuilder(pg) { Database = pgDb }.ToString(), n,
             Option("--rate", 100), OptionText("--concurrency"));
+        return;
+    }
+
+    if (args.FirstOrDefault() == "commit")
+    {
+        await CommitBench.RunAsync(NewDb, pg is null ? null : new NpgsqlConnectionStringBuilder(pg) { Database = pgDb }.ToString(), zones, keys, n, runs);
         return;
     }
 
@@ -124,9 +149,10 @@ try
         sw.Restart();
         await publish.SendAsync(alert, now, default);
         totalTimes.Add(sw.Elapsed.TotalMilliseconds);
-        int written = await db.Deliveries.CountAsync(d => d.AlertSeq == alert.Seq);
-        if (written != recipients.Length || written != n) throw new Exception($"wrote {written} deliveries for {recipients.Length} recipients of {n}");
-        Console.WriteLine($"run {run + 1}: {alert.Recipients:N0} recipients resolved + deliveries written and committed in {totalTimes[^1]:N0} ms (index resolve alone {resolveTimes[^1]:N0} ms)");
+        // The fan-out's order holds every recipient (delivery rows are created as a lane claims each slice: decision 0050).
+        int written = await db.Fanouts.Where(f => f.AlertId == alert.Id).SumAsync(f => f.Total);
+        if (written != recipients.Length || written != n) throw new Exception($"ordered {written} deliveries for {recipients.Length} recipients of {n}");
+        Console.WriteLine($"run {run + 1}: {alert.Recipients:N0} recipients resolved + fan-out order written and committed in {totalTimes[^1]:N0} ms (index resolve alone {resolveTimes[^1]:N0} ms)");
     }
     totalTimes.Sort();
     resolveTimes.Sort();
@@ -149,7 +175,7 @@ finally
 int Option(string name, int fallback) => OptionText(name) is { } v ? int.Parse(v.Replace("_", "").Replace(",", "")) : fallback;
 string? OptionText(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 
-static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys)
+static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys, bool textSeal = false)
 {
     var random = new Random(42);
     var zoneIds = zones.All.Select(z => z.Id).ToArray();
@@ -163,7 +189,7 @@ static async Task Seed(WhistleDb db, ZoneCatalog zones, int n, KeyRing keys)
         var addr = $"+1612{i:D7}";
         bool zoneOnly = i % 5 == 0;
         var (lat, lon, r) = (44.89 + random.NextDouble() * 0.16, -93.33 + random.NextDouble() * 0.14, zoneOnly ? 0 : 250 + random.Next(8) * 250);
-        return (r > 0 ? new SealedCircle(lat, lon, r).Seal(keys) : null,
+        return (r > 0 ? (textSeal ? new SealedCircle(lat, lon, r).SealAsText(keys) : new SealedCircle(lat, lon, r).Seal(keys)) : null,
             zoneOnly || i % 7 == 0 ? zoneIds[random.Next(zoneIds.Length)].ToString() : "",
             keys.Encrypt(addr, Purpose.SubscriberAddress), keys.Hash("Sms:" + addr), langs[i % 4]);
     }

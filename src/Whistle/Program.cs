@@ -1,4 +1,5 @@
 using Whistle.Alerts;
+using Whistle.Cluster;
 using Whistle.Content;
 using Whistle.Data;
 using Whistle.Delivery;
@@ -35,9 +36,13 @@ var builder = WebApplication.CreateBuilder(webArgs);
 if (demo) builder.Configuration["Whistle:DataDir"] ??= "data-demo";
 builder.AddPlatform();
 builder.AddData();
+builder.AddCluster();
+builder.AddLiveBus();
+builder.AddTelemetry();
 builder.AddStaffIdentity();
 builder.AddLiveConnections();
 builder.AddVerification();
+builder.AddIntake();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddHousekeeping();
@@ -60,10 +65,20 @@ catch (StartupRefusal refusal)
     return 3;
 }
 PublicUrl.RequireAtStartup(app, demo || app.Configuration.GetValue<bool>("Whistle:Demo"));
-await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
-    app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
+try
+{
+    // A database a newer Whistle migrated refuses the start (decision 0048).
+    await app.InitializeAsync(demo || app.Configuration.GetValue<bool>("Whistle:Demo"),
+        app.Configuration.GetValue("Whistle:DemoSubscribers", 3000));
+}
+catch (StartupRefusal refusal)
+{
+    Console.Error.WriteLine("Whistle will not start: " + refusal.Message);
+    return 3;
+}
 
 app.UseSecurityHeaders();
+app.MapTelemetry(); // before the login middleware: the metrics port answers without one
 app.UseNoStoreBehindLogin();
 app.UseSiteAssets();
 app.UsePlatform();

@@ -199,7 +199,7 @@ public static class AlertsApi
         var estimates = rates.Estimate(recipients, messages);
         var languages = await publish.LanguagesAsync(recipients, ct);
         var channels = recipients.GroupBy(r => r.Channel).OrderBy(g => g.Key).ToDictionary(g => Names.Of(g.Key),
-            g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PerSecond(g.Key), 2),
+            g => new ChannelPlan(g.Count(), estimates[Names.Of(g.Key)], Math.Round(rates.PacedPerSecond(g.Key), 2),
                 languages.GetValueOrDefault(g.Key) ?? []));
         var totals = languages.Values.SelectMany(d => d).GroupBy(kv => kv.Key).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
         var live = sighting is null ? null : await publish.LiveAlertAsync(sighting.Id, req.Drill == true, time.GetUtcNow(), ct);
@@ -281,13 +281,13 @@ public static class AlertsApi
     public sealed record AlertCreated(Guid Id, int Recipients);
 
     private static async Task<Results<Ok<AlertView>, NotFound>> GetAsync(
-        Guid id, WhistleDb db, PublishAlert publish, DeliveryRates rates, TimeProvider time, CancellationToken ct)
+        Guid id, WhistleDb db, PublishAlert publish, DeliveryRates rates, TimeProvider time, Platform.WhistleMetrics metrics, CancellationToken ct)
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null) return TypedResults.NotFound();
         // Who an all clear or retraction would reach now: the count its confirmation names.
         int? reached = alert.Kind == AlertKind.Alert && alert.CancelledAt is null && !alert.AwaitingApproval ? await publish.ReachedAsync(alert, ct) : null;
-        var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct);
+        var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct, metrics);
         return TypedResults.Ok(new AlertView(alert.Id, Names.Of(alert.Kind), alert.StateAt(time.GetUtcNow()), alert.ReferencesId,
             alert.SightingId, alert.Drill, alert.Activity, alert.Place,
             alert.CircleRadiusMeters is { } r ? new CircleDto(alert.CircleLat, alert.CircleLon, r) : null,

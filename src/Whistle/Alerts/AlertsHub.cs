@@ -50,6 +50,8 @@ public sealed class AlertWatchers
     public void Remove(string connection, Guid alert) { if (_byConnection.TryGetValue(connection, out var set)) set.TryRemove(alert, out _); }
     public void RemoveConnection(string connection) => _byConnection.TryRemove(connection, out _);
     public HashSet<Guid> Watched => _byConnection.Values.SelectMany(s => s.Keys).ToHashSet();
+    /// <summary>This node's connections watching the alert.</summary>
+    public List<string> ConnectionsOf(Guid alert) => _byConnection.Where(c => c.Value.ContainsKey(alert)).Select(c => c.Key).ToList();
 }
 
 /// <summary>Once a second, sends each watched alert's progress to its watchers when it has changed.</summary>
@@ -90,12 +92,16 @@ public sealed class ProgressBroadcaster(
         {
             var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
             if (alert is null) continue;
-            var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct);
+            var progress = await AlertProgress.OfAsync(db, alert, rates, time.GetUtcNow(), ct,
+                scope.ServiceProvider.GetRequiredService<Platform.WhistleMetrics>());
             // Only what changed is pushed (the estimated finish moves every second; it is not a change on its own).
             var key = JsonSerializer.Serialize(progress with { EstimatedDoneAt = null, Channels = progress.Channels.ToDictionary(c => c.Key, c => c.Value with { EstimatedDoneAt = null }) });
             if (_last.GetValueOrDefault(id) == key) continue;
             _last[id] = key;
-            await hub.Clients.Group(AlertsHub.Group(id)).SendAsync(AlertsHub.ProgressEvent, progress, ct);
+            // To this node's watchers only: with several nodes each node's broadcaster serves its own consoles (the group
+            // spans every node through the backplane, and would hear each node's copy).
+            var here = watchers.ConnectionsOf(id);
+            if (here.Count > 0) await hub.Clients.Clients(here).SendAsync(AlertsHub.ProgressEvent, progress, ct);
         }
     }
 }

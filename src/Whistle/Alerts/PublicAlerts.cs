@@ -91,6 +91,7 @@ public sealed class PublicAlertsFeed(IServiceScopeFactory scopes, TimeProvider t
     private DateTimeOffset _staleAt = DateTimeOffset.MaxValue;
     private int _listeners;
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async IAsyncEnumerable<string> SnapshotsAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -128,19 +129,36 @@ public sealed class PublicAlertsFeed(IServiceScopeFactory scopes, TimeProvider t
                 lock (_gate) { _current = null; _seq = null; } // nobody listening: start fresh next time
                 await listening.WaitAsync(stopping);
             }
-            try { await CheckAsync(stopping); }
+            // A wake that comes while this check runs completes the next one: the loop comes round at once.
+            Task woken;
+            bool forced;
+            lock (_gate)
+            {
+                forced = _wake.Task.IsCompleted;
+                if (forced) _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                woken = _wake.Task;
+            }
+            try { await CheckAsync(forced, stopping); }
             catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Could not refresh the public alerts feed"); }
-            await Task.Delay(Every, time, stopping);
+            // The bus wakes this at once when an alert changes on any node; the poll stays for expiry and as a safety net.
+            await Task.WhenAny(woken, Task.Delay(Every, time, stopping));
+            stopping.ThrowIfCancellationRequested();
         }
     }
 
-    private async Task CheckAsync(CancellationToken ct)
+    /// <summary>An alert changed (here or on another node, via the live bus): look now, not at the next poll.</summary>
+    public void Wake()
+    {
+        lock (_gate) _wake.TrySetResult();
+    }
+
+    private async Task CheckAsync(bool forced, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
         var now = time.GetUtcNow();
         var seq = await db.Alerts.MaxAsync(a => (long?)a.Seq, ct) ?? 0;
-        if (_current is not null && seq == _seq && now < _staleAt) return;
+        if (_current is not null && seq == _seq && now < _staleAt && !forced) return;
         var geo = await PublicAlerts.GeoJsonAsync(db, now, retracted: true, ct);
         var text = JsonSerializer.Serialize(geo, json.Value.SerializerOptions);
         // Rebuild again when the first shown alert expires or a retraction is a day old.

@@ -9,11 +9,13 @@ namespace Whistle.Alerts;
 
 /// <summary>
 /// Sends an alert: renders it in every language, resolves its recipients from the targeting
-/// index (nearest first), and writes the alert and one delivery per recipient in one transaction.
+/// index (nearest first), and writes the alert and its nearest-first fan-out order in one transaction
+/// (the delivery rows are created as the relay claims each slice: <see cref="DeliveryStore"/>).
 /// Also sends the updates and cancels that follow it, to exactly the people the original reached.
 /// </summary>
 public sealed class PublishAlert(
-    WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, DeliveryRates rates, TimeProvider time)
+    WhistleDb db, ZoneRegistry zones, SubscriberIndexSync index, DeliverySignal signal, DeliveryRates rates, TimeProvider time,
+    Cluster.LiveBus? bus = null, Platform.WhistleMetrics? metrics = null)
 {
     /// <param name="messages">The text per language when it is not the templates' (a partner alert relayed in the partner's words).</param>
     /// <param name="approvalAbove">The two-person rule's threshold (<see cref="TwoPerson"/>): above it the alert is stored
@@ -44,7 +46,12 @@ public sealed class PublishAlert(
                 await DeliveryStore.EnqueueAsync(db, alert, Delivery.Delivery.PriorityAlert, recipients, alert.SentAt, ct);
             await tx.CommitAsync(ct);
         });
-        if (!alert.AwaitingApproval) signal.Poke();
+        if (!alert.AwaitingApproval)
+        {
+            signal.Poke();
+            await AnnounceAsync(alert.Id);
+            metrics?.AlertSent(alert);
+        }
         return alert;
     }
 
@@ -73,6 +80,9 @@ public sealed class PublishAlert(
             await tx.CommitAsync(ct);
         }
         signal.Poke();
+        // Approval changes no alert number: without this the public feed (which watches the numbers) never showed it.
+        await AnnounceAsync(pending.Id);
+        metrics?.AlertSent(pending);
         return true;
     }
 
@@ -175,7 +185,20 @@ public sealed class PublishAlert(
         await WithNextSeqAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Who got the original, or may be getting it right now (under lease), in its nearest-first order.
+            if (kind == AlertKind.Cancel)
+            {
+                // Claimed in the database, not only in memory: of two cancels at once, the second finds it taken.
+                if (await db.Alerts.Where(a => a.Id == original.Id && a.CancelledAt == null)
+                        .ExecuteUpdateAsync(u => u.SetProperty(a => a.CancelledAt, now), ct) == 0)
+                    throw new AlreadyCancelledException();
+                original.CancelledAt = now;
+                // The rest of the order will not go out: its delivery rows are never created. Stopping the cursors
+                // first waits for a lane's claim in progress (it holds the fan-out row), so the slice it created is
+                // seen below as in flight and hears the cancel.
+                await db.Fanouts.Where(f => f.AlertId == original.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, f => f.Total), ct);
+            }
+            // Who got the original, or may be getting it right now (under lease), in its nearest-first order. Delivery
+            // rows exist only for recipients a lane has claimed, so this is exactly those reached or in flight.
             var reached = (await db.Deliveries.AsNoTracking()
                 .Where(d => d.AlertSeq == original.Seq && (d.State == DeliveryState.Sent
                     || ((d.State == DeliveryState.Pending || d.State == DeliveryState.Failed) && d.LeaseUntil >= now)))
@@ -186,13 +209,7 @@ public sealed class PublishAlert(
                 .Select(id => new Recipient(id, 0, o.Channel))).ToList();
             if (kind == AlertKind.Cancel)
             {
-                // Claimed in the database, not only in memory: of two cancels at once, the second finds it taken.
-                if (await db.Alerts.Where(a => a.Id == original.Id && a.CancelledAt == null)
-                        .ExecuteUpdateAsync(u => u.SetProperty(a => a.CancelledAt, now), ct) == 0)
-                    throw new AlreadyCancelledException();
-                original.CancelledAt = now;
-                // What has not gone out and is not in flight will not go out.
-                await db.Fanouts.Where(f => f.AlertId == original.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, f => f.Total), ct);
+                // Claimed rows not in flight (a retry waiting) will not go out either.
                 await db.Deliveries.Where(d => d.AlertSeq == original.Seq
                         && (d.State == DeliveryState.Pending || d.State == DeliveryState.Failed)
                         && (d.LeaseUntil == null || d.LeaseUntil < now))
@@ -207,8 +224,13 @@ public sealed class PublishAlert(
             await tx.CommitAsync(ct);
         });
         signal.Poke();
+        await AnnounceAsync(follow.Id);
+        metrics?.AlertSent(follow);
         return follow;
     }
+
+    /// <summary>Tells every node's public feed (the live bus) that an alert changed, after its commit.</summary>
+    private Task AnnounceAsync(Guid id) => bus?.PublishAsync(Cluster.LiveBus.Topics.AlertsChanged, id.ToString()) ?? Task.CompletedTask;
 
     /// <summary>
     /// Runs a sending transaction; when another sender took the same alert number at the same moment
@@ -246,11 +268,7 @@ public static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<PublishAlert>();
-        builder.Services.AddSignalR().AddJsonProtocol(o =>
-        {
-            o.PayloadSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
-            o.PayloadSerializerOptions.Converters.Add(Platform.PlatformSetup.EnumsAsSnakeCase);
-        });
+        // SignalR itself (its JSON, its Redis backplane) is added in one place: Cluster/LiveWiring.cs AddLiveBus.
         builder.Services.AddSingleton<AlertWatchers>();
         builder.Services.AddHostedService<ProgressBroadcaster>();
         builder.Services.AddSingleton<PublicAlertsFeed>();

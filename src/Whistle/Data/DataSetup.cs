@@ -11,6 +11,10 @@ namespace Whistle.Data;
 
 public static class DataSetup
 {
+    /// <summary>The metrics' save observer (reports received, sightings confirmed), when telemetry is on.</summary>
+    private static IInterceptor[] Observed(IServiceProvider sp) =>
+        sp.GetService<Platform.WhistleMetrics>() is { } metrics ? [metrics.Saves] : [];
+
     /// <summary>Options, the data dir, the database (SQLite file or PostgreSQL), the key ring and the caches over them.</summary>
     public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
     {
@@ -25,12 +29,14 @@ public static class DataSetup
         {
             var cs = options.Database.ConnectionString
                 ?? throw new InvalidOperationException("Whistle:Database:ConnectionString is required when the provider is postgres.");
-            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(ReportSealing.Instance));
+            builder.Services.AddDbContext<WhistleDb, PostgresWhistleDb>((sp, o) => o.UseNpgsql(cs).AddInterceptors(ReportSealing.Instance).AddInterceptors(Observed(sp)),
+                optionsLifetime: ServiceLifetime.Singleton); // built once, not for every request (issue 16: ~5 % of intake's CPU)
         }
         else
         {
             var cs = options.Database.ConnectionString ?? SqliteConnectionString(options.DataPath);
-            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, ReportSealing.Instance));
+            builder.Services.AddDbContext<WhistleDb, SqliteWhistleDb>((sp, o) => o.UseSqlite(cs).AddInterceptors(SqlitePragmas.Instance, ReportSealing.Instance).AddInterceptors(Observed(sp)),
+                optionsLifetime: ServiceLifetime.Singleton);
         }
 
         builder.Services.AddSingleton(sp => new KeyStore(sp.GetRequiredService<IOptions<WhistleOptions>>().Value));
@@ -81,22 +87,37 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     // EF's "does the database exist" opens read-only (the file is made 0600 before SQLite first opens it, so it exists):
     // a read-only connection cannot set WAL or the page size, and needs none of these.
-    private static bool ReadOnly(DbConnection c) =>
-        new SqliteConnectionStringBuilder(c.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> ReadOnlyByConnectionString = new();
+    private static bool ReadOnly(DbConnection c) => ReadOnlyByConnectionString.GetOrAdd(c.ConnectionString,
+        cs => new SqliteConnectionStringBuilder(cs).Mode == SqliteOpenMode.ReadOnly);
+
+    // The pragmas hold for the connection's life, and Microsoft.Data.Sqlite pools connections: each physical connection
+    // gets them once, not at every open of a pooled one (issue 16: the intake path opens one per request).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Done = new();
+
+    private static bool Needs(DbConnection c) =>
+        !ReadOnly(c) && (c is not SqliteConnection { Handle: { } handle } || !Done.TryGetValue(handle, out _));
+
+    private static void Mark(DbConnection c)
+    {
+        if (c is SqliteConnection { Handle: { } handle }) Done.AddOrUpdate(handle, Instance);
+    }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (ReadOnly(connection)) return;
+        if (!Needs(connection)) return;
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         cmd.ExecuteNonQuery();
+        Mark(connection);
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
-        if (ReadOnly(connection)) return;
+        if (!Needs(connection)) return;
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
         await cmd.ExecuteNonQueryAsync(ct);
+        Mark(connection);
     }
 }

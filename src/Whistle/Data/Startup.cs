@@ -27,6 +27,9 @@ public static class Startup
         var now = time.GetUtcNow();
 
         await SqliteBaseline.AdoptAsync(db);
+        // Everything below that writes (migrations, the sealing upgrades, seeding) runs on one node at a time (decision 0048).
+        await using var migrationLock = await MigrationLock.AcquireAsync(db, log);
+        SchemaGuard.Refuse(await db.Database.GetAppliedMigrationsAsync(), db.Database.GetMigrations());
         await db.Database.MigrateAsync();
         // Evidence stored before files were encrypted at rest: sealed now, the plain copies removed.
         if (await sp.GetRequiredService<Incidents.EvidenceStore>().SealPlainFilesAsync(CancellationToken.None) is > 0 and var sealedFiles)
@@ -104,6 +107,7 @@ public static class Startup
         // Circles stored in the clear by an older Whistle are sealed before the index loads.
         if (await SealedCircle.SealLegacyAsync(db, sp.GetRequiredService<KeyRing>()) is > 0 and var sealedCount)
             log.LogInformation("Sealed {Count} subscribers' circles stored in the clear by an older version", sealedCount);
+        await migrationLock.DisposeAsync(); // the index load below only reads: other nodes may go on
         await sp.GetRequiredService<SubscriberIndexSync>().CatchUpAsync(db);
     }
 }

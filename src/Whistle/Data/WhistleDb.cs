@@ -102,7 +102,7 @@ public abstract class WhistleDb(DbContextOptions options) : IdentityDbContext<St
         b.Entity<Template>().HasIndex(t => new { t.Language, t.Key }).IsUnique();
         b.Entity<Report>(e =>
         {
-            e.HasIndex(r => r.SightingId);
+            e.HasIndex(r => new { r.SightingId, r.SourceHash }); // "was this source already heard in this sighting" (intake, issue 16)
             e.HasIndex(r => r.ContactPurgeAt);
             e.Ignore(r => r.Location);
             e.Ignore(r => r.Trusted);

@@ -34,6 +34,9 @@ public sealed class WhistleOptions
     /// <summary>The URL providers and browsers reach this server at (for status callbacks and links).</summary>
     public string? PublicBaseUrl { get; set; }
     public AccountOptions Accounts { get; set; } = new();
+    public Cluster.RedisOptions Redis { get; set; } = new();
+    public Cluster.ObservabilityOptions Observability { get; set; } = new();
+    public Cluster.SharedLimitOptions SharedLimits { get; set; } = new();
 
     public string DataPath => Path.GetFullPath(DataDir);
 }

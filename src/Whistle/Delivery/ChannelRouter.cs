@@ -11,7 +11,7 @@ namespace Whistle.Delivery;
 /// its <see cref="SenderPool"/>; the sink is not paced).
 /// </summary>
 public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider services, DeliveryRates rates, IOptions<WhistleOptions> options,
-    SmsCountries countries) : IMessageSender
+    SmsCountries countries, Cluster.SharedLimits shared) : IMessageSender
 {
     private readonly Pace[] _paces = Enum.GetValues<SubscriberChannel>().Select(_ => new Pace()).ToArray();
 
@@ -31,7 +31,11 @@ public sealed class ChannelRouter(DevOutboxSender devSink, IServiceProvider serv
             case SubscriberChannel.Sms:
                 return await services.GetRequiredService<TwilioSmsSender>().SendAsync(message, ct);
             default:
-                await _paces[(int)message.Channel].AcquireAsync(rates.PerSecond(message.Channel), ct);
+                // One pace per channel's sending identity (the From address, the push service, the webhooks), shared
+                // by every node when limits are (decision 0046); alone, a node keeps its share.
+                var perSecond = rates.PerSecond(message.Channel);
+                if (await shared.TryPaceAsync([Verification.Names.Of(message.Channel)], perSecond / Sms.SenderPool.SharedHeadroom, 1, ct) is null)
+                    await _paces[(int)message.Channel].AcquireAsync(perSecond * shared.AloneShare, ct);
                 return message.Channel switch
                 {
                     SubscriberChannel.Email => await services.GetRequiredService<Email.EmailSender>().SendAsync(message, ct),

@@ -11,7 +11,7 @@ namespace Whistle.Delivery;
 /// provider calls may be in flight. The estimate a dispatcher sees before sending is the recipients
 /// of each channel divided by its pace (SMS counted in segments, which is what carriers meter).
 /// </summary>
-public sealed class DeliveryRates(IOptions<WhistleOptions> options)
+public sealed class DeliveryRates(IOptions<WhistleOptions> options, Cluster.SharedLimits? shared = null)
 {
     /// <summary>The development sink's pace: as fast as a file takes lines, for estimates' sake.</summary>
     public const double DevSinkPerSecond = 5_000;
@@ -27,6 +27,18 @@ public sealed class DeliveryRates(IOptions<WhistleOptions> options)
             SubscriberChannel.Webpush => Math.Max(0.01, o.Push.MessagesPerSecond),
             _ => Math.Max(0.01, o.Webhooks.MessagesPerSecond),
         };
+    }
+
+    /// <summary>
+    /// The pace the senders actually keep, for estimates: with limits shared between nodes the shared slots are
+    /// <see cref="SenderPool.SharedHeadroom"/> wider than the rate (SMS and every other live channel), so a cluster's
+    /// estimate would be ~16 % early at <see cref="PerSecond"/>. One node (or the development sink): <see cref="PerSecond"/>.
+    /// </summary>
+    public double PacedPerSecond(SubscriberChannel channel)
+    {
+        var perSecond = PerSecond(channel);
+        if (shared is not { Shared: true } || !ChannelRouter.IsLive(channel, options.Value)) return perSecond;
+        return channel == SubscriberChannel.Sms ? perSecond * SenderPool.Headroom / SenderPool.SharedHeadroom : perSecond / SenderPool.SharedHeadroom;
     }
 
     public int Concurrency(SubscriberChannel channel)
@@ -53,9 +65,17 @@ public sealed class DeliveryRates(IOptions<WhistleOptions> options)
     {
         // SMS: the longest language's segment count, so the estimate errs late rather than early.
         int segments = messages.Count == 0 ? 1 : messages.Values.Max(m => SmsSize.Of(m).Segments);
-        return recipients.GroupBy(r => r.Channel).ToDictionary(
-            g => Names.Of(g.Key),
-            g => Math.Round(g.Count() * (g.Key == SubscriberChannel.Sms ? segments : 1) / PerSecond(g.Key), 1));
+        // Counted in one pass (a city-wide alert has a million recipients: no grouping into lists on the send path).
+        var counts = new int[Enum.GetValues<SubscriberChannel>().Length];
+        foreach (var r in recipients) counts[(int)r.Channel]++;
+        var estimate = new Dictionary<string, double>();
+        for (int c = 0; c < counts.Length; c++)
+        {
+            if (counts[c] == 0) continue;
+            var channel = (SubscriberChannel)c;
+            estimate[Names.Of(channel)] = Math.Round(counts[c] * (channel == SubscriberChannel.Sms ? segments : 1) / PacedPerSecond(channel), 1);
+        }
+        return estimate;
     }
 
     private static int Senders(WhistleOptions o) =>

@@ -9,14 +9,33 @@ using Whistle.Subscriptions;
 
 namespace Whistle.Delivery;
 
-/// <summary>Wakes every channel's lane as soon as something is enqueued, instead of at the next poll.</summary>
-public sealed class DeliverySignal
+/// <summary>
+/// Wakes every channel's lane as soon as something is enqueued, instead of at the next poll — this node's at once, and
+/// with Redis every other node's through the live bus (<see cref="Cluster.LiveBus.Topics.OutboxPoke"/>).
+/// </summary>
+public sealed class DeliverySignal(Cluster.LiveBus? bus = null)
 {
     private readonly Channel<bool>[] _lanes = Enum.GetValues<SubscriberChannel>()
         .Select(_ => Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite }))
         .ToArray();
+    private int _announcing;
 
     public void Poke()
+    {
+        PokeHere();
+        if (bus is not { Clustered: true }) return;
+        // Pokes that come while an announcement waits for a thread ride on it, so a burst costs a few PUBLISHes, not one
+        // each; the flag drops before the publish, so a poke after that announces again (nothing enqueued goes unannounced).
+        if (Interlocked.Exchange(ref _announcing, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            Volatile.Write(ref _announcing, 0);
+            await bus.PublishAsync(Cluster.LiveBus.Topics.OutboxPoke, bus.NodeId);
+        });
+    }
+
+    /// <summary>Wakes this node's lanes only (another node enqueued).</summary>
+    public void PokeHere()
     {
         foreach (var lane in _lanes) lane.Writer.TryWrite(true);
     }
@@ -45,14 +64,19 @@ public sealed class DeliveryRelay(
     KeyRing keys,
     TimeProvider time,
     IOptions<WhistleOptions> options,
+    Platform.WhistleMetrics metrics,
+    Platform.RelayHeartbeat heartbeat,
     ILogger<DeliveryRelay> log) : BackgroundService
 {
     /// <summary>How often outcomes are written while a batch is still sending.</summary>
     public static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(1);
     private readonly Random _jitter = new();
 
-    protected override Task ExecuteAsync(CancellationToken stop) =>
-        Task.WhenAll(Enum.GetValues<SubscriberChannel>().Select(c => Task.Run(() => LaneAsync(c, stop), stop)));
+    protected override Task ExecuteAsync(CancellationToken stop)
+    {
+        heartbeat.Start(heartbeat.Now); // /healthz/ready: every lane counts as alive until its first pass is due
+        return Task.WhenAll(Enum.GetValues<SubscriberChannel>().Select(c => Task.Run(() => LaneAsync(c, stop), stop)));
+    }
 
     private async Task LaneAsync(SubscriberChannel channel, CancellationToken stop)
     {
@@ -61,7 +85,8 @@ public sealed class DeliveryRelay(
         {
             try
             {
-                while (!stop.IsCancellationRequested && await RunOnceAsync(channel, stop) > 0) { }
+                while (!stop.IsCancellationRequested && await RunOnceAsync(channel, stop) > 0) heartbeat.Beat(channel, heartbeat.Now);
+                heartbeat.Beat(channel, heartbeat.Now);
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
@@ -115,8 +140,9 @@ public sealed class DeliveryRelay(
         while (!sending.IsCompleted)
         {
             await Task.WhenAny(sending, Task.Delay(FlushEvery, time, ct));
-            await FlushAsync(db, outcomes, ct);
+            await FlushAsync(db, channel, outcomes, alerts, ct);
             var now = time.GetUtcNow();
+            heartbeat.Beat(channel, heartbeat.Now); // a long paced batch is a lane at work, not a stuck one
             // A paced channel can make a batch outlast its lease: hold what is still to go, so no other
             // relay takes a row this one is going to send.
             if (now - renewed > lease / 4 && !unsent.IsEmpty)
@@ -126,7 +152,7 @@ public sealed class DeliveryRelay(
             }
         }
         await sending;
-        await FlushAsync(db, outcomes, ct);
+        await FlushAsync(db, channel, outcomes, alerts, ct);
         // Lazy key rotation: an address read under an old key is written back under the current one.
         foreach (var (id, cipher) in reencrypt)
             await db.Subscribers.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.AddressCipher, cipher), ct);
@@ -170,24 +196,49 @@ public sealed class DeliveryRelay(
 
         try
         {
-            return await sender.SendAsync(new OutgoingMessage(w.Reference, alert, sub.Id, sub.Channel, address, sub.Language, text, secret), ct);
+            var result = await sender.SendAsync(new OutgoingMessage(w.Reference, alert, sub.Id, sub.Channel, address, sub.Language, text, secret), ct);
+            if (!result.Ok) metrics.ProviderError(channel);
+            return result;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            metrics.ProviderError(channel);
             return SendResult.Retry(ex.GetType().Name);
         }
     }
 
-    private async Task FlushAsync(WhistleDb db, ConcurrentQueue<(Work Work, SendResult Result)> outcomes, CancellationToken ct)
+    private async Task FlushAsync(WhistleDb db, SubscriberChannel channel, ConcurrentQueue<(Work Work, SendResult Result)> outcomes,
+        Dictionary<long, Alert> alerts, CancellationToken ct)
     {
         var sent = new List<Work>();
         var now = time.GetUtcNow();
         while (outcomes.TryDequeue(out var o))
         {
             if (o.Result.Ok) sent.Add(o.Work);
-            else await FinishAsync(db, o.Work, o.Result, now, ct);
+            else await FinishAsync(db, channel, o.Work, o.Result, now, ct);
         }
         await MarkSentAsync(db, sent, now, ct);
+        metrics.Delivered(channel, DeliveryState.Sent, sent.Count(w => w.AlertSeq is not null));
+        await FirstThousandAsync(db, sent.Where(w => w.AlertSeq is not null).Select(w => w.AlertSeq!.Value).Distinct(), alerts, now, ct);
+    }
+
+    /// <summary>
+    /// The moment an alert's 1,000th recipient (or its last, when fewer) is handed over: recorded on the alert by a
+    /// conditional update, so of several relays (and <see cref="AlertProgress"/>) exactly one feeds the histogram.
+    /// Counting stops at 1,000 rows, and an alert already past it is not looked at again.
+    /// </summary>
+    private async Task FirstThousandAsync(WhistleDb db, IEnumerable<long> alertSeqs, Dictionary<long, Alert> alerts, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var seq in alertSeqs)
+        {
+            if (!alerts.TryGetValue(seq, out var alert) || alert.FirstThousandAt is not null || alert.Recipients <= 0) continue;
+            int n = Math.Min(1000, alert.Recipients);
+            if (await db.Deliveries.Where(d => d.AlertSeq == seq && d.State == DeliveryState.Sent).Take(n).CountAsync(ct) < n) continue;
+            if (await db.Alerts.Where(a => a.Seq == seq && a.FirstThousandAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.FirstThousandAt, now), ct) == 1)
+                metrics.FirstThousand(now - alert.SentAt);
+            alert.FirstThousandAt = now;
+        }
     }
 
     private static async Task MarkSentAsync(WhistleDb db, List<Work> sent, DateTimeOffset now, CancellationToken ct)
@@ -226,11 +277,13 @@ public sealed class DeliveryRelay(
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeaseUntil, until), ct);
     }
 
-    private async Task FinishAsync(WhistleDb db, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
+    private async Task FinishAsync(WhistleDb db, SubscriberChannel channel, Work w, SendResult result, DateTimeOffset now, CancellationToken ct)
     {
         int attempts = w.Attempts + 1;
         bool dead = result.Permanent || attempts >= Delivery.MaxAttempts;
         var state = dead ? DeliveryState.Dead : DeliveryState.Failed;
+        if (w.AlertSeq is not null) metrics.Delivered(channel, state);
+        if (!dead) metrics.Retry(channel);
         // Exponential backoff with jitter, but never sooner than the provider asked (Retry-After).
         TimeSpan wait;
         lock (_jitter) wait = Delivery.Backoff(attempts, _jitter);

@@ -11,12 +11,15 @@ using Whistle.Subscriptions;
 namespace Whistle.Delivery;
 
 /// <summary>
-/// The outbox's hot paths in SQL. A fan-out is written as one row per recipient in subscriber-id
-/// order (PostgreSQL binary COPY; SQLite one INSERT … SELECT over json_each) plus one
-/// <see cref="Fanout"/> row holding the nearest-first order, all in the caller's transaction.
-/// Claiming leases a batch: expired leases first, then due retries and direct messages, then the
-/// next slice of the most urgent fan-out (PostgreSQL row locks / FOR UPDATE SKIP LOCKED let
-/// several processes share the work without taking the same rows).
+/// The outbox's hot paths in SQL. Sending an alert writes, in the caller's transaction, only one
+/// <see cref="Fanout"/> row per channel and its nearest-first order (<see cref="FanoutOrder"/>, 8 bytes a
+/// recipient) — never a row per recipient, so the commit costs the same for a block as for a city.
+/// The delivery rows are created slice by slice as a lane claims them: the claim transaction that moves
+/// a fan-out's cursor inserts the slice's rows already leased (INSERT … SELECT, ON CONFLICT DO NOTHING on
+/// the (alert, subscriber) key, so a slice raced or repeated creates each row once). From the claim on a
+/// row exists, and the lease/retry path covers it exactly as before. Claiming leases a batch: cancels,
+/// expired leases, due retries and direct messages, then the next slice of the most urgent fan-out
+/// (PostgreSQL row locks / FOR UPDATE SKIP LOCKED let several processes share the work).
 /// </summary>
 public static class DeliveryStore
 {
@@ -25,87 +28,36 @@ public static class DeliveryStore
     public const string LeasedFilter = "\"State\" = 0 AND \"LeaseUntil\" IS NOT NULL";
 
     /// <summary>
-    /// Writes one pending row per recipient and, per channel, the fan-out's nearest-first order, in
-    /// the current transaction.
+    /// Writes, per channel, the fan-out and its nearest-first order in the current transaction. No delivery
+    /// row is written here: a lane creates them as it claims each slice (<see cref="ClaimAsync"/>).
     /// </summary>
     public static async Task EnqueueAsync(WhistleDb db, Alerts.Alert alert, int priority, IReadOnlyList<Recipient> nearestFirst,
         DateTimeOffset now, CancellationToken ct = default)
     {
-        var tx = db.Database.CurrentTransaction?.GetDbTransaction()
+        _ = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Deliveries are written in the transaction that sends the alert.");
-        var sorted = new Recipient[nearestFirst.Count];
-        for (int i = 0; i < sorted.Length; i++) sorted[i] = nearestFirst[i];
-        Array.Sort(sorted, static (a, b) => a.SubscriberId.CompareTo(b.SubscriberId));
-
-        switch (db.Database.GetDbConnection())
-        {
-            case NpgsqlConnection pg:
-            {
-                await using var copy = await pg.BeginBinaryImportAsync(
-                    """COPY "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts") FROM STDIN (FORMAT BINARY)""", ct);
-                // Synchronous writes: they fill Npgsql's buffer in memory and flush as it fills; an await per field costs more than the row.
-                foreach (var r in sorted)
-                {
-                    copy.StartRow();
-                    copy.Write(alert.Seq, NpgsqlDbType.Bigint);
-                    copy.Write(r.SubscriberId, NpgsqlDbType.Bigint);
-                    copy.Write((int)r.Channel, NpgsqlDbType.Integer);
-                    copy.Write(priority, NpgsqlDbType.Integer);
-                    copy.Write((int)DeliveryState.Pending, NpgsqlDbType.Integer);
-                    copy.Write(0, NpgsqlDbType.Integer);
-                }
-                await copy.CompleteAsync(ct);
-                break;
-            }
-            case SqliteConnection sqlite:
-            {
-                // One statement per chunk: SQLite expands the array itself; a statement per row costs ~10 µs in ADO.NET.
-                // Each element is id * 4 + channel (ids are far below 2^61).
-                using var cmd = sqlite.CreateCommand();
-                cmd.Transaction = (SqliteTransaction)tx;
-                cmd.CommandText = """
-                    INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts")
-                    SELECT $alert, "value" >> 2, "value" & 3, $priority, 0, 0 FROM json_each($ids)
-                    """;
-                cmd.Parameters.AddWithValue("$alert", alert.Seq);
-                cmd.Parameters.AddWithValue("$priority", priority);
-                var ids = cmd.Parameters.Add("$ids", SqliteType.Text);
-                const int chunk = 250_000;
-                var buffer = new char[Math.Min(sorted.Length, chunk) * 21 + 2];
-                for (int start = 0; start < sorted.Length; start += chunk)
-                {
-                    int end = Math.Min(sorted.Length, start + chunk), at = 0;
-                    buffer[at++] = '[';
-                    for (int i = start; i < end; i++)
-                    {
-                        if (i > start) buffer[at++] = ',';
-                        (sorted[i].SubscriberId * 4 + (int)sorted[i].Channel).TryFormat(buffer.AsSpan(at), out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-                        at += written;
-                    }
-                    buffer[at++] = ']';
-                    ids.Value = new string(buffer, 0, at);
-                    await cmd.ExecuteNonQueryAsync(ct);
-                }
-                break;
-            }
-            default:
-                throw new NotSupportedException("Unknown database provider.");
-        }
         // One nearest-first order per channel: each channel's lane goes through its own at its own pace.
-        foreach (var channel in Enum.GetValues<SubscriberChannel>())
+        int channels = Enum.GetValues<SubscriberChannel>().Length;
+        var counts = new int[channels];
+        foreach (var r in nearestFirst) counts[(int)r.Channel]++;
+        var orders = new byte[channels][];
+        var at = new int[channels];
+        for (int c = 0; c < channels; c++) if (counts[c] > 0) orders[c] = GC.AllocateUninitializedArray<byte>(counts[c] * 8);
+        foreach (var r in nearestFirst)
         {
-            int count = 0;
-            foreach (var r in nearestFirst) if (r.Channel == channel) count++;
-            if (count == 0) continue;
-            var order = new byte[count * 8];
-            int at = 0;
-            foreach (var r in nearestFirst)
-                if (r.Channel == channel) { BinaryPrimitives.WriteInt64LittleEndian(order.AsSpan(at), r.SubscriberId); at += 8; }
+            int c = (int)r.Channel;
+            BinaryPrimitives.WriteInt64LittleEndian(orders[c].AsSpan(at[c]), r.SubscriberId);
+            at[c] += 8;
+        }
+        for (int c = 0; c < channels; c++)
+        {
+            if (counts[c] == 0) continue;
+            var channel = (SubscriberChannel)c;
             db.Fanouts.Add(new Fanout
             {
-                AlertId = alert.Id, Channel = channel, AlertSeq = alert.Seq, Priority = priority, Total = count, CreatedAt = now,
+                AlertId = alert.Id, Channel = channel, AlertSeq = alert.Seq, Priority = priority, Total = counts[c], CreatedAt = now,
             });
-            db.FanoutOrders.Add(new FanoutOrder { AlertId = alert.Id, Channel = channel, Recipients = order });
+            db.FanoutOrders.Add(new FanoutOrder { AlertId = alert.Id, Channel = channel, Recipients = orders[c] });
         }
         await db.SaveChangesAsync(ct);
     }
@@ -177,7 +129,8 @@ public static class DeliveryStore
     private static Work Of(Delivery d) => new(d.AlertSeq, null, d.SubscriberId, d.Priority, d.Attempts, null);
 
     /// <summary>
-    /// Slices of the fan-outs of one priority, cursor and leases moved in one transaction per slice.
+    /// Slices of the fan-outs of one priority: cursor moved and the slice's delivery rows created, leased, in one
+    /// transaction per slice.
     /// Several fan-outs in flight share the batch evenly — one never served first, then the least
     /// recently served — so one city-wide alert cannot hold back another.
     /// </summary>
@@ -202,12 +155,23 @@ public static class DeliveryStore
             var slice = await ReadSliceAsync(db, fanout.AlertId, fanout.Channel, fanout.Cursor, take, ct);
             await db.Fanouts.Where(f => f.AlertId == fanout.AlertId && f.Channel == fanout.Channel)
                 .ExecuteUpdateAsync(u => u.SetProperty(f => f.Cursor, fanout.Cursor + take).SetProperty(f => f.ClaimedAt, now), ct);
-            var ids = db.IsPostgres ? "SELECT unnest({2}::bigint[])" : "SELECT \"value\" FROM json_each({2})";
-            var rows = await db.Deliveries.FromSqlRaw($$"""
-                UPDATE "Deliveries" SET "LeaseUntil" = {0}
-                WHERE "AlertSeq" = {1} AND "SubscriberId" IN ({{ids}}) AND "State" = 0
-                RETURNING *
-                """, leaseUntil, fanout.AlertSeq, db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]")
+            // The slice's rows are created here, already leased, in the transaction that moves the cursor: a crash
+            // before the commit leaves neither, after it the lease covers them. A row that exists (a raced or
+            // repeated slice) is left alone and not returned, so each subscriber is taken once.
+            var rows = await db.Deliveries.FromSqlRaw(db.IsPostgres
+                ? """
+                  INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts", "LeaseUntil")
+                  SELECT {1}, s, {3}, {4}, 0, 0, {0} FROM unnest({2}::bigint[]) AS s
+                  ON CONFLICT ("AlertSeq", "SubscriberId") DO NOTHING
+                  RETURNING *
+                  """
+                : """
+                  INSERT INTO "Deliveries" ("AlertSeq", "SubscriberId", "Channel", "Priority", "State", "Attempts", "LeaseUntil")
+                  SELECT {1}, "value", {3}, {4}, 0, 0, {0} FROM json_each({2}) WHERE true
+                  ON CONFLICT ("AlertSeq", "SubscriberId") DO NOTHING
+                  RETURNING *
+                  """, leaseUntil, fanout.AlertSeq, db.IsPostgres ? slice : "[" + string.Join(',', slice) + "]",
+                (int)fanout.Channel, fanout.Priority)
                 .AsNoTracking().ToListAsync(ct);
             await tx.CommitAsync(ct);
             for (int i = 0; i < slice.Length; i++) rank[slice[i]] = i;

@@ -19,7 +19,8 @@ public sealed record PollStats(DateTimeOffset? PollingSince, double? LastPollSec
 /// and the reason (never the content) and recorded in the partner's status; it changes no partner alert.
 /// </summary>
 public sealed class FederationPoller(
-    IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, ILogger<FederationPoller> log) : BackgroundService
+    IServiceScopeFactory scopes, TimeProvider time, IOptions<WhistleOptions> options, Platform.WhistleMetrics metrics,
+    ILogger<FederationPoller> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
     private readonly ConcurrentDictionary<string, PollStats> _stats = new();
@@ -110,6 +111,7 @@ public sealed class FederationPoller(
                 else status = saved;
             }
             foreach (var reason in errors) log.LogWarning("Federation: partner {Partner} refused: {Reason}", partner.Name, reason);
+            metrics.FeedPolled(errors.Count == 0);
             if (errors.Count == 0)
             {
                 status.LastSuccessAt = now;

@@ -41,7 +41,7 @@ public static class ZonesApi
     /// pass (they see a newer <see cref="NetworkProfile.ZonesChangedAt"/>).
     /// </summary>
     private static async Task<Results<Ok<ZoneImportResult>, ProblemHttpResult>> ImportAsync(
-        HttpContext http, string? nameProperty, WhistleDb db, ZoneRegistry registry, TimeProvider time, CancellationToken ct)
+        HttpContext http, string? nameProperty, WhistleDb db, ZoneRegistry registry, TimeProvider time, Cluster.LiveBus bus, CancellationToken ct)
     {
         var type = http.Request.ContentType is { } ctype ? ctype.Split(';')[0].Trim().ToLowerInvariant() : null;
         if (type is not ("application/geo+json" or "application/json"))
@@ -115,6 +115,8 @@ public static class ZonesApi
             }
         }
         await registry.ReloadAsync(db, ct);
+        // Every other node reloads now, not at its next housekeeping pass (a minute): an alert sent there targets these zones.
+        if (added + updated > 0) await bus.PublishAsync(Cluster.LiveBus.Topics.ZonesChanged);
         return TypedResults.Ok(new ZoneImportResult(added, updated, unchanged, kept.Length, registry.Current.All.Count,
             zones.Count(z => z.Repaired), kept,
             kept.Length == 0 ? null : $"{kept.Length} zone(s) not in the file were kept: subscriptions and verifiers may refer to them."));

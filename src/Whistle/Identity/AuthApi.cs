@@ -76,7 +76,7 @@ public static class AuthApi
     {
         var email = req.Email!.Trim();
         var source = ClientSource.Prefix(http);
-        var wait = throttle.WaitFor(email, source);
+        var wait = await throttle.WaitForAsync(email, source, ct);
         if (wait > TimeSpan.Zero) return TooMany(http, wait);
 
         var user = await users.FindByEmailAsync(email);
@@ -89,7 +89,7 @@ public static class AuthApi
         else ok = await users.CheckPasswordAsync(user, req.Password!) && !StaffRules.IsDisabled(user.LockoutEnd);
         if (!ok || user is null)
         {
-            throttle.Failed(email, source);
+            await throttle.FailedAsync(email, source); // counted even when the caller hangs up
             return TypedResults.Problem(statusCode: 401, title: "Login failed", detail: WrongLogin);
         }
 
@@ -102,13 +102,13 @@ public static class AuthApi
                     extensions: new Dictionary<string, object?> { ["secondFactor"] = new[] { "totp", "recovery" } });
             if (!await SecondFactorAsync(users, user, req.Code))
             {
-                throttle.Failed(email, source);
+                await throttle.FailedAsync(email, source); // counted even when the caller hangs up
                 return TypedResults.Problem(statusCode: 401, title: "Second factor wrong",
                     detail: "That code is not right (or was already used). Codes change every 30 seconds.",
                     extensions: new Dictionary<string, object?> { ["secondFactor"] = new[] { "totp", "recovery" } });
             }
         }
-        throttle.Succeeded(email, source);
+        await throttle.SucceededAsync(email, source, ct);
         var mustEnrol = !hasTotp && !await Passkeys.HasAnyAsync(db, user.Id, ct)
             && SecondFactorPolicy.Requires(await SecondFactorPolicy.RolesAsync(db, ct), await users.GetRolesAsync(user));
         return TypedResults.Ok(await sessions.StartAsync(user, mustEnrol, SessionRules.ClientLabel(http.Request.Headers.UserAgent), ct));

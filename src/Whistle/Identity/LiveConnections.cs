@@ -225,8 +225,9 @@ public static class LiveSetup
     {
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton<LiveConnectionFilter>();
-        builder.Services.AddSignalR(o => o.AddFilter<LiveConnectionFilter>());
-        builder.Services.AddHostedService<LiveSweep>();
+        // SignalR, with this filter on every hub, is added in one place: Cluster/LiveWiring.cs AddLiveBus.
+        builder.Services.AddSingleton<LiveSweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSweep>());
         return builder;
     }
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Whistle.Cluster;
+using Whistle.Privacy;
 
 namespace Whistle.Identity;
 
@@ -9,10 +11,14 @@ namespace Whistle.Identity;
 /// network) and per source network alone. A few failures are free; after that each further attempt from the same
 /// place must wait twice as long as the last (1 s, 2 s, 4 s … at most <see cref="MaxWait"/>). The owner on another
 /// network is untouched by a stranger's failures. Unknown e-mails count exactly like real ones (the key is the
-/// e-mail as typed, not the account), so the answers do not tell them apart. Kept in memory only, keyed by a hash
-/// with a per-process secret: no e-mail or address is kept in clear, and nothing reaches the database.
+/// e-mail as typed, not the account), so the answers do not tell them apart.
+/// With several nodes (Redis, or PostgreSQL: <see cref="SharedLimits"/>) the counters live in the shared store, so N
+/// nodes give an attacker the guesses of one, and the owner's state is the same on every node (decision 0046). The
+/// store only sees keyed hashes — the key ring's look-up key, the same on every node and never in the store — so no
+/// e-mail or address is kept in clear. One node, the store unreachable, or the keys destroyed: in memory, keyed by
+/// a hash with a per-process secret, as before.
 /// </summary>
-public sealed class LoginThrottle(TimeProvider time)
+public sealed class LoginThrottle(TimeProvider time, SharedLimits shared, KeyRing ring)
 {
     public const int FreeFailuresPerAccount = 4;
     public const int FreeFailuresPerSource = 30;
@@ -26,16 +32,36 @@ public sealed class LoginThrottle(TimeProvider time)
     private sealed record Entry(int Failures, DateTimeOffset Last);
 
     /// <summary>How long this attempt must wait before it is even checked; zero: go ahead.</summary>
-    public TimeSpan WaitFor(string email, string source)
+    public async Task<TimeSpan> WaitForAsync(string email, string source, CancellationToken ct = default)
     {
+        if (SharedNames(email, source) is (string account, string network))
+        {
+            try
+            {
+                var a = SharedWait(await shared.PeekAsync(account, ct), FreeFailuresPerAccount);
+                var s = SharedWait(await shared.PeekAsync(network, ct), FreeFailuresPerSource);
+                return a > s ? a : s;
+            }
+            catch (SharedLimitsUnavailableException) { } // this node's own counts, as on one node
+        }
         var now = time.GetUtcNow();
-        var a = Wait(Get(AccountKey(email, source), now), FreeFailuresPerAccount, now);
-        var s = Wait(Get(SourceKey(source), now), FreeFailuresPerSource, now);
-        return a > s ? a : s;
+        var la = Wait(Get(AccountKey(email, source), now), FreeFailuresPerAccount, now);
+        var ls = Wait(Get(SourceKey(source), now), FreeFailuresPerSource, now);
+        return la > ls ? la : ls;
     }
 
-    public void Failed(string email, string source)
+    public async Task FailedAsync(string email, string source, CancellationToken ct = default)
     {
+        if (SharedNames(email, source) is (string account, string network))
+        {
+            try
+            {
+                await shared.BumpAsync(account, Window, ct);
+                await shared.BumpAsync(network, Window, ct);
+                return;
+            }
+            catch (SharedLimitsUnavailableException) { }
+        }
         var now = time.GetUtcNow();
         Bump(AccountKey(email, source), now);
         Bump(SourceKey(source), now);
@@ -43,7 +69,39 @@ public sealed class LoginThrottle(TimeProvider time)
     }
 
     /// <summary>The owner got in from here: their own slate here is clean (the source's count stays).</summary>
-    public void Succeeded(string email, string source) => _entries.TryRemove(AccountKey(email, source), out _);
+    public async Task SucceededAsync(string email, string source, CancellationToken ct = default)
+    {
+        _entries.TryRemove(AccountKey(email, source), out _);
+        if (SharedNames(email, source) is (string account, _))
+        {
+            try { await shared.ForgetAsync(account, ct); }
+            catch (SharedLimitsUnavailableException) { }
+        }
+    }
+
+    /// <summary>
+    /// The shared counters' names: keyed hashes under the key ring's look-up key (the same on every node, never in the
+    /// store); null when this node counts alone (one node, the store known down, or the keys destroyed).
+    /// </summary>
+    private (string Account, string Source)? SharedNames(string email, string source)
+    {
+        if (!shared.Shared || !shared.Available || ring.IsDestroyed) return null;
+        try
+        {
+            return ("login:a:" + Convert.ToHexString(ring.Hash("login.throttle\na\n" + email.Trim().ToUpperInvariant() + "\n" + source), 0, 16),
+                    "login:s:" + Convert.ToHexString(ring.Hash("login.throttle\ns\n" + source), 0, 16));
+        }
+        catch (KeysDestroyedException) { return null; }
+    }
+
+    /// <summary>The wait left in a shared window: the store says how long until the window ends, which is a window after the last failure.</summary>
+    private static TimeSpan SharedWait(WindowCount w, int free)
+    {
+        if (w.Count == 0) return TimeSpan.Zero;
+        var sinceLast = Window - w.Remaining;
+        var left = Delay((int)Math.Min(w.Count, int.MaxValue), free) - sinceLast;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 
     /// <summary>The wait after n failures, of which `free` cost nothing.</summary>
     public static TimeSpan Delay(int failures, int free)

@@ -185,7 +185,7 @@ public static class Passkeys
     {
         const string throttleKey = "passkey";
         var source = ClientSource.Prefix(http);
-        var wait = throttle.WaitFor(throttleKey, source);
+        var wait = await throttle.WaitForAsync(throttleKey, source, ct);
         if (wait > TimeSpan.Zero) return AuthApi.TooMany(http, wait);
         var failed = TypedResults.Problem(statusCode: 401, title: "Login failed", detail: "This passkey was not accepted.");
 
@@ -198,14 +198,14 @@ public static class Passkeys
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or JsonException or ArgumentException or FormatException)
         {
-            throttle.Failed(throttleKey, source);
+            await throttle.FailedAsync(throttleKey, source); // counted even when the caller hangs up
             return failed;
         }
         var key = response.RawId is { Length: > 0 } raw ? await db.Passkeys.FirstOrDefaultAsync(k => k.CredentialId == raw, ct) : null;
         var user = key is null ? null : await users.FindByIdAsync(key.UserId);
         if (key is null || user is null || StaffRules.IsDisabled(user.LockoutEnd))
         {
-            throttle.Failed(throttleKey, source);
+            await throttle.FailedAsync(throttleKey, source); // counted even when the caller hangs up
             return failed;
         }
         try
@@ -222,7 +222,7 @@ public static class Passkeys
         }
         catch (Fido2VerificationException)
         {
-            throttle.Failed(throttleKey, source);
+            await throttle.FailedAsync(throttleKey, source); // counted even when the caller hangs up
             return failed;
         }
         key.LastUsedAt = time.GetUtcNow();

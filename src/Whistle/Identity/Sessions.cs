@@ -16,7 +16,7 @@ public sealed record SessionView(Guid Id, string Client, DateTimeOffset CreatedA
 
 /// <summary>Starts, refreshes and ends staff sessions. Access tokens are the bearer handler's own format, carrying the session id.</summary>
 public sealed class SessionIssuer(WhistleDb db, UserManager<StaffUser> users, IUserClaimsPrincipalFactory<StaffUser> principals,
-    IOptionsMonitor<BearerTokenOptions> bearer, LiveConnections live, TimeProvider time)
+    IOptionsMonitor<BearerTokenOptions> bearer, LiveConnections live, TimeProvider time, Cluster.LiveBus bus)
 {
     public async Task<TokenResponse> StartAsync(StaffUser user, bool mustEnrol, string client, CancellationToken ct)
     {
@@ -68,7 +68,8 @@ public sealed class SessionIssuer(WhistleDb db, UserManager<StaffUser> users, IU
 
     /// <summary>
     /// Ends sessions now: every request with their access tokens is refused from the next one on, and their open live
-    /// connections (hubs) on this node close at once (other nodes' within <see cref="LiveSweep"/>'s interval).
+    /// connections (hubs) on this node close at once (other nodes' at once through the live bus when Redis is configured,
+    /// else within <see cref="LiveSweep"/>'s interval).
     /// </summary>
     public async Task<int> RevokeAsync(System.Linq.Expressions.Expression<Func<StaffSession, bool>> which, string reason, CancellationToken ct)
     {
@@ -78,6 +79,8 @@ public sealed class SessionIssuer(WhistleDb db, UserManager<StaffUser> users, IU
         var ended = await db.Set<StaffSession>().Where(s => ids.Contains(s.Id) && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, reason), ct);
         live.EndSessions(ids, reason);
+        // Other nodes check their open connections now rather than at their next sweep (ids stay in the database).
+        if (bus.Clustered) await bus.PublishAsync(Cluster.LiveBus.Topics.StaffChanged);
         return ended;
     }
 

@@ -12,6 +12,7 @@ namespace Whistle.Platform;
 ///   users add --email E --role admin|dispatcher|verifier   (prints a generated password once)
 ///   keys rotate                                             (new current encryption key; old ones kept to decrypt)
 ///   custody verify INCIDENT-ID                              (recomputes the incident's custody chain: exit 0 intact, 1 broken)
+///   backup DIR [--keys PATH] / restore DIR [--keys PATH]    (the database and the data dir's files; the key ring apart)
 /// Anything else starts the server; --demo seeds the demo network into a new data dir.
 /// </summary>
 public static class Cli
@@ -39,6 +40,18 @@ public static class Cli
           keys new --after-destroy  start again with a new, empty key ring after a destroy
           custody verify <incident-id>
                                     recompute an incident's custody chain (exit 0 intact, 1 broken)
+          backup <dir> [--keys <path>]
+                                    write a backup into a new directory while the network runs: the database (SQLite's
+                                    online backup, or pg_dump -Fc), the evidence files as stored (encrypted), and a
+                                    manifest (version, schema, counts, SHA-256 of every file). The key ring is NOT in it:
+                                    --keys writes it to <path>, which must be outside <dir> (a wrapped ring stays wrapped).
+                                    Keep the two apart — a stolen backup without its keys reads nothing, and keys without
+                                    the backup hold no data. PostgreSQL needs pg_dump (Whistle__Operations__PgBin).
+          restore <dir> [--keys <path>]
+                                    check every file of a backup against its manifest, then restore it into an EMPTY data
+                                    dir and an EMPTY database (never over a live network) and print what it holds;
+                                    --keys puts the key ring back. Restored data purged since the backup was made is
+                                    purged again by the first start's housekeeping.
           help, --help, -h          print this text and exit
 
         Options:
@@ -85,7 +98,7 @@ public static class Cli
             {
                 var key = a.TrimStart('-').Split('=', 2)[0];
                 // "--key=value" always sets a setting (the test host passes its own that way); a bare "--word" must be one we know.
-                bool known = a.StartsWith("--") && (a.Contains('=') || key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role" or "shares" or "threshold" or "out"));
+                bool known = a.StartsWith("--") && (a.Contains('=') || key.Contains(':') || HostKeys.Contains(key) || (command && key is "email" or "role" or "shares" or "threshold" or "out" or "keys"));
                 if (command && a is "--after-destroy" or "--yes") continue;
                 if (!known) return (false, $"Unknown option {a}. `--help` lists the options.");
                 if (!a.Contains('=')) i++;
@@ -104,7 +117,7 @@ public static class Cli
     public static (string[] WebArgs, bool Demo) Split(string[] args) =>
         (args.Where(a => a != "--demo").ToArray(), args.Contains("--demo"));
 
-    public static bool IsCommand(string[] args) => args is ["users", ..] or ["keys", ..] or ["custody", ..];
+    public static bool IsCommand(string[] args) => args is ["users", ..] or ["keys", ..] or ["custody", ..] or ["backup", ..] or ["restore", ..];
 
     public static async Task<int> RunAsync(WebApplication app, string[] args)
     {
@@ -142,7 +155,13 @@ public static class Cli
                 return 0;
             }
             case ["keys", ..]:
-                return KeysCommand(app.Services.GetRequiredService<KeyStore>(), args[1..], TimeProvider.System.GetUtcNow());
+                return KeysCommand(app.Services.GetRequiredService<KeyStore>(), args[1..], TimeProvider.System.GetUtcNow(), restored =>
+                {
+                    // A restored ring was destroyed on purpose before: no node of the cluster refuses it any more.
+                    using var scope = app.Services.CreateScope();
+                    try { DestroyedRings.ForgetAsync(scope.ServiceProvider.GetRequiredService<WhistleDb>(), DestroyedRings.IdOf(restored)).GetAwaiter().GetResult(); }
+                    catch (System.Data.Common.DbException e) { Console.Error.WriteLine($"The database did not answer ({e.GetType().Name}): nodes may still refuse the restored ring until it is reached."); }
+                });
             case ["custody", "verify", var incident]:
             {
                 if (!Guid.TryParse(incident, out var id)) return Usage("custody verify <incident-id>");
@@ -166,15 +185,32 @@ public static class Cli
                 foreach (var f in verdict.Records ?? []) Console.WriteLine("  " + f);
                 return 1;
             }
+            case ["backup", var dir, .. var rest] when !dir.StartsWith('-') && rest is [] or ["--keys", _]:
+                return await Refusing(() => Operations.Backup.RunAsync(app.Services, dir, Option(rest, "--keys")));
+            case ["restore", var dir, .. var rest] when !dir.StartsWith('-') && rest is [] or ["--keys", _]:
+                return await Refusing(() => Operations.Restore.RunAsync(app.Services, dir, Option(rest, "--keys")));
+            case ["backup" or "restore", ..]:
+                return Usage($"{args[0]} <dir> [--keys <path>]");
             default:
-                return Usage("users add --email E --role R | keys rotate|wrap|backup|restore|destroy|new | custody verify <incident-id>");
+                return Usage("users add --email E --role R | keys rotate|wrap|backup|restore|destroy|new | custody verify <incident-id> | backup <dir> [--keys <path>] | restore <dir> [--keys <path>]");
+        }
+    }
+
+    /// <summary>A command's refusal: its reason on stderr, exit 1 (nothing was written).</summary>
+    private static async Task<int> Refusing(Func<Task<int>> command)
+    {
+        try { return await command(); }
+        catch (StartupRefusal refusal)
+        {
+            Console.Error.WriteLine(refusal.Message);
+            return 1;
         }
     }
 
     private static string? AskOnce() => KeyStore.PromptOnTerminal("Passphrase for Whistle's key ring: ");
 
     /// <summary>keys wrap | backup | restore | destroy | new --after-destroy (decision 0027). Refusals print their reason, exit 1.</summary>
-    public static int KeysCommand(KeyStore store, string[] args, DateTimeOffset now)
+    public static int KeysCommand(KeyStore store, string[] args, DateTimeOffset now, Action<KeyRing>? restored = null)
     {
         try
         {
@@ -230,6 +266,7 @@ public static class Cli
                     if (File.Exists(target)) throw new StartupRefusal($"A key ring is already at {target}. Move it away first if the restored one should replace it.");
                     KeyStore.Write(ring, target, target == store.PlainFile ? null : store.ConfiguredPassphrase() ?? NewPassphrase());
                     Console.WriteLine($"The key ring was rebuilt from {paths.Length} shares and written to {target}.");
+                    restored?.Invoke(ring);
                     if (store.IsDestroyedOnDisk)
                     {
                         File.Delete(store.MarkerFile);

@@ -8,6 +8,7 @@ using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Whistle.Cluster;
 using Whistle.Data;
 using Whistle.Identity;
 using Whistle.Verification;
@@ -53,23 +54,30 @@ public static class PlatformSetup
             {
                 if (ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
                     ctx.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString();
+                // A limit that fails closed (login) while the shared store is down: not the client's doing, so 503.
+                var down = ctx.Lease.TryGetMetadata(SharedWindowLimiter.StoreDown, out var isDown) && isDown;
+                if (down) ctx.HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
                 {
                     HttpContext = ctx.HttpContext,
-                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = "Too many requests from this address. Please wait a minute and try again." },
+                    ProblemDetails = down
+                        ? new() { Status = 503, Title = "Temporarily unavailable", Detail = "Signing in is paused for a few seconds while this network's servers reconnect. Please try again shortly." }
+                        : new() { Status = 429, Title = "Too many requests", Detail = "Too many requests from this address. Please wait a minute and try again." },
                 });
             };
+            // Shared by every node (Redis, or PostgreSQL) when limits are (decision 0046): N a minute for the cluster.
+            // Login fails closed while the shared store is down (staff already signed in keep working); the others
+            // fall back to this node's own window.
             PerClientPerMinute(o, RateLimits.Reports, r => r.ReportsPerMinute);
             PerClientPerMinute(o, RateLimits.Subscriptions, r => r.SubscriptionsPerMinute);
-            PerClientPerMinute(o, RateLimits.Login, r => r.LoginPerMinute);
+            PerClientPerMinute(o, RateLimits.Login, r => r.LoginPerMinute, failClosed: true);
             PerClientPerMinute(o, RateLimits.Submissions, r => r.SubmissionsPerMinute);
             // Receipt codes (issue 15): few look-ups an hour per network (keyed hash of its /24 or /48), so codes cannot be enumerated.
             o.AddPolicy(RateLimits.Receipts, ctx =>
             {
                 var permits = ctx.RequestServices.GetRequiredService<IOptions<WhistleOptions>>().Value.RateLimits.ReceiptLookupsPerHour;
                 var source = Convert.ToHexString(Whistle.Reports.Sources.Web(ctx.Connection.RemoteIpAddress, ctx.RequestServices.GetRequiredService<Whistle.Privacy.KeyRing>()));
-                return RateLimitPartition.GetFixedWindowLimiter(source,
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = TimeSpan.FromHours(1), QueueLimit = 0 });
+                return SharedWindowLimiter.Partition(ctx.RequestServices, RateLimits.Receipts, source, permits, TimeSpan.FromHours(1));
             });
         });
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
@@ -101,12 +109,12 @@ public static class PlatformSetup
         }
     }
 
-    private static void PerClientPerMinute(RateLimiterOptions o, string policy, Func<RateLimitOptions, int> limit) =>
+    private static void PerClientPerMinute(RateLimiterOptions o, string policy, Func<RateLimitOptions, int> limit, bool failClosed = false) =>
         o.AddPolicy(policy, ctx =>
         {
             var permits = limit(ctx.RequestServices.GetRequiredService<IOptions<WhistleOptions>>().Value.RateLimits);
-            return RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            return SharedWindowLimiter.Partition(ctx.RequestServices, policy, ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
+                permits, TimeSpan.FromMinutes(1), failClosed);
         });
 
     public static WebApplication UsePlatform(this WebApplication app)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -52,6 +53,33 @@ public sealed class KeyRing
         foreach (var key in _keys.Values) CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(_hmacKey);
         lock (_custodyLock) if (_custody is not null) CryptographicOperations.ZeroMemory(_custody);
+        DrainContexts();
+    }
+
+    // Cipher and MAC contexts made once and reused (issue 16 §3: making one per call — OpenSSL fetching the algorithm each
+    // time — cost a noticeable share of each report's CPU). Each is used by one caller at a time (taken from the pool,
+    // put back after); Destroy disposes those in the pools, and one put back after Destroy is disposed then.
+    private const int MaxPooled = 32;
+    private readonly ConcurrentQueue<HMACSHA256> _macs = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<AesGcm>> _ciphers = new();
+
+    private ConcurrentQueue<AesGcm> CiphersOf(int version) => _ciphers.GetOrAdd(version, static _ => new());
+
+    private void Return<T>(ConcurrentQueue<T> pool, T context) where T : IDisposable
+    {
+        if (_destroyed || pool.Count >= MaxPooled) context.Dispose();
+        else
+        {
+            pool.Enqueue(context);
+            if (_destroyed) DrainContexts();
+        }
+    }
+
+    private void DrainContexts()
+    {
+        while (_macs.TryDequeue(out var mac)) mac.Dispose();
+        foreach (var pool in _ciphers.Values)
+            while (pool.TryDequeue(out var gcm)) gcm.Dispose();
     }
 
     private void Alive()
@@ -94,28 +122,86 @@ public sealed class KeyRing
 
     public bool HasCustodyKey => _custody is not null;
 
-    public byte[] Encrypt(string plaintext, string purpose)
+    public byte[] Encrypt(string plaintext, string purpose) => Encrypt(Encoding.UTF8.GetBytes(plaintext), purpose);
+
+    public byte[] Encrypt(ReadOnlySpan<byte> plain, string purpose)
     {
         Alive();
-        var plain = Encoding.UTF8.GetBytes(plaintext);
         var blob = new byte[1 + 12 + 16 + plain.Length];
         blob[0] = (byte)CurrentVersion;
         var nonce = blob.AsSpan(1, 12);
         RandomNumberGenerator.Fill(nonce);
-        using var gcm = new AesGcm(_keys[CurrentVersion], 16);
-        gcm.Encrypt(nonce, plain, blob.AsSpan(29), blob.AsSpan(13, 16), Encoding.UTF8.GetBytes(purpose));
+        var pool = CiphersOf(CurrentVersion);
+        var gcm = pool.TryDequeue(out var pooled) ? pooled : new AesGcm(_keys[CurrentVersion], 16);
+        try { gcm.Encrypt(nonce, plain, blob.AsSpan(29), blob.AsSpan(13, 16), Encoding.UTF8.GetBytes(purpose)); }
+        finally { Return(pool, gcm); }
+        Alive(); // destroyed while encrypting: nothing sealed with a shredded key is handed out
         return blob;
     }
 
-    public string Decrypt(byte[] blob, string purpose)
+    public string Decrypt(byte[] blob, string purpose) => Encoding.UTF8.GetString(DecryptBytes(blob, purpose));
+
+    public byte[] DecryptBytes(byte[] blob, string purpose)
     {
         Alive();
         if (blob.Length < 29 || !_keys.TryGetValue(blob[0], out var key))
             throw new CryptographicException("Unknown key version or truncated cipher text.");
         var plain = new byte[blob.Length - 29];
-        using var gcm = new AesGcm(key, 16);
-        gcm.Decrypt(blob.AsSpan(1, 12), blob.AsSpan(29), blob.AsSpan(13, 16), plain, Encoding.UTF8.GetBytes(purpose));
-        return Encoding.UTF8.GetString(plain);
+        var pool = CiphersOf(blob[0]);
+        var gcm = pool.TryDequeue(out var pooled) ? pooled : new AesGcm(key, 16);
+        try { gcm.Decrypt(blob.AsSpan(1, 12), blob.AsSpan(29), blob.AsSpan(13, 16), plain, Encoding.UTF8.GetBytes(purpose)); }
+        finally { Return(pool, gcm); }
+        Alive();
+        return plain;
+    }
+
+    /// <summary>
+    /// Opens many cipher texts of one purpose without allocating for each: one AES-GCM context per key version,
+    /// made once (the start-up load of the targeting index opens a million circles). Not thread-safe — one per
+    /// thread. Every call checks the ring is not destroyed, so a cached context never outlives <see cref="Destroy"/>.
+    /// </summary>
+    public Opener OpenerFor(string purpose)
+    {
+        Alive();
+        return new Opener(this, Encoding.UTF8.GetBytes(purpose));
+    }
+
+    public sealed class Opener : IDisposable
+    {
+        private readonly KeyRing _ring;
+        private readonly byte[] _purpose;
+        private readonly AesGcm?[] _byVersion = new AesGcm?[256];
+
+        internal Opener(KeyRing ring, byte[] purpose) => (_ring, _purpose) = (ring, purpose);
+
+        /// <summary>The plain text of <paramref name="blob"/> into <paramref name="plain"/>; false when it cannot be opened (wrong purpose or key, damaged, too long for the buffer, keys destroyed).</summary>
+        public bool TryDecrypt(ReadOnlySpan<byte> blob, Span<byte> plain, out int written)
+        {
+            written = 0;
+            if (_ring._destroyed || blob.Length < 29 || blob.Length - 29 > plain.Length) return false;
+            var gcm = _byVersion[blob[0]];
+            if (gcm is null)
+            {
+                if (!_ring._keys.TryGetValue(blob[0], out var key)) return false;
+                _byVersion[blob[0]] = gcm = new AesGcm(key, 16);
+            }
+            written = blob.Length - 29;
+            try
+            {
+                gcm.Decrypt(blob.Slice(1, 12), blob[29..], blob.Slice(13, 16), plain[..written], _purpose);
+                return !_ring._destroyed;
+            }
+            catch (CryptographicException)
+            {
+                written = 0;
+                return false;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var gcm in _byVersion) gcm?.Dispose();
+        }
     }
 
     public bool IsCurrent(byte[] blob) => blob.Length > 0 && blob[0] == CurrentVersion;
@@ -124,7 +210,12 @@ public sealed class KeyRing
     public byte[] Hash(string value)
     {
         Alive();
-        return HMACSHA256.HashData(_hmacKey, Encoding.UTF8.GetBytes(value));
+        var mac = _macs.TryDequeue(out var pooled) ? pooled : new HMACSHA256(_hmacKey);
+        byte[] hash;
+        try { hash = mac.ComputeHash(Encoding.UTF8.GetBytes(value)); }
+        finally { Return(_macs, mac); }
+        Alive();
+        return hash;
     }
 
     public KeyRing Rotate()

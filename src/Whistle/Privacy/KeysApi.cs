@@ -21,6 +21,7 @@ public static class KeyRingSetup
         var refusals = store.CheckPermissions(tightened => log.LogWarning("{What}", tightened));
         if (refusals.Count > 0) throw new StartupRefusal(string.Join(Environment.NewLine, refusals));
         var ring = app.Services.GetRequiredService<KeyRing>();
+        KeyWatch.CheckCluster(app.Services, store, ring, log);
         if (ring.IsDestroyed)
             log.LogWarning("The key ring was destroyed ({Marker}): public pages run; everything that needs the keys answers 503 until an admin runs `keys new --after-destroy` or `keys restore`", store.MarkerFile);
         else
@@ -74,7 +75,17 @@ public static class KeysApi
         if (user is null || !await users.CheckPasswordAsync(user, req.Password!))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["That password is not right."] },
                 title: "The request has invalid fields");
+        // The ring's id first (a zeroed ring has none), then the destroy here, then in the database for every other node.
+        var ringId = ring.IsDestroyed ? null : DestroyedRings.IdOf(ring);
         var report = store.Destroy(ring, time.GetUtcNow());
+        if (ringId is not null)
+        {
+            try { await DestroyedRings.RecordAsync(db, ringId, report.Date, CancellationToken.None); }
+            catch (System.Data.Common.DbException)
+            {
+                report.OperatorMustWipe.Insert(0, "The database did not answer: other nodes of this network may still hold the keys. Run `keys destroy --yes` on each, or stop them.");
+            }
+        }
         // The security log: who (a staff id, no name or address) and when; never what the keys protected.
         logs.CreateLogger("Whistle.Security").LogWarning("Key ring destroyed by staff {StaffId} on {Date}; {Deleted} key files deleted",
             user.Id, report.Date.ToString("yyyy-MM-dd"), report.Deleted.Count);
@@ -83,19 +94,68 @@ public static class KeysApi
 }
 
 /// <summary>
-/// `keys destroy` run from the command line while the server runs: the marker it writes makes this process zero its
-/// ring within seconds (the CLI cannot reach another process's memory).
+/// Watches for a destroy made elsewhere, every two seconds: `keys destroy` run from the command line (the marker file
+/// in this data dir — the CLI cannot reach another process's memory) and a destroy on another node of the cluster (a
+/// row in the database, <see cref="DestroyedRings"/>). Either zeroes this ring within seconds; a marker seen here is
+/// written to the database too, so a command-line destroy on one node reaches every node.
 /// </summary>
-public sealed class KeyWatch(KeyStore store, KeyRing ring, ILogger<KeyWatch> log) : BackgroundService
+public sealed class KeyWatch(KeyStore store, KeyRing ring, IServiceScopeFactory scopes, TimeProvider time, ILogger<KeyWatch> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
+        if (ring.IsDestroyed) return;
+        string ringId;
+        try { ringId = DestroyedRings.IdOf(ring); }
+        catch (KeysDestroyedException) { return; }
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
         while (!ring.IsDestroyed && await timer.WaitForNextTickAsync(stop))
         {
-            if (!store.IsDestroyedOnDisk) continue;
-            ring.Destroy();
-            log.LogWarning("The keys.destroyed marker appeared: the key ring in memory was zeroed");
+            if (store.IsDestroyedOnDisk)
+            {
+                ring.Destroy();
+                log.LogWarning("The keys.destroyed marker appeared: the key ring in memory was zeroed");
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await DestroyedRings.RecordAsync(scope.ServiceProvider.GetRequiredService<WhistleDb>(), ringId,
+                        DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), stop);
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+                {
+                    log.LogWarning("The destroy could not be written to the database ({Error}): other nodes keep their keys until told", e.GetType().Name);
+                }
+                return;
+            }
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                if (!await DestroyedRings.IsDestroyedAsync(scope.ServiceProvider.GetRequiredService<WhistleDb>(), ringId, stop)) continue;
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                continue; // the database is away: asked again in two seconds
+            }
+            store.Destroy(ring, time.GetUtcNow());
+            log.LogWarning("Another node destroyed the key ring: this node's ring was zeroed and its key files shredded");
         }
+    }
+
+    /// <summary>At start-up: a ring another node destroyed while this one was down is destroyed here before the first request.</summary>
+    public static void CheckCluster(IServiceProvider services, KeyStore store, KeyRing ring, ILogger log)
+    {
+        if (ring.IsDestroyed) return;
+        try
+        {
+            using var scope = services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
+            if (!DestroyedRings.IsDestroyedAsync(db, DestroyedRings.IdOf(ring)).GetAwaiter().GetResult()) return;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            log.LogWarning("Could not ask the database whether the key ring was destroyed ({Error}); asked again every two seconds", e.GetType().Name);
+            return;
+        }
+        store.Destroy(ring, services.GetRequiredService<TimeProvider>().GetUtcNow());
+        log.LogWarning("This key ring was destroyed on another node while this one was down: it was zeroed here too, and its key files shredded");
     }
 }

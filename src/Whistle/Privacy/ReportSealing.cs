@@ -153,6 +153,42 @@ public sealed class ReportSealing : ISaveChangesInterceptor, IMaterializationInt
     public static string EncodePosition(double lat, double lon) =>
         lat.ToString("R", CultureInfo.InvariantCulture) + "," + lon.ToString("R", CultureInfo.InvariantCulture);
 
+    // Open sightings' positions as last opened, by id, with the cipher they were opened from (issue 16: clustering reads
+    // every open sighting in its window for each report; a position is now decrypted once per seal, not once per report).
+    // Only the latest call's candidates are kept, so it holds no more than an opened candidate list does, in memory only.
+    private static Dictionary<Guid, (byte[] Cipher, double? Lat, double? Lon)> _positions = [];
+
+    /// <summary>
+    /// The positions of sightings read without their entities (<paramref name="rows"/>: id and position cipher), opened
+    /// as the materializer would open them: a cipher seen before is not decrypted again; one that cannot be opened
+    /// gives no position (such a sighting is joined by no report, as when it is materialized unreadable).
+    /// </summary>
+    public static (double? Lat, double? Lon)[] OpenSightingPositions(DbContext db, IReadOnlyList<(Guid Id, byte[]? Cipher)> rows)
+    {
+        var known = Volatile.Read(ref _positions);
+        var next = new Dictionary<Guid, (byte[] Cipher, double? Lat, double? Lon)>(rows.Count);
+        var result = new (double? Lat, double? Lon)[rows.Count];
+        KeyRing? keys = null;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var (id, cipher) = rows[i];
+            if (cipher is null) continue;
+            if (known.TryGetValue(id, out var hit) && hit.Cipher.AsSpan().SequenceEqual(cipher))
+                result[i] = (hit.Lat, hit.Lon);
+            else
+            {
+                try { result[i] = DecodePosition((keys ??= KeysOf(db)).Decrypt(cipher, SightingPositionPurpose)); }
+                catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException or InvalidOperationException)
+                {
+                    result[i] = (null, null);
+                }
+            }
+            next[id] = (cipher, result[i].Lat, result[i].Lon);
+        }
+        Volatile.Write(ref _positions, next);
+        return result;
+    }
+
     public static (double? Lat, double? Lon) DecodePosition(string text)
     {
         var parts = text.Split(',');

@@ -51,8 +51,8 @@ public static class ReportsApi
     }
 
     private static async Task<Results<Created<ReportCreated>, ForbidHttpResult>> CreateAsync(
-        ReportRequest req, WhistleDb db, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options,
-        ClaimsPrincipal user, IHubContext<SightingsHub> hub, HttpContext http, CancellationToken ct)
+        ReportRequest req, KeyRing keys, TimeProvider time, IOptions<WhistleOptions> options,
+        ClaimsPrincipal user, IntakeWriter writer, HttpContext http, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var o = options.Value;
@@ -79,105 +79,44 @@ public static class ReportsApi
             // A call-back number as people write it ("612-555-0142") is kept in E.164, so the dispatcher's phone dials it.
             contact = Subscriptions.Addresses.Phone(contact, o.Network.PhoneRegion) ?? contact;
             report.ContactCipher = keys.Encrypt(contact, Purpose.ReporterContact);
-            report.ContactPurgeAt = now + (await Retention.EffectiveAsync(db, o.Retention, ct)).ReporterContact;
+            report.ContactPurgeAt = now + (await Retention.EffectiveAsync(Db(http), o.Retention, ct)).ReporterContact;
         }
 
         // Who sent it, as a keyed hash only: a trusted reporter's link, a hotline call, else the sender's network.
-        if (await TrustedReporter.FindAsync(db, keys, req.ReporterToken, ct) is { } trusted)
+        if (req.ReporterToken is not null && await TrustedReporter.FindAsync(Db(http), keys, req.ReporterToken, ct) is { } trusted)
         {
-            report.TrustedReporterId = trusted.Id;
+            report.TrustedReporterId = trusted.Id; // the writer records when the reporter was last heard
             report.SourceHash = Sources.Trusted(trusted.Id, keys);
-            trusted.LastReportAt = now;
         }
         else if (report.Channel == ReportChannel.Hotline) report.SourceHash = Sources.Hotline(report.Id, keys);
         else report.SourceHash = Sources.Web(http.Connection.RemoteIpAddress, keys);
 
-        var filed = await FileAsync(db, report, o, now, ct);
-        await db.SaveChangesAsync(ct);
+        // Handed to the node's intake writer, which commits it with the others waiting (a group commit) and answers once
+        // it is durable.
+        var filed = await writer.FileAsync(report, ct);
         if (filed.Sighting is { } sighting)
-        {
-            await SightingsHub.NotifyAsync(hub, db, sighting);
             return TypedResults.Created($"/api/v1/sightings/{sighting.Id}", new ReportCreated(report.Id, sighting.Id, null, report.Trusted));
-        }
-        await SightingsHub.NotifyAsync(hub, filed.Surge!);
         return TypedResults.Created($"/api/v1/surges/{filed.Surge!.Id}", new ReportCreated(report.Id, null, filed.Surge.Id));
     }
 
     /// <summary>
-    /// Files a new report (added to the context, not yet saved; its <see cref="Report.SourceHash"/> set): within the
-    /// intake budget it goes to the queue (<see cref="JoinSightingAsync"/>); past it, it is held in a surge.
+    /// Files one new report in the caller's unit of work (added to the context, not yet saved; its <see cref="Report.SourceHash"/>
+    /// set): the SMS dialogue's path. The API's reports go through the <see cref="IntakeWriter"/>, with the same rules.
     /// </summary>
     public static async Task<Filed> FileAsync(WhistleDb db, Report report, WhistleOptions o, DateTimeOffset now, CancellationToken ct)
     {
-        report.Area = IntakeArea.Of(report.Lat, report.Lon, o.Intake.AreaCellDegrees);
-        db.Reports.Add(report);
-        if (!report.Trusted)
-        {
-            var budget = IntakeBudget.From(o.Intake);
-            var since = now - IntakeBudget.Window;
-            var area = report.Area;
-            var hash = report.SourceHash;
-            int queued = await db.Reports.CountAsync(r => r.ReceivedAt > since && r.SurgeId == null && r.Id != report.Id, ct);
-            int inArea = await db.Reports.CountAsync(r => r.ReceivedAt > since && r.Area == area && r.Id != report.Id, ct);
-            int fromSource = hash is null ? 0 : await db.Reports.CountAsync(r => r.ReceivedAt > since && r.SourceHash == hash && r.Id != report.Id, ct);
-            var areaSurge = await OpenSurgeAsync(db, area, ct);
-            var lane = budget.Decide(false, queued, inArea, areaSurge?.LastReportAt, fromSource, now);
-            if (lane != IntakeLane.Queue)
-            {
-                var surge = lane == IntakeLane.AreaSurge ? areaSurge : await OpenSurgeAsync(db, IntakeArea.Network, ct);
-                if (surge is null || now - surge.LastReportAt >= budget.Quiet)
-                {
-                    surge = Surge.Start(lane == IntakeLane.AreaSurge ? area : IntakeArea.Network, report, now);
-                    db.Surges.Add(surge);
-                    surge.Hold(report, newSource: true);
-                }
-                else
-                {
-                    var surgeId = surge.Id;
-                    surge.Hold(report, hash is null || !await db.Reports.AnyAsync(r => r.SurgeId == surgeId && r.SourceHash == hash, ct));
-                }
-                return new Filed(null, surge);
-            }
-        }
-        return new Filed(await JoinSightingAsync(db, report, o.Clustering, now, ct), null);
+        await IntakeLock.TakeAsync(db, ct); // in the caller's transaction: no node's writer files beside it
+        var window = report.Trusted ? new IntakeWindow(0, new())
+            : await IntakeWindow.ForOneAsync(db, IntakeArea.Of(report.Lat, report.Lon, o.Intake.AreaCellDegrees), IntakeBudget.From(o.Intake), now, ct);
+        return await new IntakeFiling(db, o, now, window).FileAsync(report, ct);
     }
 
-    private static Task<Surge?> OpenSurgeAsync(WhistleDb db, string area, CancellationToken ct) =>
-        db.Surges.Where(s => s.Area == area && s.State == SurgeState.Open).OrderByDescending(s => s.LastReportAt).FirstOrDefaultAsync(ct);
+    /// <summary>Files a report already in the context to the queue: it joins the nearest open sighting, or starts one.</summary>
+    public static Task<Sighting> JoinSightingAsync(WhistleDb db, Report report, WhistleOptions o, DateTimeOffset now, CancellationToken ct) =>
+        new IntakeFiling(db, o, now, new IntakeWindow(0, new())).JoinSightingAsync(report, ct);
 
-    /// <summary>
-    /// Files a report to the queue (the report already in the context): it joins the nearest open sighting the
-    /// clustering rule allows when it has a location, or starts a sighting of its own.
-    /// </summary>
-    public static async Task<Sighting> JoinSightingAsync(WhistleDb db, Report report, ClusteringOptions clustering, DateTimeOffset now, CancellationToken ct)
-    {
-        var rule = new ClusterRule(clustering.DistanceMeters, TimeSpan.FromMinutes(clustering.WindowMinutes));
-        Sighting? sighting = null;
-        if (report.Location is { } p)
-        {
-            // Candidates: open sightings within the time window (few: a sighting closes or expires within hours). Their
-            // positions are sealed at rest (issue 13), so the distance is checked in memory, by the rule.
-            var from = report.ObservedAt - rule.TimeWindow;
-            var to = report.ObservedAt + rule.TimeWindow;
-            var candidates = await db.Sightings
-                .Where(s => (s.State == SightingState.New || s.State == SightingState.Verifying || s.State == SightingState.Confirmed)
-                            && s.LastReportAt >= from && s.FirstReportAt <= to)
-                .ToListAsync(ct);
-            sighting = rule.Pick(candidates, report);
-        }
-        if (sighting is null)
-        {
-            sighting = Sighting.StartFrom(report, now);
-            db.Sightings.Add(sighting);
-        }
-        else
-        {
-            var (sightingId, hash) = (sighting.Id, report.SourceHash);
-            bool heard = hash is not null && await db.Reports.AnyAsync(r => r.SightingId == sightingId && r.SourceHash == hash && r.Id != report.Id, ct);
-            sighting.Absorb(report, now, newSource: !heard);
-        }
-        return sighting;
-    }
+    // Most reports need no database here (the writer files them): a context is made only for a contact or a reporter's link.
+    private static WhistleDb Db(HttpContext http) => http.RequestServices.GetRequiredService<WhistleDb>();
 
     private static string? Clean(string? s) => Text.Clean(s)?.Trim() is { Length: > 0 } t ? t : null;
 }

@@ -79,7 +79,7 @@ public static class SurgesApi
         var r = await db.Reports.FirstOrDefaultAsync(x => x.Id == reportId && x.SurgeId == id, ct);
         if (s is null || r is null) return TypedResults.NotFound();
         if (r.SightingId is not null) return Problem.Conflict("This report was already promoted to a sighting.");
-        var sighting = await ReportsApi.JoinSightingAsync(db, r, options.Value.Clustering, time.GetUtcNow(), ct);
+        var sighting = await ReportsApi.JoinSightingAsync(db, r, options.Value, time.GetUtcNow(), ct);
         s.PromotedCount++;
         await db.SaveChangesAsync(ct);
         await SightingsHub.NotifyAsync(hub, db, sighting);

@@ -75,6 +75,6 @@ public static partial class Ui
     });
 
     /// <summary>Word dictionaries still in C# (Ui.*.cs), merged over the translation files; the conversion script empties this.</summary>
-    private static Dictionary<string, Dictionary<string, string>>[] Sources => [];
+    private static Dictionary<string, Dictionary<string, string>>[] Sources => [LimitsTexts];
     private static Dictionary<string, Dictionary<string, string>>? _texts;
 }

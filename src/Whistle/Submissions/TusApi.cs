@@ -37,8 +37,7 @@ public static class TusApi
         builder.Services.Configure<RateLimiterOptions>(o => o.AddPolicy(RateLimit, ctx =>
         {
             var permits = ctx.RequestServices.GetRequiredService<IOptions<WhistleOptions>>().Value.Submissions.UploadRequestsPerMinute;
-            return RateLimitPartition.GetFixedWindowLimiter(ClientSource.Prefix(ctx),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, permits), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            return Cluster.SharedWindowLimiter.Partition(ctx.RequestServices, RateLimit, ClientSource.Prefix(ctx), permits, TimeSpan.FromMinutes(1));
         }));
         return builder;
     }
@@ -121,7 +120,7 @@ public static class TusApi
         {
             if (submission!.State != SubmissionState.Uploading) return NoSuchUpload();
             if (await floor.RefusesAsync(db, ct)) return floor.Problem();
-            if (budget.RetryAfter(budget.SourceOf(http, keys), o) is { } wait) return UploadBudget.Problem(http, wait);
+            if (await budget.RetryAfterAsync(budget.SourceOf(http, keys), o, ct) is { } wait) return UploadBudget.Problem(http, wait);
         }
         http.Response.Headers.Location = $"/api/v1/uploads/{file.UploadId}";
         return TypedResults.Created($"/api/v1/uploads/{file.UploadId}");
@@ -163,7 +162,7 @@ public static class TusApi
         if (offset != file.Offset) return OffsetConflict(file.Offset, http);
         if (http.Request.ContentLength is { } declaredBody && declaredBody > file.Length - file.Offset) return BeyondLength();
         var source = budget.SourceOf(http, keys);
-        if (budget.RetryAfter(source, o) is { } wait) return UploadBudget.Problem(http, wait);
+        if (await budget.RetryAfterAsync(source, o, ct) is { } wait) return UploadBudget.Problem(http, wait);
         if (await floor.RefusesAsync(db, ct)) return floor.Problem();
 
         using var session = staging.OpenWrite(uploadId);
@@ -261,7 +260,7 @@ public static class TusApi
             int updated = await db.SubmissionFiles.Where(f => f.Id == file.Id && f.Offset == file.Offset)
                 .ExecuteUpdateAsync(u => u.SetProperty(f => f.Offset, newOffset), ctSave);
             if (updated == 0) return OffsetConflict(file.Offset, http);
-            budget.Add(source, written);
+            await budget.AddAsync(source, written);
             file.Offset = newOffset;
             db.Entry(file).Property(f => f.Offset).IsModified = false;
             File.SetLastWriteTimeUtc(staging.PathOf(uploadId), time.GetUtcNow().UtcDateTime);

@@ -9,21 +9,43 @@ using Whistle.Privacy;
 namespace Whistle.Submissions;
 
 /// <summary>
-/// The upload byte budgets: how many bytes one source (a keyed hash of its network prefix, held in memory only) may
-/// send a day, and the whole public a rolling hour. Past either, PATCH and creation answer 429 with Retry-After;
-/// the bytes already in stay, and the page resumes later. Counted in memory: a restart forgives the counts.
+/// The upload byte budgets: how many bytes one source (a keyed hash of its network prefix) may send a day, and the
+/// whole public a rolling hour. Past either, PATCH and creation answer 429 with Retry-After; the bytes already in
+/// stay, and the page resumes later. With several nodes (Redis, or PostgreSQL: <see cref="Cluster.SharedLimits"/>)
+/// the counts live in the shared store, so N nodes take one budget, not N (decision 0046); the store sees only the
+/// keyed hash. One node, or the store unreachable: counted in this process's memory (a restart forgives the counts).
 /// </summary>
-public sealed class UploadBudget(TimeProvider time)
+public sealed class UploadBudget(TimeProvider time, Cluster.SharedLimits shared)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (DateTimeOffset Start, long Bytes)> _sources = new(StringComparer.Ordinal);
     private (DateTimeOffset Start, long Bytes) _network;
     private static readonly TimeSpan Day = TimeSpan.FromDays(1), Hour = TimeSpan.FromHours(1);
+    private const string NetworkName = "upload:network", SourcePrefix = "upload:source:";
 
     public string SourceOf(HttpContext http, KeyRing keys) => CustodyChain.Hex(keys.Hash("upload.source:" + ClientSource.Prefix(http)));
 
     /// <summary>How long until this source may send again; null when it may now.</summary>
-    public TimeSpan? RetryAfter(string source, SubmissionOptions o)
+    public async Task<TimeSpan?> RetryAfterAsync(string source, SubmissionOptions o, CancellationToken ct = default)
+    {
+        if (shared.Shared && shared.Available)
+        {
+            try
+            {
+                var network = await shared.PeekAsync(NetworkName, ct);
+                if (network.Count >= o.NetworkBytesPerHour) return Positive(network.Remaining);
+                var mine = await shared.PeekAsync(SourcePrefix + source, ct);
+                if (mine.Count >= o.SourceBytesPerDay) return Positive(mine.Remaining);
+                return null;
+            }
+            catch (Cluster.SharedLimitsUnavailableException) { } // this node's own counts
+        }
+        return RetryAfterHere(source, o);
+    }
+
+    private static TimeSpan Positive(TimeSpan t) => t > TimeSpan.FromSeconds(1) ? t : TimeSpan.FromSeconds(1);
+
+    private TimeSpan? RetryAfterHere(string source, SubmissionOptions o)
     {
         var now = time.GetUtcNow();
         lock (_gate)
@@ -39,7 +61,24 @@ public sealed class UploadBudget(TimeProvider time)
         }
     }
 
-    public void Add(string source, long bytes)
+    /// <summary>Counts bytes that arrived (not cancellable: bytes in are counted, whoever hangs up).</summary>
+    public async Task AddAsync(string source, long bytes)
+    {
+        if (bytes <= 0) return;
+        if (shared.Shared && shared.Available)
+        {
+            try
+            {
+                await shared.CountAsync(NetworkName, Hour, bytes);
+                await shared.CountAsync(SourcePrefix + source, Day, bytes);
+                return;
+            }
+            catch (Cluster.SharedLimitsUnavailableException) { }
+        }
+        AddHere(source, bytes);
+    }
+
+    private void AddHere(string source, long bytes)
     {
         var now = time.GetUtcNow();
         lock (_gate)

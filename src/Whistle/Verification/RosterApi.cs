@@ -72,19 +72,29 @@ public static class RosterApi
         return me is null ? TypedResults.NotFound() : TypedResults.Ok(View(me, zones));
     }
 
-    /// <summary>A verifier goes on or off duty, or moves their home zone, themselves (from the phone view).</summary>
+    /// <summary>
+    /// A verifier goes on or off duty, or moves their home zone, themselves (from the phone view). Each field is one
+    /// atomic update, not Identity's whole-row save: a zone change and "go on duty" sent at the same moment both hold
+    /// (Identity's save would lose one to its concurrency stamp and still answer 200). The stamp still moves, so a stale
+    /// whole-row save elsewhere cannot write back the old duty.
+    /// </summary>
     private static async Task<Results<Ok<MyDuty>, NotFound>> SetMineAsync(
-        DutyRequest req, ClaimsPrincipal user, UserManager<StaffUser> users, ZoneRegistry zones, TimeProvider time, IHubContext<SightingsHub> hub)
+        DutyRequest req, ClaimsPrincipal user, UserManager<StaffUser> users, WhistleDb db, ZoneRegistry zones, TimeProvider time,
+        IHubContext<SightingsHub> hub, CancellationToken ct)
     {
-        var me = await users.GetUserAsync(user);
-        if (me is null) return TypedResults.NotFound();
-        if (req.OnDuty is { } on && on != me.OnDuty)
+        if (users.GetUserId(user) is not { } id) return TypedResults.NotFound();
+        if (req.OnDuty is { } on)
         {
-            me.OnDuty = on;
-            me.OnDutySince = on ? time.GetUtcNow() : null;
+            DateTimeOffset? since = on ? time.GetUtcNow() : null;
+            await db.Users.Where(u => u.Id == id && u.OnDuty != on).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.OnDuty, on).SetProperty(u => u.OnDutySince, since)
+                .SetProperty(u => u.ConcurrencyStamp, Guid.NewGuid().ToString()), ct);
         }
-        if (req.HomeZoneId is { } z) me.HomeZoneId = z;
-        await users.UpdateAsync(me);
+        if (req.HomeZoneId is { } z)
+            await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.HomeZoneId, z).SetProperty(u => u.ConcurrencyStamp, Guid.NewGuid().ToString()), ct);
+        // An account gone meanwhile changed nothing above.
+        if (await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct) is not { } me) return TypedResults.NotFound();
         await SightingsHub.RosterChangedAsync(hub, me.Id);
         return TypedResults.Ok(View(me, zones));
     }

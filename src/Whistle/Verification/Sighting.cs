@@ -180,14 +180,30 @@ public sealed record ClusterRule(double DistanceMeters = 500, TimeSpan? Window =
 {
     public TimeSpan TimeWindow => Window ?? TimeSpan.FromMinutes(30);
 
-    public bool Joins(Sighting s, Report r)
+    // Metres per degree of latitude along a meridian, rounded down: two points further apart in latitude alone than the
+    // distance are further apart than the distance (a great circle is never shorter than the latitudes' difference).
+    private const double MetresPerDegreeLatitude = 111_000;
+
+    public bool Joins(Sighting s, Report r) => JoinDistance(s, r) is not null;
+
+    /// <summary>How far the report is from the sighting when it joins it; null when it does not (closed, too late, too far).</summary>
+    private double? JoinDistance(Sighting s, Report r)
     {
-        if (!s.IsOpen || s.Location is not { } at || r.Location is not { } p) return false;
+        if (!s.IsOpen || s.Lat is not { } sLat || s.Lon is not { } sLon || r.Lat is not { } rLat || r.Lon is not { } rLon) return null;
         bool inTime = r.ObservedAt >= s.FirstReportAt - TimeWindow && r.ObservedAt <= s.LastReportAt + TimeWindow;
-        return inTime && at.DistanceTo(p) <= DistanceMeters;
+        // The cheap test first (issue 16 §3: each batch of reports is checked against every open sighting of the hour).
+        if (!inTime || Math.Abs(sLat - rLat) * MetresPerDegreeLatitude > DistanceMeters) return null;
+        var d = Geo.GeoPoint.Distance(sLat, sLon, rLat, rLon);
+        return d <= DistanceMeters ? d : null;
     }
 
-    /// <summary>The nearest open sighting the report joins, or null for a new one.</summary>
-    public Sighting? Pick(IEnumerable<Sighting> candidates, Report r) =>
-        candidates.Where(s => Joins(s, r)).OrderBy(s => s.Location!.Value.DistanceTo(r.Location!.Value)).FirstOrDefault();
+    /// <summary>The nearest open sighting the report joins, or null for a new one (of equally near ones, the first).</summary>
+    public Sighting? Pick(IEnumerable<Sighting> candidates, Report r)
+    {
+        Sighting? best = null;
+        double bestDistance = double.MaxValue;
+        foreach (var s in candidates)
+            if (JoinDistance(s, r) is { } d && d < bestDistance) (best, bestDistance) = (s, d);
+        return best;
+    }
 }

@@ -46,6 +46,25 @@ public sealed class SightingsHub : Hub
         catch (Exception) { /* a console that missed it still sees it on its next load */ }
     }
 
+    /// <summary>Tells the consoles about several sightings at once (the intake writer's batch): one query for who is assigned.</summary>
+    public static async Task NotifyAsync(IHubContext<SightingsHub> hub, WhistleDb db, IReadOnlyCollection<Sighting> sightings)
+    {
+        if (sightings.Count == 0) return;
+        try
+        {
+            var ids = sightings.Select(s => s.Id).ToList();
+            var assigned = (await db.Assignments.AsNoTracking().Where(a => ids.Contains(a.SightingId))
+                .Select(a => new { a.SightingId, a.VerifierId }).Distinct().ToListAsync()).ToLookup(a => a.SightingId, a => a.VerifierId);
+            foreach (var s in sightings)
+            {
+                var summary = SightingsApi.Summary(s);
+                await hub.Clients.Group(Everything).SendAsync(ChangedEvent, summary);
+                if (assigned[s.Id].ToList() is { Count: > 0 } verifiers) await hub.Clients.Users(verifiers).SendAsync(ChangedEvent, summary);
+            }
+        }
+        catch (Exception) { /* a console that missed it still sees it on its next load */ }
+    }
+
     /// <summary>Tells dispatchers' open sighting pages that the roster changed, so they reload it; verifiers are not told about each other.</summary>
     public static async Task RosterChangedAsync(IHubContext<SightingsHub> hub, string verifierId)
     {

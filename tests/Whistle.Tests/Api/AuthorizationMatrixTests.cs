@@ -136,6 +136,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         ["GET /console/verify"] = Public,
         ["GET /feeds/alerts.atom"] = Public,
         ["GET /healthz"] = Public,
+        ["GET /healthz/live"] = Public, // issue 16 §2: liveness, names and states only
+        ["GET /healthz/ready"] = Public, // issue 16 §2: readiness, names and states only
+        ["GET /metrics"] = Admin, // issue 16 §2: on the main port for admins (Whistle:Observability:MetricsPort serves it elsewhere)
         ["GET /hubs/alerts"] = Dispatch,
         ["GET /hubs/alerts/negotiate"] = Dispatch,
         ["GET /hubs/sightings"] = Verify, // issue 11 §8: no documenters on the live sightings feed

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Whistle.Tests.Fixtures;
 
 namespace Whistle.Tests.Api;
 
@@ -57,7 +58,7 @@ public abstract class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
         const string admin = "crash-admin@staff.test", password = "Crash-test-passphrase-1";
         Process Start(int node)
         {
-            var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Whistle.dll"), "--urls", urls[node]])
+            var psi = new ProcessStartInfo("dotnet", [WhistleBuild.Dll, "--urls", urls[node]])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };

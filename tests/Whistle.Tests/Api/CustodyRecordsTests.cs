@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Whistle.Data;
 using Whistle.Incidents;
 using Whistle.Privacy;
+using Whistle.Tests.Fixtures;
 
 namespace Whistle.Tests.Api;
 
@@ -249,7 +250,7 @@ public abstract class CustodyRecordsTests<TApp>(TApp app) : IClassFixture<TApp> 
     /// <summary>Runs the built Whistle.dll as a separate process on this app's data dir and database.</summary>
     private async Task<(int Code, string Output)> CliAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Whistle.dll"), .. args])
+        var psi = new ProcessStartInfo("dotnet", [WhistleBuild.Dll, .. args])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Whistle.Tests.Fixtures;
 
 namespace Whistle.Tests.Api;
 
@@ -10,7 +11,7 @@ namespace Whistle.Tests.Api;
 /// </summary>
 public sealed class FirstRunProcessTests
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Whistle.dll");
+    private static readonly string Dll = WhistleBuild.Dll;
 
     private sealed record Run(int ExitCode, string Out, string Err);
 

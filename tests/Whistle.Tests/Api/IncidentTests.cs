@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Whistle.Data;
 using Whistle.Incidents;
+using Whistle.Tests.Fixtures;
 
 namespace Whistle.Tests.Api;
 
@@ -215,7 +216,7 @@ public abstract class IncidentTests<TApp>(TApp app) : IClassFixture<TApp> where 
     /// <summary>Runs the built Whistle.dll as a separate process on this app's data dir (and so its SQLite database and key file).</summary>
     private async Task<(int Code, string Output)> CliAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Whistle.dll"), .. args])
+        var psi = new ProcessStartInfo("dotnet", [WhistleBuild.Dll, .. args])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };

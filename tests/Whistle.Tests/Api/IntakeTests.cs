@@ -52,16 +52,16 @@ public abstract class IntakeTests(Db db)
 {
     private static readonly (double Lat, double Lon) X = (44.9485, -93.2555);
 
-    private static object At(double lat, double lon, string text = "agents at the corner") => new { activity = "patrol", lat, lon, text };
+    internal static object At(double lat, double lon, string text = "agents at the corner") => new { activity = "patrol", lat, lon, text };
 
-    private static async Task<JsonObject> PostAsync(HttpClient c, object body)
+    internal static async Task<JsonObject> PostAsync(HttpClient c, object body)
     {
         var res = await c.PostAsJsonAsync("/api/v1/reports", body);
         Assert.Equal(HttpStatusCode.Created, res.StatusCode);
         return (await res.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
-    private static Guid? IdOf(JsonObject o, string key) => o[key] is { } v ? v.GetValue<Guid>() : null;
+    internal static Guid? IdOf(JsonObject o, string key) => o[key] is { } v ? v.GetValue<Guid>() : null;
 
     [Fact]
     public async Task A_flood_of_540_reports_from_18_networks_is_held_in_a_surge_and_real_reports_stay_on_page_one()

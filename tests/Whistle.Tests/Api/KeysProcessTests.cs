@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Whistle.Privacy;
+using Whistle.Tests.Fixtures;
 
 namespace Whistle.Tests.Api;
 
@@ -11,7 +12,7 @@ namespace Whistle.Tests.Api;
 /// </summary>
 public sealed class KeysProcessTests
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Whistle.dll");
+    private static readonly string Dll = WhistleBuild.Dll;
 
     private sealed record Run(int ExitCode, string Out, string Err)
     {

@@ -110,6 +110,32 @@ public sealed class RosterTests
         Assert.Equal("verifying", body["sighting"]!["state"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Seen (CI, the phone view): a verifier picked a home zone and tapped "go on duty" at once; the two saves raced and
+    /// one was lost while both answered 200, so the phone said off duty. Every save must hold, whatever it races.
+    /// </summary>
+    [Fact]
+    public async Task A_zone_change_and_going_on_duty_at_the_same_moment_both_hold()
+    {
+        using var app = new CustomApp([]);
+        var (verifier, _) = await VerifierAsync(app, ShingleCreek, onDuty: false);
+        for (var round = 0; round < 12; round++)
+        {
+            var on = round % 2 == 0;
+            var zone = on ? MidtownPhillips : ShingleCreek;
+            var answers = await Task.WhenAll(
+                verifier.PutAsJsonAsync("/api/v1/roster/me", new { homeZoneId = zone }),
+                verifier.PutAsJsonAsync("/api/v1/roster/me", new { onDuty = on }));
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+            var me = (await verifier.GetFromJsonAsync<JsonObject>("/api/v1/roster/me"))!;
+            Assert.Equal(on, me["onDuty"]!.GetValue<bool>());
+            Assert.Equal(zone, me["homeZoneId"]!.GetValue<int>());
+            Assert.Equal(on, me["onDutySince"] is not null);
+            // The answer to going on duty says what was saved, not a stale copy.
+            Assert.Equal(on, (await answers[1].Content.ReadFromJsonAsync<JsonObject>())!["onDuty"]!.GetValue<bool>());
+        }
+    }
+
     [Fact]
     public async Task Bad_roster_and_dispatch_input_gets_problem_details()
     {

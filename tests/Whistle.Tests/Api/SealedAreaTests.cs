@@ -145,8 +145,9 @@ public abstract class SealedAreaTests(Db db) : IDisposable
         var id = Guid.Parse((await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
         return await InDbAsync(app, async d =>
         {
-            var seq = await d.Alerts.Where(a => a.Id == id).Select(a => a.Seq).SingleAsync();
-            return (await d.Deliveries.Where(x => x.AlertSeq == seq).Select(x => x.SubscriberId).ToListAsync()).Order().ToArray();
+            // The fan-out's order: who the alert was written to (delivery rows are created as a lane claims them).
+            var orders = await d.FanoutOrders.Where(x => x.AlertId == id).Select(x => x.Recipients).ToListAsync();
+            return orders.SelectMany(Whistle.Delivery.DeliveryStore.Order).Order().ToArray();
         });
     }
 

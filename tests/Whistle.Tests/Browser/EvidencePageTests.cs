@@ -172,15 +172,31 @@ public sealed partial class EvidencePageTests(EvidencePageFixture browser) : ICl
         {
             ["offline"] = offline, ["latency"] = 20, ["downloadThroughput"] = -1, ["uploadThroughput"] = up,
         });
+        // The upload requests the browser reports failed once the network is gone: the one sending when it went may still
+        // hand over what it had buffered, so "nothing moves" is checked from the first failure on (nothing is in flight then).
+        var uploads = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var offline = false;
+        var failedOffline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cdp.Event("Network.requestWillBeSent").OnEvent += (_, e) =>
+        {
+            if (e is { } ev && ev.GetProperty("request").GetProperty("url").GetString()!.Contains("/api/v1/uploads", StringComparison.Ordinal))
+                uploads[ev.GetProperty("requestId").GetString()!] = true;
+        };
+        cdp.Event("Network.loadingFailed").OnEvent += (_, e) =>
+        {
+            if (Volatile.Read(ref offline) && e is { } ev && uploads.ContainsKey(ev.GetProperty("requestId").GetString()!)) failedOffline.TrySetResult();
+        };
         await NetworkAsync(false, 128 * 1024);
         await page.Locator("#send").ClickAsync();
 
         var bar = page.Locator("#uploads progress");
         await WhistleApp.EventuallyAsync(() => bar.EvaluateAsync<double>("p => p.value"), v => v >= 10, "the upload to pass 10%", 60_000);
+        Volatile.Write(ref offline, true);
         await NetworkAsync(true, 0);
 
         // The page says it will continue, and progress stands still while offline.
         await Expect(page.Locator("#ev-status")).ToHaveTextAsync(Ui.T("en", "ev.waiting"), new() { Timeout = 30_000 });
+        await failedOffline.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var stopped = await bar.EvaluateAsync<double>("p => p.value");
         Assert.True(stopped < 100, $"the upload finished before the network was cut ({stopped}%)");
         await page.WaitForTimeoutAsync(2_000); // an assertion that nothing moves, not a synchronisation

@@ -49,8 +49,9 @@ public sealed class TwoPersonPageTests(TypedConfirmationFixture browser) : IClas
     {
         await using var scope = browser.App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDb>();
-        var seqs = await db.Alerts.Where(a => a.SightingId == sighting).Select(a => a.Seq).ToListAsync();
-        return await db.Deliveries.CountAsync(d => seqs.Contains(d.AlertSeq));
+        // The recipients queued for delivery: the fan-outs' orders (delivery rows are created as a lane claims them).
+        var ids = await db.Alerts.Where(a => a.SightingId == sighting).Select(a => a.Id).ToListAsync();
+        return await db.Fanouts.Where(f => ids.Contains(f.AlertId)).SumAsync(f => f.Total);
     }
 
     [Fact]

@@ -86,6 +86,31 @@ public sealed class KeysUnitTests
     }
 
     [Fact]
+    public void Reused_cipher_and_mac_contexts_give_the_same_results_under_concurrency_and_none_outlives_Destroy()
+    {
+        // Issue 16 §3: the ring keeps its AES-GCM and HMAC contexts for reuse instead of making one per call.
+        var ring = KeyRing.CreateNew();
+        var expected = Enumerable.Range(0, 64).Select(i => Convert.ToHexString(ring.Hash("source:web:10.0." + i + ".0"))).ToArray();
+        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            Assert.Equal(expected[i % 64], Convert.ToHexString(ring.Hash("source:web:10.0." + (i % 64) + ".0")));
+            var text = "report " + i;
+            Assert.Equal(text, ring.Decrypt(ring.Encrypt(text, Purpose.ReporterContact), Purpose.ReporterContact));
+            // A cipher of one purpose still does not open as another with a reused context.
+            Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => ring.Decrypt(ring.Encrypt(text, Purpose.ReporterContact), Purpose.SubscriberAddress));
+        });
+        ring.Destroy();
+        Assert.Throws<KeysDestroyedException>(() => ring.Hash("x"));
+        Assert.Throws<KeysDestroyedException>(() => ring.Encrypt("x", Purpose.SubscriberAddress));
+        // Every pooled context was disposed with the keys: none is left holding a copy of them.
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        var macs = (System.Collections.Concurrent.ConcurrentQueue<System.Security.Cryptography.HMACSHA256>)typeof(KeyRing).GetField("_macs", flags)!.GetValue(ring)!;
+        var ciphers = (System.Collections.Concurrent.ConcurrentDictionary<int, System.Collections.Concurrent.ConcurrentQueue<System.Security.Cryptography.AesGcm>>)typeof(KeyRing).GetField("_ciphers", flags)!.GetValue(ring)!;
+        Assert.Empty(macs);
+        Assert.All(ciphers.Values, Assert.Empty);
+    }
+
+    [Fact]
     public void Gf256_multiplication_has_inverses()
     {
         for (int a = 1; a < 256; a++)

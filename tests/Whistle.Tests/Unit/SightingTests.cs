@@ -1,3 +1,4 @@
+using CsCheck;
 using Whistle.Geo;
 using Whistle.Reports;
 using Whistle.Verification;
@@ -11,6 +12,39 @@ public class SightingTests
 
     private static Report At(GeoPoint p, DateTimeOffset t, Activity a = Activity.Checkpoint) =>
         new() { Lat = p.Lat, Lon = p.Lon, ObservedAt = t, ReceivedAt = t, Activity = a };
+
+    [Fact]
+    public void Picking_with_the_cheap_latitude_test_first_picks_exactly_what_the_distance_alone_picks()
+    {
+        // Issue 16 §3: the rule skips the great-circle distance for sightings further apart in latitude alone. Random
+        // sightings and reports over a city, at the pole-ward edge of the test and across the antimeridian, several
+        // distances: the pick is the nearest joinable one, as before, and ties keep the first.
+        var states = new[] { SightingState.New, SightingState.Verifying, SightingState.Confirmed, SightingState.Resolved };
+        (from lat0 in Gen.Double[-80, 80]
+         from lon0 in Gen.Double[-180, 180]
+         from spread in Gen.Double[0.001, 0.05]
+         from distance in Gen.Double[50, 3000]
+         from count in Gen.Int[0, 40]
+         from points in Gen.Select(Gen.Double[-1, 1], Gen.Double[-1, 1], Gen.Int[0, 3], Gen.Int[-40, 40]).Array[count]
+         from report in Gen.Select(Gen.Double[-1, 1], Gen.Double[-1, 1])
+         select (lat0, lon0, spread, distance, points, report)).Sample(c =>
+        {
+            var rule = new ClusterRule(c.distance);
+            var sightings = c.points.Select(p => new Sighting
+            {
+                Id = Guid.NewGuid(), State = states[p.Item3], Lat = c.lat0 + p.Item1 * c.spread, Lon = Wrap(c.lon0 + p.Item2 * c.spread),
+                FirstReportAt = T0.AddMinutes(p.Item4), LastReportAt = T0.AddMinutes(p.Item4 + 5),
+            }).ToList();
+            if (sightings.Count > 2) (sightings[^1].Lat, sightings[^1].Lon) = (sightings[0].Lat, sightings[0].Lon); // a tie
+            var r = At(new GeoPoint(c.lat0 + c.report.Item1 * c.spread, Wrap(c.lon0 + c.report.Item2 * c.spread)), T0);
+            var naive = sightings.Where(s => s.IsOpen && r.ObservedAt >= s.FirstReportAt - rule.TimeWindow && r.ObservedAt <= s.LastReportAt + rule.TimeWindow
+                                             && s.Location!.Value.DistanceTo(r.Location!.Value) <= c.distance)
+                .OrderBy(s => s.Location!.Value.DistanceTo(r.Location!.Value)).FirstOrDefault();
+            Assert.Same(naive, rule.Pick(sightings, r));
+        }, iter: 2000);
+
+        static double Wrap(double lon) => lon > 180 ? lon - 360 : lon < -180 ? lon + 360 : lon;
+    }
 
     public static TheoryData<SightingState, SightingState, bool> Moves()
     {

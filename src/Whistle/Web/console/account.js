@@ -11,8 +11,13 @@
     return WhistleConsole.when(iso, "minute");
   }
 
+  // The latest load wins: the first one (at page load) may answer after the one a new passkey started, and must not
+  // redraw the list without it.
+  var loads = 0;
   async function load() {
+    var mine = ++loads;
     var state = await C.api("GET", "/api/v1/auth/second-factor");
+    if (mine !== loads) return;
     if (!state.ok) { fail(state); return; }
     var s = state.data;
     document.getElementById("enrol-notice").hidden = !s.mustEnrol;
@@ -32,6 +37,7 @@
     document.getElementById("passkey-add").hidden = !(window.PublicKeyCredential && window.WhistlePasskeys);
 
     var sessions = await C.api("GET", "/api/v1/auth/sessions");
+    if (mine !== loads) return;
     if (!sessions.ok) { fail(sessions); return; }
     var list = document.getElementById("session-list");
     list.replaceChildren();

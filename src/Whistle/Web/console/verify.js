@@ -37,18 +37,28 @@
     else C.showProblem(dutyForm, res.problem);
   }
 
-  // The zone is saved when chosen; the button turns duty on or off.
+  // The zone is saved when chosen; the button turns duty on or off. Saves go one after the other, so the answer
+  // shown is always the last one's: a zone picked and "go on duty" tapped at once must not end showing "off duty".
+  var saving = Promise.resolve();
+  function saveDuty(body) {
+    var next = saving.then(function () { return C.api("PUT", "/api/v1/roster/me", typeof body === "function" ? body() : body); });
+    saving = next.catch(function () { });
+    return next;
+  }
   zoneSelect.addEventListener("change", async function () {
     if (!zoneSelect.value) return;
-    var res = await C.api("PUT", "/api/v1/roster/me", { homeZoneId: Number(zoneSelect.value) });
+    var res = await saveDuty({ homeZoneId: Number(zoneSelect.value) });
     if (res.ok) { showDuty(res.data); C.clearProblem(dutyForm); } else C.showProblem(dutyForm, res.problem);
   });
   dutyForm.addEventListener("submit", async function (e) {
     e.preventDefault();
     toggle.disabled = true;
-    var body = { onDuty: !onDuty };
-    if (zoneSelect.value) body.homeZoneId = Number(zoneSelect.value);
-    var res = await C.api("PUT", "/api/v1/roster/me", body);
+    var want = !onDuty;
+    var res = await saveDuty(function () {
+      var body = { onDuty: want };
+      if (zoneSelect.value) body.homeZoneId = Number(zoneSelect.value);
+      return body;
+    });
     toggle.disabled = false;
     if (res.ok) { showDuty(res.data); C.clearProblem(dutyForm); } else C.showProblem(dutyForm, res.problem);
   });

@@ -1573,9 +1573,9 @@ namespace Whistle.Data.Migrations.Postgres
 
                     b.HasIndex("ReceivedAt");
 
-                    b.HasIndex("SightingId");
-
                     b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SightingId", "SourceHash");
 
                     b.HasIndex("SourceHash", "ReceivedAt");
 

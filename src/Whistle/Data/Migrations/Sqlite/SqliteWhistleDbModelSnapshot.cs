@@ -1542,9 +1542,9 @@ namespace Whistle.Data.Migrations.Sqlite
 
                     b.HasIndex("ReceivedAt");
 
-                    b.HasIndex("SightingId");
-
                     b.HasIndex("Area", "ReceivedAt");
+
+                    b.HasIndex("SightingId", "SourceHash");
 
                     b.HasIndex("SourceHash", "ReceivedAt");
 
